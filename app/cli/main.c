@@ -1,0 +1,41 @@
+/* vnca: the command line of libvnca. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+typedef struct Subcommand {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} Subcommand;
+
+static const Subcommand subcommands[] = {
+    {"init", cmd_init, "write a freshly initialized model"},
+    {"info", cmd_info, "show a model's configuration, sizes and metadata"},
+    {"encode", cmd_encode, "images (.npy) -> q(z|x) means and log-sigmas (.npy)"},
+    {"decode", cmd_decode, "latents (.npy) -> logits (.npy), optionally every step"},
+    {"bench", cmd_bench, "measure sgemm, decoding and training speed"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: vnca COMMAND [options]   (vnca COMMAND --help for its options)\n\n"
+                 "Variational Neural Cellular Automata.\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+        fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+        if (strcmp(argv[1], subcommands[i].name) == 0) return subcommands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "vnca: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,106 @@
+/* vnca/ops.h: the layers of a VNCA, each a forward and a backward function.
+ *
+ * Conventions, shared by every function here:
+ * - Activations are row-major NHWC: a [N, H, W, C] tensor is N*H*W "cells",
+ *   each a contiguous vector of C floats. A 1x1 conv over cells is therefore a
+ *   linear layer over rows, and one GEMM does a whole batch.
+ * - Weights follow PyTorch: conv [Cout, Cin, K, K], linear [out, in].
+ * - Forward functions overwrite their output.
+ * - Backward functions ACCUMULATE (+=) into every gradient they produce, for
+ *   inputs as for parameters, so that a tensor used twice (a residual) simply
+ *   receives two contributions. Callers zero gradients before a pass.
+ * - Nothing here allocates: scratch buffers are passed in, sized as stated.
+ * - A NULL gradient pointer in a backward call means "not needed". */
+#ifndef VNCA_OPS_H
+#define VNCA_OPS_H
+
+#include <stddef.h>
+
+#include "vnca/rng.h"
+
+/* ---- linear / 1x1 conv ------------------------------------------------- */
+
+/* in [rows, n_in], w [n_out, n_in], b [n_out] (may be NULL) -> out [rows, n_out] */
+void linear_forward(float *out, const float *in, const float *w, const float *b,
+                    int rows, int n_in, int n_out);
+/* dout [rows, n_out] -> din [rows, n_in], dw [n_out, n_in], db [n_out] */
+void linear_backward(float *din, float *dw, float *db, const float *dout,
+                     const float *in, const float *w, int rows, int n_in, int n_out);
+
+/* ---- k x k conv with stride and zero padding ---------------------------- */
+
+typedef struct Conv2dShape {
+    int n, h, w, c_in;      /* input [n, h, w, c_in] */
+    int c_out, k, stride, pad;
+} Conv2dShape;
+
+int conv2d_out_size(int size, int k, int stride, int pad);
+/* floats needed for the `col` scratch: n * h_out * w_out * c_in * k * k */
+size_t conv2d_col_size(Conv2dShape s);
+
+/* im2col: in [n, h, w, c_in] -> col [n*h_out*w_out, c_in*k*k], each row in
+ * PyTorch weight order (c, ky, kx); taps outside the input are zero. */
+void im2col(float *col, const float *in, Conv2dShape s);
+/* the adjoint of im2col: din[...] += the col entries that read it */
+void col2im_add(float *din, const float *col, Conv2dShape s);
+
+/* in [n, h, w, c_in], w [c_out, c_in, k, k], b [c_out] -> out [n, ho, wo, c_out].
+ * col: scratch of conv2d_col_size(s) floats. */
+void conv2d_forward(float *out, float *col, const float *in, const float *w,
+                    const float *b, Conv2dShape s);
+/* col: scratch, conv2d_col_size(s) floats (overwritten: im2col(in) is
+ * recomputed, then reused as the input gradient's col). */
+void conv2d_backward(float *din, float *dw, float *db, float *col, const float *dout,
+                     const float *in, const float *w, Conv2dShape s);
+
+/* ---- elementwise --------------------------------------------------------- */
+
+/* ELU with alpha = 1: y = x > 0 ? x : exp(x) - 1. In place is allowed. */
+void elu_forward(float *out, const float *in, size_t n);
+/* Uses the forward OUTPUT: dy/dx = 1 where y > 0, else y + 1. */
+void elu_backward(float *din, const float *dout, const float *out, size_t n);
+
+/* out = a + b (out may alias a or b) */
+void residual_forward(float *out, const float *a, const float *b, size_t n);
+/* da += dout, db += dout */
+void residual_backward(float *da, float *db, const float *dout, size_t n);
+
+/* ---- cells ----------------------------------------------------------------- */
+
+/* Cell division: nearest 2x. in [n, g, g, c] -> out [n, 2g, 2g, c] */
+void divide_forward(float *out, const float *in, int n, int g, int c);
+/* din [n, g, g, c] += sum of each 2x2 block of dout [n, 2g, 2g, c] */
+void divide_backward(float *din, const float *dout, int n, int g, int c);
+
+/* Fixed perception: in [n, g, g, c] -> out [n, g, g, 3c], each cell's row is
+ * [its c channels, their Sobel-x, their Sobel-y]; Sobel-x is
+ * [[-1,0,1],[-2,0,2],[-1,0,1]]/8 as a cross-correlation, Sobel-y its transpose,
+ * zero padding at the border. */
+void sobel_forward(float *out, const float *in, int n, int g, int c);
+void sobel_backward(float *din, const float *dout, int n, int g, int c);
+
+/* ---- losses and the latent ---------------------------------------------- */
+
+/* Bernoulli negative log-likelihood with logits, summed: for each of n rows
+ * (images) of `pixels` values, loss[i] = sum_j BCE(x_ij, logit_ij).
+ * `logits` has row stride `stride` floats between consecutive pixels (so that
+ * channel 0 of a cell tensor can be read in place: stride = C). */
+void bce_logits_forward(double *loss, const float *logits, int stride,
+                        const float *x, int n, int pixels);
+/* dlogits[i, j*stride] += scale * (sigmoid(logit) - x) */
+void bce_logits_backward(float *dlogits, const float *logits, int stride,
+                         const float *x, int n, int pixels, float scale);
+
+/* KL(N(mu, exp(logsig)^2) || N(0, I)) per row: kl[i] over z entries */
+void kl_forward(double *kl, const float *mu, const float *logsig, int n, int z);
+/* dmu += scale * mu, dlogsig += scale * (exp(2 logsig) - 1) */
+void kl_backward(float *dmu, float *dlogsig, const float *mu, const float *logsig,
+                 int n, int z, float scale);
+
+/* Reparameterized sample: z = mu + exp(logsig) * eps, all [count] */
+void reparam_forward(float *z, const float *mu, const float *logsig, const float *eps,
+                     size_t count);
+void reparam_backward(float *dmu, float *dlogsig, const float *dz, const float *logsig,
+                      const float *eps, size_t count);
+
+#endif

@@ -1,0 +1,194 @@
+/* Architectures: the named configurations, checks and their text forms. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vnca/vnca.h"
+
+typedef struct NamedConfig {
+    const char *name;
+    const char *what;
+    VncaConfig config;
+} NamedConfig;
+
+#define SCHEDULE_5(steps) \
+    .n_stages = 5, .stage_grid = {2, 4, 8, 16, 32}, .stage_steps = {steps, steps, steps, steps, steps}
+
+static const NamedConfig named_configs[] = {
+    {"paper", "the paper's MNIST model: Z=H=256, 4 residual blocks, conv3x3, 8 steps per stage",
+     {.latent = 256, .hidden = 256, .res_blocks = 4, .perception = VNCA_PERCEIVE_CONV3,
+      SCHEDULE_5(8), .encoder_width = 32, .image_size = 32, .variant = VNCA_VARIANT_DOUBLING}},
+    {"medium", "Z=H=128, 2 residual blocks, conv3x3, 8 steps per stage",
+     {.latent = 128, .hidden = 128, .res_blocks = 2, .perception = VNCA_PERCEIVE_CONV3,
+      SCHEDULE_5(8), .encoder_width = 32, .image_size = 32, .variant = VNCA_VARIANT_DOUBLING}},
+    {"small", "Z=64, H=128, 2 residual blocks, Sobel perception, 6 steps per stage",
+     {.latent = 64, .hidden = 128, .res_blocks = 2, .perception = VNCA_PERCEIVE_SOBEL,
+      SCHEDULE_5(6), .encoder_width = 16, .image_size = 32, .variant = VNCA_VARIANT_DOUBLING}},
+    {"tiny", "Z=16, H=32, 1 residual block, Sobel perception, 4 steps per stage",
+     {.latent = 16, .hidden = 32, .res_blocks = 1, .perception = VNCA_PERCEIVE_SOBEL,
+      SCHEDULE_5(4), .encoder_width = 8, .image_size = 32, .variant = VNCA_VARIANT_DOUBLING}},
+};
+
+static const char *const config_names[] = {"paper", "medium", "small", "tiny", NULL};
+
+const char *const *vnca_config_names(void) { return config_names; }
+
+int vnca_config_named(const char *name, VncaConfig *cfg, VncaError *err)
+{
+    for (size_t i = 0; i < sizeof named_configs / sizeof named_configs[0]; i++) {
+        if (strcmp(named_configs[i].name, name) == 0) {
+            *cfg = named_configs[i].config;
+            return 0;
+        }
+    }
+    return vnca_fail(err, "unknown config '%s' (known: paper, medium, small, tiny)", name);
+}
+
+static int is_power_of_two(int x) { return x > 0 && (x & (x - 1)) == 0; }
+
+int vnca_config_check(const VncaConfig *c, VncaError *err)
+{
+    if (c->latent < 1 || c->latent > 4096)
+        return vnca_fail(err, "latent size %d out of range [1, 4096]", c->latent);
+    if (c->hidden < 1 || c->hidden > 4096)
+        return vnca_fail(err, "hidden width %d out of range [1, 4096]", c->hidden);
+    if (c->res_blocks < 0 || c->res_blocks > VNCA_MAX_RES_BLOCKS)
+        return vnca_fail(err, "residual blocks %d out of range [0, %d]", c->res_blocks,
+                         VNCA_MAX_RES_BLOCKS);
+    if (c->perception != VNCA_PERCEIVE_CONV3 && c->perception != VNCA_PERCEIVE_SOBEL)
+        return vnca_fail(err, "unknown perception %d", (int)c->perception);
+    if (c->variant != VNCA_VARIANT_DOUBLING && c->variant != VNCA_VARIANT_PERSISTENT)
+        return vnca_fail(err, "unknown variant %d", (int)c->variant);
+    if (!is_power_of_two(c->image_size) || c->image_size < 4 || c->image_size > 256)
+        return vnca_fail(err, "image size %d is not a power of two in [4, 256]", c->image_size);
+    if (vnca_encoder_convs(c) > VNCA_MAX_ENC_CONVS)
+        return vnca_fail(err, "image size %d needs too many encoder convs", c->image_size);
+    if (c->encoder_width < 1 || (long)c->encoder_width << (vnca_encoder_convs(c) - 1) > 8192)
+        return vnca_fail(err, "encoder width %d out of range", c->encoder_width);
+    if (c->n_stages < 1 || c->n_stages > VNCA_MAX_STAGES)
+        return vnca_fail(err, "%d stages, expected 1 to %d", c->n_stages, VNCA_MAX_STAGES);
+    if (c->stage_grid[0] != 2)
+        return vnca_fail(err, "the first stage's grid is %d, expected 2", c->stage_grid[0]);
+    for (int i = 0; i < c->n_stages; i++) {
+        if (i > 0 && c->stage_grid[i] != 2 * c->stage_grid[i - 1])
+            return vnca_fail(err, "stage %d grid %d does not double the previous %d", i,
+                             c->stage_grid[i], c->stage_grid[i - 1]);
+        if (c->stage_steps[i] < 0 || c->stage_steps[i] > 1000)
+            return vnca_fail(err, "stage %d has %d steps, expected 0 to 1000", i,
+                             c->stage_steps[i]);
+    }
+    if (c->stage_grid[c->n_stages - 1] != c->image_size)
+        return vnca_fail(err, "the last stage's grid is %d, the image size %d",
+                         c->stage_grid[c->n_stages - 1], c->image_size);
+    return 0;
+}
+
+int vnca_schedule_parse(VncaConfig *cfg, const char *text, VncaError *err)
+{
+    int n = 0;
+    const char *p = text;
+    while (*p) {
+        char *end;
+        long grid = strtol(p, &end, 10);
+        if (end == p || *end != ':') break;
+        p = end + 1;
+        long steps = strtol(p, &end, 10);
+        if (end == p || n == VNCA_MAX_STAGES || grid < 1 || grid > 4096 || steps < 0 ||
+            steps > 1000)
+            break;
+        cfg->stage_grid[n] = (int)grid;
+        cfg->stage_steps[n] = (int)steps;
+        n++;
+        p = end;
+        if (*p == ',') p++;
+        else if (*p != '\0') break;
+        else {
+            cfg->n_stages = n;
+            return 0;
+        }
+    }
+    return vnca_fail(err, "bad schedule '%s': expected GRID:STEPS,... such as 2:8,4:8,8:8", text);
+}
+
+void vnca_schedule_format(const VncaConfig *cfg, char *buf, size_t len)
+{
+    size_t used = 0;
+    if (len) buf[0] = '\0';
+    for (int i = 0; i < cfg->n_stages && used < len; i++) {
+        int w = snprintf(buf + used, len - used, "%s%d:%d", i ? "," : "", cfg->stage_grid[i],
+                         cfg->stage_steps[i]);
+        if (w < 0) break;
+        used += (size_t)w;
+    }
+}
+
+const char *vnca_perception_name(VncaPerception p)
+{
+    return p == VNCA_PERCEIVE_SOBEL ? "sobel" : "conv3x3";
+}
+
+const char *vnca_variant_name(VncaVariant v)
+{
+    return v == VNCA_VARIANT_PERSISTENT ? "persistent" : "doubling";
+}
+
+int vnca_perception_parse(const char *text, VncaPerception *p)
+{
+    if (strcmp(text, "conv3x3") == 0 || strcmp(text, "conv3") == 0) *p = VNCA_PERCEIVE_CONV3;
+    else if (strcmp(text, "sobel") == 0) *p = VNCA_PERCEIVE_SOBEL;
+    else return -1;
+    return 0;
+}
+
+int vnca_variant_parse(const char *text, VncaVariant *v)
+{
+    if (strcmp(text, "doubling") == 0) *v = VNCA_VARIANT_DOUBLING;
+    else if (strcmp(text, "persistent") == 0) *v = VNCA_VARIANT_PERSISTENT;
+    else return -1;
+    return 0;
+}
+
+int vnca_encoder_convs(const VncaConfig *cfg)
+{
+    int convs = 1;
+    for (int s = cfg->image_size; s > 2; s /= 2) convs++;
+    return convs;
+}
+
+int vnca_total_steps(const VncaConfig *cfg)
+{
+    int t = 0;
+    for (int i = 0; i < cfg->n_stages; i++) t += cfg->stage_steps[i];
+    return t;
+}
+
+long vnca_cell_steps(const VncaConfig *cfg)
+{
+    long cells = 0;
+    for (int i = 0; i < cfg->n_stages; i++)
+        cells += (long)cfg->stage_steps[i] * cfg->stage_grid[i] * cfg->stage_grid[i];
+    return cells;
+}
+
+int vnca_encoder_channels(const VncaConfig *cfg, int i) { return cfg->encoder_width << i; }
+
+double vnca_encoder_macs(const VncaConfig *cfg)
+{
+    double macs = 0;
+    int size = cfg->image_size, c_in = 1;
+    for (int i = 0; i < vnca_encoder_convs(cfg); i++) {
+        if (i > 0) size /= 2;
+        int c_out = vnca_encoder_channels(cfg, i);
+        macs += (double)size * size * c_out * c_in * 25;
+        c_in = c_out;
+    }
+    return macs + 4.0 * c_in * 2 * cfg->latent;
+}
+
+double vnca_decoder_macs(const VncaConfig *cfg)
+{
+    double c = cfg->latent, h = cfg->hidden;
+    double perceive = cfg->perception == VNCA_PERCEIVE_CONV3 ? 9 * c * h : 3 * c * h;
+    double per_cell = perceive + cfg->res_blocks * 2 * h * h + h * c;
+    return per_cell * (double)vnca_cell_steps(cfg);
+}

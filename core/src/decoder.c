@@ -1,0 +1,67 @@
+/* Training-mode decoding: the same steps as VncaGrowth, with each step's input
+ * and activations kept, then walked back in reverse. */
+#include <string.h>
+
+#include "decoder.h"
+#include "vnca/ops.h"
+
+void decoder_forward_train(const VncaModel *m, VncaWorkspace *ws, const float *z, int n)
+{
+    const VncaConfig *cfg = &m->config;
+    const int c = cfg->latent;
+    float *cur = ws->final_state, *spare = ws->state_tmp;
+    int g = cfg->stage_grid[0], t = 0;
+    for (int i = 0; i < n * g * g; i++)
+        memcpy(cur + (size_t)i * c, z + (size_t)(i / (g * g)) * c, (size_t)c * sizeof(float));
+    for (int s = 0; s < cfg->n_stages; s++) {
+        if (s > 0) {
+            divide_forward(spare, cur, n, g, c);
+            float *swap = cur;
+            cur = spare;
+            spare = swap;
+            g *= 2;
+        }
+        const size_t state_bytes = (size_t)n * g * g * c * sizeof(float);
+        for (int k = 0; k < cfg->stage_steps[s]; k++, t++) {
+            memcpy(ws->step_in[t], cur, state_bytes);
+            nca_step_forward(m, ws->step_in[t], cur, n, g, &ws->step_acts[t]);
+        }
+    }
+    /* the final state must end in final_state, whichever buffer holds it */
+    if (cur != ws->final_state)
+        memcpy(ws->final_state, cur, (size_t)n * g * g * c * sizeof(float));
+}
+
+void decoder_backward(const VncaModel *m, VncaWorkspace *ws, const VncaWeights *gw,
+                      float *dfinal, float *dz, int n)
+{
+    const VncaConfig *cfg = &m->config;
+    const int c = cfg->latent;
+    float *dcur = dfinal;
+    float *dspare = dfinal == ws->dstate[0] ? ws->dstate[1] : ws->dstate[0];
+    int g = cfg->image_size, t = vnca_total_steps(cfg);
+    for (int s = cfg->n_stages - 1; s >= 0; s--) {
+        for (int k = cfg->stage_steps[s] - 1; k >= 0; k--) {
+            t--;
+            memset(dspare, 0, (size_t)n * g * g * c * sizeof(float));
+            nca_step_backward(m, gw, ws->step_in[t], dcur, dspare, n, g, &ws->step_acts[t],
+                              &ws->step_grads);
+            float *swap = dcur;
+            dcur = dspare;
+            dspare = swap;
+        }
+        if (s > 0) {
+            g /= 2;
+            memset(dspare, 0, (size_t)n * g * g * c * sizeof(float));
+            divide_backward(dspare, dcur, n, g, c);
+            float *swap = dcur;
+            dcur = dspare;
+            dspare = swap;
+        }
+    }
+    /* the seed copies z into every cell: its gradient is their sum */
+    for (int i = 0; i < n; i++)
+        for (int p = 0; p < g * g; p++)
+            for (int ch = 0; ch < c; ch++)
+                dz[(size_t)i * c + ch] += dcur[((size_t)i * g * g + p) * c + ch];
+}

@@ -1,0 +1,107 @@
+/* Encoding, decoding and the importance-weighted likelihood bound, in batches
+ * of whatever size the workspace holds. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "encoder.h"
+#include "growth.h"
+#include "vnca/ops.h"
+
+static int min_int(int a, int b) { return a < b ? a : b; }
+
+void vnca_encode(const VncaModel *m, VncaWorkspace *ws, const float *x, int n, float *mu,
+                 float *logsig)
+{
+    const int z = m->config.latent, pixels = m->config.image_size * m->config.image_size;
+    for (int i0 = 0; i0 < n; i0 += ws->cap) {
+        const int b = min_int(ws->cap, n - i0);
+        encoder_forward(m, ws, x + (size_t)i0 * pixels, b);
+        memcpy(mu + (size_t)i0 * z, ws->mu, (size_t)b * z * sizeof(float));
+        memcpy(logsig + (size_t)i0 * z, ws->logsig, (size_t)b * z * sizeof(float));
+    }
+}
+
+/* decodes b <= decode_cap latents: the final state is in ws->growth.state */
+static void decode_chunk(const VncaModel *m, VncaWorkspace *ws, const float *z, int b)
+{
+    ws->growth.model = m;
+    ws->growth.n = b;
+    growth_run(&ws->growth, z);
+}
+
+void vnca_decode(const VncaModel *m, VncaWorkspace *ws, const float *z, int n, float *logits)
+{
+    const int c = m->config.latent, pixels = m->config.image_size * m->config.image_size;
+    for (int i0 = 0; i0 < n; i0 += ws->decode_cap) {
+        const int b = min_int(ws->decode_cap, n - i0);
+        decode_chunk(m, ws, z + (size_t)i0 * c, b);
+        vnca_growth_channel(&ws->growth, 0, logits + (size_t)i0 * pixels);
+    }
+}
+
+static double log_normal_sum(const float *v, int z)
+{
+    const double half_log_2pi = 0.91893853320467274178;
+    double sum = 0.0;
+    for (int j = 0; j < z; j++) sum += -0.5 * (double)v[j] * v[j] - half_log_2pi;
+    return sum;
+}
+
+void vnca_log_weights(const VncaModel *m, VncaWorkspace *ws, const float *x, int n,
+                      const float *eps, int k_samples, double *logw)
+{
+    const int z = m->config.latent, pixels = m->config.image_size * m->config.image_size;
+    for (int i0 = 0; i0 < n; i0 += ws->cap) {
+        const int b = min_int(ws->cap, n - i0);
+        encoder_forward(m, ws, x + (size_t)i0 * pixels, b);
+        const long samples = (long)b * k_samples;
+        for (long p0 = 0; p0 < samples; p0 += ws->decode_cap) {
+            const int chunk = (int)(samples - p0 < ws->decode_cap ? samples - p0 : ws->decode_cap);
+            for (int j = 0; j < chunk; j++) {
+                const long p = p0 + j;
+                const int i = (int)(p / k_samples);
+                reparam_forward(ws->z + (size_t)j * z, ws->mu + (size_t)i * z,
+                                ws->logsig + (size_t)i * z,
+                                eps + ((size_t)i0 * k_samples + p) * z, (size_t)z);
+            }
+            decode_chunk(m, ws, ws->z, chunk);
+            for (int j = 0; j < chunk; j++) {
+                const long p = p0 + j;
+                const int i = (int)(p / k_samples);
+                const float *e = eps + ((size_t)i0 * k_samples + p) * z;
+                double bce, log_q = log_normal_sum(e, z);
+                for (int k = 0; k < z; k++) log_q -= ws->logsig[(size_t)i * z + k];
+                bce_logits_forward(&bce, ws->growth.state + (size_t)j * pixels * z, z,
+                                   x + (size_t)(i0 + i) * pixels, 1, pixels);
+                logw[(size_t)i0 * k_samples + p] = -bce + log_normal_sum(ws->z + (size_t)j * z, z)
+                                                   - log_q;
+            }
+        }
+    }
+}
+
+int vnca_iwae(const VncaModel *m, VncaWorkspace *ws, const float *x, int n, int k_samples,
+              VncaRng *rng, double *bound, VncaError *err)
+{
+    const int z = m->config.latent, pixels = m->config.image_size * m->config.image_size;
+    if (k_samples < 1) return vnca_fail(err, "IWAE needs at least 1 sample, got %d", k_samples);
+    float *eps = malloc((size_t)k_samples * z * sizeof(float));
+    double *logw = malloc((size_t)k_samples * sizeof(double));
+    if (!eps || !logw) {
+        free(eps);
+        free(logw);
+        return vnca_fail(err, "out of memory for %d IWAE samples", k_samples);
+    }
+    for (int i = 0; i < n; i++) {
+        vnca_rng_normal_fill(rng, eps, (size_t)k_samples * z);
+        vnca_log_weights(m, ws, x + (size_t)i * pixels, 1, eps, k_samples, logw);
+        double top = logw[0], sum = 0.0;
+        for (int k = 1; k < k_samples; k++) top = fmax(top, logw[k]);
+        for (int k = 0; k < k_samples; k++) sum += exp(logw[k] - top);
+        bound[i] = top + log(sum) - log((double)k_samples);
+    }
+    free(eps);
+    free(logw);
+    return 0;
+}

@@ -1,0 +1,89 @@
+/* The NCA update f: perception -> R residual blocks -> 1x1 conv, applied to
+ * every cell at once, and its backward pass. */
+#include <string.h>
+
+#include "nca.h"
+#include "vnca/ops.h"
+
+int nca_feat_width(const VncaConfig *cfg)
+{
+    return cfg->perception == VNCA_PERCEIVE_CONV3 ? 9 * cfg->latent : 3 * cfg->latent;
+}
+
+static Conv2dShape perceive_shape(const VncaConfig *cfg, int n, int g)
+{
+    return (Conv2dShape){.n = n, .h = g, .w = g, .c_in = cfg->latent, .c_out = cfg->hidden,
+                         .k = 3, .stride = 1, .pad = 1};
+}
+
+/* state [n, g, g, C] -> x0 [cells, H] */
+static void perceive_forward(const VncaModel *m, float *x0, float *feat, const float *state, int n,
+                             int g)
+{
+    const VncaConfig *cfg = &m->config;
+    if (cfg->perception == VNCA_PERCEIVE_CONV3) {
+        conv2d_forward(x0, feat, state, m->w.perceive_w, m->w.perceive_b, perceive_shape(cfg, n, g));
+    } else {
+        sobel_forward(feat, state, n, g, cfg->latent);
+        linear_forward(x0, feat, m->w.perceive_w, m->w.perceive_b, n * g * g, 3 * cfg->latent,
+                       cfg->hidden);
+    }
+}
+
+void nca_step_forward(const VncaModel *m, const float *state_in, float *state_out, int n, int g,
+                      const NcaStepActs *acts)
+{
+    const VncaConfig *cfg = &m->config;
+    const int cells = n * g * g, c = cfg->latent, h = cfg->hidden;
+    const size_t hidden_len = (size_t)cells * h;
+    perceive_forward(m, acts->x[0], acts->feat, state_in, n, g);
+    for (int r = 0; r < cfg->res_blocks; r++) {
+        linear_forward(acts->a[r], acts->x[r], m->w.res_w1[r], m->w.res_b1[r], cells, h, h);
+        elu_forward(acts->a[r], acts->a[r], hidden_len);
+        linear_forward(acts->x[r + 1], acts->a[r], m->w.res_w2[r], m->w.res_b2[r], cells, h, h);
+        residual_forward(acts->x[r + 1], acts->x[r], acts->x[r + 1], hidden_len);
+    }
+    /* The update goes through feat's memory (free again by now) so that
+     * state_out may alias state_in. */
+    float *delta = acts->feat;
+    linear_forward(delta, acts->x[cfg->res_blocks], m->w.out_w, m->w.out_b, cells, h, c);
+    residual_forward(state_out, state_in, delta, (size_t)cells * c);
+}
+
+void nca_step_backward(const VncaModel *m, const VncaWeights *gw, const float *state_in,
+                       const float *dstate_out, float *dstate_in, int n, int g,
+                       const NcaStepActs *acts, const NcaStepGrads *grads)
+{
+    const VncaConfig *cfg = &m->config;
+    const int cells = n * g * g, c = cfg->latent, h = cfg->hidden, R = cfg->res_blocks;
+    const size_t hidden_bytes = (size_t)cells * h * sizeof(float);
+    float *dx = grads->dx, *da = grads->da, *dh = grads->dh;
+
+    /* state_out = state_in + out(x_R) */
+    residual_backward(dstate_in, NULL, dstate_out, (size_t)cells * c);
+    memset(dx, 0, hidden_bytes);
+    linear_backward(dx, gw->out_w, gw->out_b, dstate_out, acts->x[R], m->w.out_w, cells, h, c);
+
+    /* x_{r+1} = x_r + W2 elu(W1 x_r + b1) + b2; dx holds dL/dx_{r+1} and,
+     * through the skip connection, becomes dL/dx_r by accumulation. */
+    for (int r = R - 1; r >= 0; r--) {
+        memset(da, 0, hidden_bytes);
+        linear_backward(da, gw->res_w2[r], gw->res_b2[r], dx, acts->a[r], m->w.res_w2[r], cells,
+                        h, h);
+        memset(dh, 0, hidden_bytes);
+        elu_backward(dh, da, acts->a[r], (size_t)cells * h);
+        linear_backward(dx, gw->res_w1[r], gw->res_b1[r], dh, acts->x[r], m->w.res_w1[r], cells,
+                        h, h);
+    }
+
+    if (cfg->perception == VNCA_PERCEIVE_CONV3) {
+        conv2d_backward(dstate_in, gw->perceive_w, gw->perceive_b, acts->feat, dx, state_in,
+                        m->w.perceive_w, perceive_shape(cfg, n, g));
+    } else {
+        sobel_forward(acts->feat, state_in, n, g, c);
+        memset(grads->dfeat, 0, (size_t)cells * 3 * c * sizeof(float));
+        linear_backward(grads->dfeat, gw->perceive_w, gw->perceive_b, dx, acts->feat,
+                        m->w.perceive_w, cells, 3 * c, h);
+        sobel_backward(dstate_in, grads->dfeat, n, g, c);
+    }
+}

@@ -1,0 +1,43 @@
+/* Linear layers (and 1x1 convs over NHWC cells): one sgemm each way. */
+#include <cblas.h>
+
+#include "vnca/ops.h"
+
+void linear_forward(float *out, const float *in, const float *w, const float *b, int rows,
+                    int n_in, int n_out)
+{
+    float beta = 0.0f;
+    if (b) {
+        #pragma omp parallel for schedule(static) if (rows >= 4096)
+        for (int r = 0; r < rows; r++)
+            for (int o = 0; o < n_out; o++) out[(size_t)r * n_out + o] = b[o];
+        beta = 1.0f;
+    }
+    /* out[rows, n_out] (+)= in[rows, n_in] . w[n_out, n_in]^T */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, n_out, n_in, 1.0f, in, n_in, w,
+                n_in, beta, out, n_out);
+}
+
+/* db[o] += sum over rows of dout[r, o]; parallel over o so the sum's order,
+ * and so the result, does not depend on the thread count. */
+static void bias_grad(float *db, const float *dout, int rows, int n_out)
+{
+    #pragma omp parallel for schedule(static) if ((long)rows * n_out >= 65536)
+    for (int o = 0; o < n_out; o++) {
+        float acc = 0.0f;
+        for (int r = 0; r < rows; r++) acc += dout[(size_t)r * n_out + o];
+        db[o] += acc;
+    }
+}
+
+void linear_backward(float *din, float *dw, float *db, const float *dout, const float *in,
+                     const float *w, int rows, int n_in, int n_out)
+{
+    if (din) /* din[rows, n_in] += dout[rows, n_out] . w[n_out, n_in] */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, n_in, n_out, 1.0f, dout,
+                    n_out, w, n_in, 1.0f, din, n_in);
+    if (dw) /* dw[n_out, n_in] += dout^T . in */
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n_out, n_in, rows, 1.0f, dout,
+                    n_out, in, n_in, 1.0f, dw, n_in);
+    if (db) bias_grad(db, dout, rows, n_out);
+}

@@ -1,0 +1,139 @@
+/* Workspace allocation: every buffer of a batch carved from one arena, sized
+ * once from the config and the batch capacity. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "encoder.h"
+#include "growth.h"
+#include "workspace.h"
+#include "vnca/ops.h"
+
+/* Carving runs twice: once with base == NULL to measure, once for real. */
+typedef struct Carver {
+    float *base;
+    size_t used;     /* floats */
+} Carver;
+
+static float *carve(Carver *cv, size_t floats)
+{
+    /* 64-byte alignment for every buffer: whole cache lines, aligned SIMD */
+    size_t start = (cv->used + 15) & ~(size_t)15;
+    cv->used = start + floats;
+    return cv->base ? cv->base + start : NULL;
+}
+
+static size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
+
+static void carve_all(VncaWorkspace *ws, Carver *cv)
+{
+    const VncaConfig *cfg = &ws->cfg;
+    const size_t cap = (size_t)ws->cap, z = (size_t)cfg->latent, h = (size_t)cfg->hidden;
+    const int n_enc = vnca_encoder_convs(cfg);
+    size_t col = 0, largest_act = 0;
+    for (int i = 0; i < n_enc; i++) {
+        Conv2dShape s = encoder_conv_shape(cfg, ws->cap, i);
+        int out = conv2d_out_size(s.h, s.k, s.stride, s.pad);
+        size_t act = cap * out * out * s.c_out;
+        ws->enc_act[i] = carve(cv, act);
+        largest_act = max_size(largest_act, act);
+        col = max_size(col, conv2d_col_size(s));
+    }
+    const size_t flat = 4 * (size_t)vnca_encoder_channels(cfg, n_enc - 1);
+    ws->enc_flat = carve(cv, cap * flat);
+    ws->q = carve(cv, cap * 2 * z);
+    ws->mu = carve(cv, cap * z);
+    ws->logsig = carve(cv, cap * z);
+    ws->eps = carve(cv, cap * z);
+    ws->z = carve(cv, cap * z);
+    if (ws->kind != VNCA_WS_TRAIN) {
+        ws->col = carve(cv, col);
+        return;
+    }
+
+    const size_t full = cap * cfg->image_size * cfg->image_size;
+    col = max_size(col, full * nca_feat_width(cfg));
+    ws->col = carve(cv, col);
+    int t = 0;
+    for (int s = 0; s < cfg->n_stages; s++) {
+        const size_t cells = cap * cfg->stage_grid[s] * cfg->stage_grid[s];
+        for (int k = 0; k < cfg->stage_steps[s]; k++, t++) {
+            NcaStepActs *acts = &ws->step_acts[t];
+            ws->step_in[t] = carve(cv, cells * z);
+            acts->feat = ws->col;
+            for (int r = 0; r <= cfg->res_blocks; r++) acts->x[r] = carve(cv, cells * h);
+            for (int r = 0; r < cfg->res_blocks; r++) acts->a[r] = carve(cv, cells * h);
+        }
+    }
+    ws->final_state = carve(cv, full * z);
+    ws->state_tmp = carve(cv, full * z);
+    ws->dstate[0] = carve(cv, full * z);
+    ws->dstate[1] = carve(cv, full * z);
+    ws->step_grads.dx = carve(cv, full * h);
+    ws->step_grads.da = carve(cv, full * h);
+    ws->step_grads.dh = carve(cv, full * h);
+    if (cfg->perception == VNCA_PERCEIVE_SOBEL)
+        ws->step_grads.dfeat = carve(cv, full * nca_feat_width(cfg));
+    ws->enc_dact[0] = carve(cv, largest_act);
+    ws->enc_dact[1] = carve(cv, largest_act);
+    ws->enc_dpre = carve(cv, largest_act);
+    ws->dflat = carve(cv, cap * flat);
+    ws->dq = carve(cv, cap * 2 * z);
+    ws->dmu = carve(cv, cap * z);
+    ws->dlogsig = carve(cv, cap * z);
+    ws->dz = carve(cv, cap * z);
+}
+
+VncaWorkspace *vnca_workspace_new(const VncaConfig *cfg, int cap, VncaWorkspaceKind kind,
+                                  VncaError *err)
+{
+    if (vnca_config_check(cfg, err)) return NULL;
+    if (cap < 1) {
+        vnca_fail(err, "batch capacity %d must be at least 1", cap);
+        return NULL;
+    }
+    if (kind == VNCA_WS_TRAIN && vnca_total_steps(cfg) > VNCA_MAX_TRAIN_STEPS) {
+        vnca_fail(err, "training supports at most %d NCA steps, the schedule has %d",
+                  VNCA_MAX_TRAIN_STEPS, vnca_total_steps(cfg));
+        return NULL;
+    }
+    VncaWorkspace *ws = calloc(1, sizeof *ws);
+    if (!ws) {
+        vnca_fail(err, "out of memory for a workspace");
+        return NULL;
+    }
+    ws->cfg = *cfg;
+    ws->cap = cap;
+    ws->kind = kind;
+    Carver measure = {NULL, 0};
+    carve_all(ws, &measure);
+    ws->bytes = measure.used * sizeof(float);
+    ws->arena = aligned_alloc(64, (ws->bytes + 63) & ~(size_t)63);
+    if (!ws->arena) {
+        vnca_fail(err, "out of memory: a workspace for %d images needs %.1f MiB", cap,
+                  ws->bytes / 1048576.0);
+        free(ws);
+        return NULL;
+    }
+    Carver real = {ws->arena, 0};
+    carve_all(ws, &real);
+    /* a training workspace decodes only now and then (samples, checks): a
+     * few images at a time are enough there */
+    ws->decode_cap = kind == VNCA_WS_TRAIN && cap > 4 ? 4 : cap;
+    if (growth_alloc(&ws->growth, cfg, ws->decode_cap, err)) {
+        vnca_workspace_free(ws);
+        return NULL;
+    }
+    ws->bytes += (ws->growth.scratch_len + (size_t)ws->decode_cap * cfg->image_size *
+                  cfg->image_size * cfg->latent) * sizeof(float);
+    return ws;
+}
+
+void vnca_workspace_free(VncaWorkspace *ws)
+{
+    if (!ws) return;
+    vnca_growth_free(&ws->growth);
+    free(ws->arena);
+    free(ws);
+}
+
+size_t vnca_workspace_bytes(const VncaWorkspace *ws) { return ws->bytes; }

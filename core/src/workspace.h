@@ -1,0 +1,39 @@
+/* Internal: what a VncaWorkspace holds. Sizes are for `cap` images. */
+#ifndef VNCA_WORKSPACE_H
+#define VNCA_WORKSPACE_H
+
+#include "nca.h"
+#include "vnca/vnca.h"
+
+#define VNCA_MAX_TRAIN_STEPS 256
+
+struct VncaWorkspace {
+    VncaConfig cfg;
+    int cap;
+    VncaWorkspaceKind kind;
+    size_t bytes;
+    float *arena;                    /* every buffer below lives in here */
+
+    /* encoder (both kinds) */
+    float *enc_act[VNCA_MAX_ENC_CONVS]; /* ELU outputs [cap, s_i, s_i, c_i] */
+    float *enc_flat;                 /* [cap, 4 * c_last], channel-major (c, y, x) */
+    float *q;                        /* fc output [cap, 2Z]: mu then logsig */
+    float *mu, *logsig, *eps, *z;    /* [cap, Z] */
+    float *col;                      /* im2col scratch, the largest any layer needs */
+    VncaGrowth growth;               /* decoding, decode_cap images at a time */
+    int decode_cap;
+
+    /* training only: the last forward pass, kept for backward */
+    int n;                           /* images in it */
+    const float *x;                  /* its input (caller's memory) */
+    float *step_in[VNCA_MAX_TRAIN_STEPS];             /* state before each NCA step [cells_t, C] */
+    NcaStepActs step_acts[VNCA_MAX_TRAIN_STEPS];
+    float *final_state;              /* [cap, S, S, C] */
+    float *state_tmp;                /* [cap, S, S, C] */
+    NcaStepGrads step_grads;
+    float *dstate[2];                /* [cap, S, S, C] */
+    float *enc_dact[2], *enc_dpre;   /* [cap, largest encoder activation] */
+    float *dflat, *dq, *dmu, *dlogsig, *dz;
+};
+
+#endif

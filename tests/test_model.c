@@ -1,0 +1,368 @@
+/* The model as a whole: sizes, initialization, determinism, the ELBO's
+ * gradient against finite differences, and the IWAE bound. */
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "gradcheck.h"
+#include "vnca/vnca.h"
+
+/* An 8x8 model small enough to check every parameter by finite differences. */
+static VncaConfig micro_config(VncaPerception perception)
+{
+    VncaConfig c = {.latent = 4, .hidden = 6, .res_blocks = 2, .perception = perception,
+                    .n_stages = 3, .stage_grid = {2, 4, 8}, .stage_steps = {2, 1, 2},
+                    .encoder_width = 2, .image_size = 8, .variant = VNCA_VARIANT_DOUBLING};
+    return c;
+}
+
+/* A fresh model has a zero last layer, which would hide every NCA gradient
+ * behind it: tests that need a working decoder randomize it too. */
+static void make_model(VncaModel *m, const VncaConfig *cfg, uint64_t seed)
+{
+    VncaError err;
+    assert_int_equal(vnca_model_alloc(m, cfg, &err), 0);
+    vnca_model_init(m, seed);
+    VncaRng rng;
+    vnca_rng_seed(&rng, seed + 1000);
+    size_t out_len = (size_t)cfg->latent * cfg->hidden;
+    fill_uniform(&rng, m->w.out_w, out_len, -0.3f, 0.3f);
+    fill_uniform(&rng, m->w.out_b, (size_t)cfg->latent, -0.3f, 0.3f);
+}
+
+static float *binary_images(VncaRng *rng, int n, int size)
+{
+    float *x = malloc((size_t)n * size * size * sizeof(float));
+    assert_non_null(x);
+    for (int i = 0; i < n * size * size; i++) x[i] = vnca_rng_uniform(rng) < 0.3f;
+    return x;
+}
+
+static void test_paper_parameter_counts(void **state)
+{
+    (void)state;
+    VncaConfig cfg;
+    assert_int_equal(vnca_config_named("paper", &cfg, NULL), 0);
+    VncaLayout layout;
+    vnca_layout(&cfg, &layout);
+    assert_int_equal(layout.n_nca, 1182208);
+    assert_int_equal(layout.n_encoder, 5402880);
+    assert_int_equal(layout.n_params, 1182208 + 5402880);
+    assert_int_equal(vnca_total_steps(&cfg), 40);
+    assert_int_equal(vnca_cell_steps(&cfg), 10912);
+    assert_string_equal(layout.t[0].name, "encoder.conv1.weight");
+    assert_string_equal(layout.t[layout.n - 1].name, "nca.out.bias");
+}
+
+static void test_named_configs_are_valid(void **state)
+{
+    (void)state;
+    for (const char *const *name = vnca_config_names(); *name; name++) {
+        VncaConfig cfg;
+        VncaError err;
+        assert_int_equal(vnca_config_named(*name, &cfg, &err), 0);
+        if (vnca_config_check(&cfg, &err)) fail_msg("%s: %s", *name, err.msg);
+    }
+    VncaError err;
+    VncaConfig cfg;
+    assert_int_equal(vnca_config_named("huge", &cfg, &err), -1);
+    assert_non_null(strstr(err.msg, "huge"));
+    cfg = micro_config(VNCA_PERCEIVE_CONV3);
+    assert_int_equal(vnca_schedule_parse(&cfg, "2:8,4:x", &err), -1);
+    assert_int_equal(vnca_schedule_parse(&cfg, "2:3,4:0,8:5", &err), 0);
+    char text[64];
+    vnca_schedule_format(&cfg, text, sizeof text);
+    assert_string_equal(text, "2:3,4:0,8:5");
+    cfg.stage_grid[1] = 5;
+    assert_int_equal(vnca_config_check(&cfg, &err), -1);
+    assert_non_null(strstr(err.msg, "double"));
+}
+
+static void test_fresh_decoder_is_identity(void **state)
+{
+    (void)state;
+    VncaConfig cfg;
+    assert_int_equal(vnca_config_named("tiny", &cfg, NULL), 0);
+    VncaModel m;
+    assert_int_equal(vnca_model_alloc(&m, &cfg, NULL), 0);
+    vnca_model_init(&m, 3);
+    VncaRng rng;
+    vnca_rng_seed(&rng, 4);
+    const int n = 2, c = cfg.latent;
+    float z[2 * 16];
+    vnca_rng_normal_fill(&rng, z, (size_t)n * c);
+    VncaGrowth g;
+    assert_int_equal(vnca_growth_init(&g, &m, n, NULL), 0);
+    vnca_growth_seed(&g, z);
+    int steps = 0;
+    while (!vnca_growth_done(&g)) {
+        vnca_growth_step(&g);
+        steps++;
+        /* every cell still holds exactly its image's z */
+        for (int i = 0; i < n; i++)
+            for (int k = 0; k < g.grid * g.grid; k++)
+                assert_memory_equal(g.state + ((size_t)i * g.grid * g.grid + k) * c,
+                                    z + (size_t)i * c, (size_t)c * sizeof(float));
+    }
+    assert_int_equal(steps, vnca_total_steps(&cfg));
+    assert_int_equal(g.grid, cfg.image_size);
+    assert_int_equal(g.t, steps);
+    vnca_growth_free(&g);
+    vnca_model_free(&m);
+}
+
+static void test_growth_matches_decode(void **state)
+{
+    (void)state;
+    VncaConfig cfg = micro_config(VNCA_PERCEIVE_SOBEL);
+    VncaModel m;
+    make_model(&m, &cfg, 5);
+    VncaRng rng;
+    vnca_rng_seed(&rng, 6);
+    float z[3 * 4], logits[3 * 64], channel[3 * 64];
+    vnca_rng_normal_fill(&rng, z, 12);
+    VncaWorkspace *ws = vnca_workspace_new(&cfg, 2, VNCA_WS_INFER, NULL);
+    assert_non_null(ws);
+    vnca_decode(&m, ws, z, 3, logits); /* two batches: 2 + 1 */
+    VncaGrowth g;
+    assert_int_equal(vnca_growth_init(&g, &m, 3, NULL), 0);
+    vnca_growth_seed(&g, z);
+    int last_grid = g.grid;
+    while (!vnca_growth_done(&g)) {
+        vnca_growth_step(&g);
+        assert_true(g.grid == last_grid || g.grid == 2 * last_grid);
+        last_grid = g.grid;
+    }
+    vnca_growth_channel(&g, 0, channel);
+    assert_memory_equal(channel, logits, sizeof logits);
+    /* damage, then continue: extra steps run at full size and change the state */
+    memset(g.state, 0, (size_t)3 * 64 * 4 * sizeof(float));
+    vnca_growth_step(&g);
+    assert_int_equal(g.grid, 8);
+    vnca_growth_channel(&g, 0, channel);
+    assert_memory_not_equal(channel, logits, sizeof logits);
+    vnca_growth_free(&g);
+    vnca_workspace_free(ws);
+    vnca_model_free(&m);
+}
+
+static void test_same_seed_same_result(void **state)
+{
+    (void)state;
+    VncaConfig cfg = micro_config(VNCA_PERCEIVE_CONV3);
+    VncaModel a, b;
+    make_model(&a, &cfg, 11);
+    make_model(&b, &cfg, 11);
+    assert_memory_equal(a.params, b.params, a.layout.n_params * sizeof(float));
+    VncaModel other;
+    make_model(&other, &cfg, 12);
+    assert_memory_not_equal(a.params, other.params, a.layout.n_params * sizeof(float));
+
+    VncaRng rng;
+    vnca_rng_seed(&rng, 13);
+    float *x = binary_images(&rng, 3, 8), eps[3 * 4];
+    vnca_rng_normal_fill(&rng, eps, 12);
+    VncaWorkspace *ws = vnca_workspace_new(&cfg, 3, VNCA_WS_TRAIN, NULL);
+    float *ga = calloc(a.layout.n_params, sizeof(float));
+    float *gb = calloc(a.layout.n_params, sizeof(float));
+    VncaLoss la = vnca_elbo_forward(&a, ws, x, eps, 3);
+    vnca_elbo_backward(&a, ws, ga);
+    VncaLoss lb = vnca_elbo_forward(&b, ws, x, eps, 3);
+    vnca_elbo_backward(&b, ws, gb);
+    assert_memory_equal(&la, &lb, sizeof la);
+    assert_memory_equal(ga, gb, a.layout.n_params * sizeof(float));
+    free(ga); free(gb); free(x);
+    vnca_workspace_free(ws);
+    vnca_model_free(&a); vnca_model_free(&b); vnca_model_free(&other);
+}
+
+/* ---- the ELBO's gradient ------------------------------------------------ */
+
+typedef struct ElboCase {
+    VncaModel *m;
+    VncaWorkspace *ws;
+    const float *x, *eps;
+    int n;
+} ElboCase;
+
+static double elbo_loss(void *p)
+{
+    ElboCase *c = p;
+    return vnca_elbo_forward(c->m, c->ws, c->x, c->eps, c->n).loss;
+}
+
+static void check_elbo_gradient(VncaPerception perception)
+{
+    VncaConfig cfg = micro_config(perception);
+    VncaModel m;
+    make_model(&m, &cfg, 21);
+    VncaRng rng;
+    vnca_rng_seed(&rng, 22);
+    const int n = 2;
+    float *x = binary_images(&rng, n, 8), eps[2 * 4];
+    vnca_rng_normal_fill(&rng, eps, (size_t)n * cfg.latent);
+    VncaWorkspace *ws = vnca_workspace_new(&cfg, n, VNCA_WS_TRAIN, NULL);
+    assert_non_null(ws);
+    float *grads = calloc(m.layout.n_params, sizeof(float));
+    vnca_elbo_forward(&m, ws, x, eps, n);
+    vnca_elbo_backward(&m, ws, grads);
+
+    /* the loss is ~45 nats in float through 5 NCA steps: eps 5e-3 balances
+     * round-off (~1e-7 * 45 / eps) against the curvature of the deep net */
+    const GradTolerance tol = {.eps = 5e-3f, .atol = 2e-3, .rtol = 2e-2};
+    ElboCase c = {&m, ws, x, eps, n};
+    int bad = 0;
+    for (int t = 0; t < m.layout.n; t++) {
+        const VncaTensorSpec *spec = &m.layout.t[t];
+        bad += check_gradient(spec->name, elbo_loss, &c, m.params + spec->offset,
+                              grads + spec->offset, spec->numel, spec->numel, tol);
+    }
+    assert_int_equal(bad, 0);
+    free(grads); free(x);
+    vnca_workspace_free(ws);
+    vnca_model_free(&m);
+}
+
+static void test_elbo_gradient_conv3x3(void **state)
+{
+    (void)state;
+    check_elbo_gradient(VNCA_PERCEIVE_CONV3);
+}
+
+static void test_elbo_gradient_sobel(void **state)
+{
+    (void)state;
+    check_elbo_gradient(VNCA_PERCEIVE_SOBEL);
+}
+
+/* ---- the IWAE bound -------------------------------------------------------- */
+
+static double log_normal(const float *v, int z)
+{
+    double s = 0;
+    for (int j = 0; j < z; j++) s += -0.5 * (double)v[j] * v[j] - 0.5 * log(2 * M_PI);
+    return s;
+}
+
+/* For the same noise, the K=1 log weight is exactly the single-sample Monte
+ * Carlo ELBO, computed here from the public encode and decode. */
+static void test_iwae_k1_is_single_sample_elbo(void **state)
+{
+    (void)state;
+    VncaConfig cfg = micro_config(VNCA_PERCEIVE_CONV3);
+    VncaModel m;
+    make_model(&m, &cfg, 31);
+    VncaRng rng;
+    vnca_rng_seed(&rng, 32);
+    const int n = 3, z = 4;
+    float *x = binary_images(&rng, n, 8), eps[3 * 4], mu[3 * 4], ls[3 * 4], zs[3 * 4];
+    float logits[3 * 64];
+    vnca_rng_normal_fill(&rng, eps, 12);
+    VncaWorkspace *ws = vnca_workspace_new(&cfg, 2, VNCA_WS_INFER, NULL);
+    double logw[3];
+    vnca_log_weights(&m, ws, x, n, eps, 1, logw);
+    vnca_encode(&m, ws, x, n, mu, ls);
+    for (int i = 0; i < n * z; i++) zs[i] = mu[i] + expf(ls[i]) * eps[i];
+    vnca_decode(&m, ws, zs, n, logits);
+    for (int i = 0; i < n; i++) {
+        double log_px = 0, log_q = log_normal(eps + i * z, z);
+        for (int j = 0; j < 64; j++) {
+            double l = logits[i * 64 + j], t = x[i * 64 + j];
+            log_px += t * l - log1p(exp(l));
+        }
+        for (int j = 0; j < z; j++) log_q -= ls[i * z + j];
+        double want = log_px + log_normal(zs + i * z, z) - log_q;
+        assert_float_equal(logw[i], want, 1e-9 * fabs(want));
+    }
+    free(x);
+    vnca_workspace_free(ws);
+    vnca_model_free(&m);
+}
+
+/* Over many draws, the Monte Carlo ELBO (K=1 log weights) and the training
+ * objective's analytic-KL ELBO estimate the same number: their paired
+ * difference has mean zero within its standard error. */
+static void test_mc_elbo_matches_analytic_kl(void **state)
+{
+    (void)state;
+    VncaConfig cfg = micro_config(VNCA_PERCEIVE_SOBEL);
+    VncaModel m;
+    make_model(&m, &cfg, 41);
+    VncaRng rng;
+    vnca_rng_seed(&rng, 42);
+    float *x = binary_images(&rng, 1, 8), eps[4];
+    VncaWorkspace *train = vnca_workspace_new(&cfg, 1, VNCA_WS_TRAIN, NULL);
+    VncaWorkspace *infer = vnca_workspace_new(&cfg, 1, VNCA_WS_INFER, NULL);
+    enum { DRAWS = 3000 };
+    double sum = 0, sum_sq = 0, mc_sum = 0;
+    for (int k = 0; k < DRAWS; k++) {
+        vnca_rng_normal_fill(&rng, eps, 4);
+        double logw;
+        vnca_log_weights(&m, infer, x, 1, eps, 1, &logw);
+        double analytic = -vnca_elbo_forward(&m, train, x, eps, 1).loss;
+        double d = logw - analytic;
+        sum += d;
+        sum_sq += d * d;
+        mc_sum += logw;
+    }
+    double mean = sum / DRAWS, var = (sum_sq - DRAWS * mean * mean) / (DRAWS - 1);
+    double se = sqrt(var / DRAWS);
+    printf("MC ELBO %.4f, paired difference to analytic-KL ELBO %.4f +- %.4f (SE)\n",
+           mc_sum / DRAWS, mean, se);
+    assert_true(se > 0);
+    assert_true(fabs(mean) < 4 * se);
+    free(x);
+    vnca_workspace_free(train);
+    vnca_workspace_free(infer);
+    vnca_model_free(&m);
+}
+
+static void test_iwae16_at_least_elbo(void **state)
+{
+    (void)state;
+    VncaConfig cfg = micro_config(VNCA_PERCEIVE_CONV3);
+    VncaModel m;
+    make_model(&m, &cfg, 51);
+    VncaRng rng;
+    vnca_rng_seed(&rng, 52);
+    enum { N = 20, K = 16, ELBO_DRAWS = 64 };
+    float *x = binary_images(&rng, N, 8);
+    VncaWorkspace *ws = vnca_workspace_new(&cfg, 8, VNCA_WS_INFER, NULL);
+    double bound[N], elbo_mean = 0, iwae_mean = 0;
+    VncaError err;
+    assert_int_equal(vnca_iwae(&m, ws, x, N, K, &rng, bound, &err), 0);
+    float *eps = malloc((size_t)N * ELBO_DRAWS * 4 * sizeof(float));
+    double *logw = malloc((size_t)N * ELBO_DRAWS * sizeof(double));
+    vnca_rng_normal_fill(&rng, eps, (size_t)N * ELBO_DRAWS * 4);
+    vnca_log_weights(&m, ws, x, N, eps, ELBO_DRAWS, logw);
+    for (int i = 0; i < N * ELBO_DRAWS; i++) elbo_mean += logw[i] / (N * ELBO_DRAWS);
+    for (int i = 0; i < N; i++) iwae_mean += bound[i] / N;
+    printf("ELBO %.3f, IWAE-16 %.3f nats per image\n", elbo_mean, iwae_mean);
+    assert_true(iwae_mean >= elbo_mean);
+    free(eps); free(logw); free(x);
+    vnca_workspace_free(ws);
+    vnca_model_free(&m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_paper_parameter_counts),
+        cmocka_unit_test(test_named_configs_are_valid),
+        cmocka_unit_test(test_fresh_decoder_is_identity),
+        cmocka_unit_test(test_growth_matches_decode),
+        cmocka_unit_test(test_same_seed_same_result),
+        cmocka_unit_test(test_elbo_gradient_conv3x3),
+        cmocka_unit_test(test_elbo_gradient_sobel),
+        cmocka_unit_test(test_iwae_k1_is_single_sample_elbo),
+        cmocka_unit_test(test_mc_elbo_matches_analytic_kl),
+        cmocka_unit_test(test_iwae16_at_least_elbo),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

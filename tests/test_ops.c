@@ -1,0 +1,460 @@
+/* Every op's backward against finite differences of its forward, and the
+ * convolution's forward against a direct (naive) convolution. The loss of an
+ * op is L = sum(forward(inputs) * R) for a fixed random R, so the analytic
+ * gradients come from backward with dout = R. */
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "gradcheck.h"
+#include "vnca/ops.h"
+
+/* float32 central differences: eps 1e-2 keeps round-off (~1e-7 |L| / eps)
+ * and truncation (~eps^2) both near 1e-4 for these sizes. */
+static const GradTolerance op_tol = {.eps = 1e-2f, .atol = 1e-3, .rtol = 1e-2};
+
+static float *randoms(VncaRng *rng, size_t n, float lo, float hi)
+{
+    float *v = malloc(n * sizeof(float));
+    assert_non_null(v);
+    fill_uniform(rng, v, n, lo, hi);
+    return v;
+}
+
+static float *zeros(size_t n)
+{
+    float *v = calloc(n, sizeof(float));
+    assert_non_null(v);
+    return v;
+}
+
+/* ---- linear ------------------------------------------------------------- */
+
+typedef struct LinearCase {
+    int rows, n_in, n_out;
+    float *in, *w, *b, *out, *r;
+} LinearCase;
+
+static double linear_loss(void *p)
+{
+    LinearCase *c = p;
+    linear_forward(c->out, c->in, c->w, c->b, c->rows, c->n_in, c->n_out);
+    return dot(c->out, c->r, (size_t)c->rows * c->n_out);
+}
+
+static void test_linear_gradients(void **state)
+{
+    (void)state;
+    VncaRng rng;
+    vnca_rng_seed(&rng, 1);
+    LinearCase c = {.rows = 7, .n_in = 5, .n_out = 6};
+    c.in = randoms(&rng, 35, -1, 1);
+    c.w = randoms(&rng, 30, -1, 1);
+    c.b = randoms(&rng, 6, -1, 1);
+    c.out = zeros(42);
+    c.r = randoms(&rng, 42, -1, 1);
+    float *din = zeros(35), *dw = zeros(30), *db = zeros(6);
+    linear_backward(din, dw, db, c.r, c.in, c.w, c.rows, c.n_in, c.n_out);
+    int bad = check_gradient("linear input", linear_loss, &c, c.in, din, 35, 35, op_tol);
+    bad += check_gradient("linear weight", linear_loss, &c, c.w, dw, 30, 30, op_tol);
+    bad += check_gradient("linear bias", linear_loss, &c, c.b, db, 6, 6, op_tol);
+    assert_int_equal(bad, 0);
+    free(c.in); free(c.w); free(c.b); free(c.out); free(c.r);
+    free(din); free(dw); free(db);
+}
+
+/* ---- conv2d ----------------------------------------------------------- */
+
+typedef struct ConvCase {
+    Conv2dShape s;
+    float *in, *w, *b, *out, *col, *r;
+    size_t in_len, w_len, out_len;
+} ConvCase;
+
+static double conv_loss(void *p)
+{
+    ConvCase *c = p;
+    conv2d_forward(c->out, c->col, c->in, c->w, c->b, c->s);
+    return dot(c->out, c->r, c->out_len);
+}
+
+static void conv_case_init(ConvCase *c, Conv2dShape s, VncaRng *rng)
+{
+    c->s = s;
+    int ho = conv2d_out_size(s.h, s.k, s.stride, s.pad);
+    int wo = conv2d_out_size(s.w, s.k, s.stride, s.pad);
+    c->in_len = (size_t)s.n * s.h * s.w * s.c_in;
+    c->w_len = (size_t)s.c_out * s.c_in * s.k * s.k;
+    c->out_len = (size_t)s.n * ho * wo * s.c_out;
+    c->in = randoms(rng, c->in_len, -1, 1);
+    c->w = randoms(rng, c->w_len, -1, 1);
+    c->b = randoms(rng, (size_t)s.c_out, -1, 1);
+    c->out = zeros(c->out_len);
+    c->r = randoms(rng, c->out_len, -1, 1);
+    c->col = zeros(conv2d_col_size(s));
+}
+
+static void conv_case_free(ConvCase *c)
+{
+    free(c->in); free(c->w); free(c->b); free(c->out); free(c->r); free(c->col);
+}
+
+/* out[n, oy, ox, o] = b[o] + sum_{c,ky,kx} w[o, c, ky, kx] * in[n, iy, ix, c] */
+static double direct_conv(const ConvCase *c, int n, int oy, int ox, int o)
+{
+    const Conv2dShape s = c->s;
+    double sum = c->b[o];
+    for (int ch = 0; ch < s.c_in; ch++)
+        for (int ky = 0; ky < s.k; ky++)
+            for (int kx = 0; kx < s.k; kx++) {
+                int iy = oy * s.stride - s.pad + ky, ix = ox * s.stride - s.pad + kx;
+                if (iy < 0 || iy >= s.h || ix < 0 || ix >= s.w) continue;
+                sum += (double)c->w[((o * s.c_in + ch) * s.k + ky) * s.k + kx] *
+                       c->in[(((size_t)n * s.h + iy) * s.w + ix) * s.c_in + ch];
+            }
+    return sum;
+}
+
+static void check_conv(Conv2dShape s, const char *name)
+{
+    VncaRng rng;
+    vnca_rng_seed(&rng, 2);
+    ConvCase c;
+    conv_case_init(&c, s, &rng);
+
+    conv_loss(&c);
+    int ho = conv2d_out_size(s.h, s.k, s.stride, s.pad);
+    int wo = conv2d_out_size(s.w, s.k, s.stride, s.pad);
+    for (int n = 0; n < s.n; n++)
+        for (int oy = 0; oy < ho; oy++)
+            for (int ox = 0; ox < wo; ox++)
+                for (int o = 0; o < s.c_out; o++) {
+                    double want = direct_conv(&c, n, oy, ox, o);
+                    float got = c.out[(((size_t)n * ho + oy) * wo + ox) * s.c_out + o];
+                    assert_true(fabs(got - want) <= 1e-5 * (1.0 + fabs(want)));
+                }
+
+    float *din = zeros(c.in_len), *dw = zeros(c.w_len), *db = zeros((size_t)s.c_out);
+    conv2d_backward(din, dw, db, c.col, c.r, c.in, c.w, s);
+    char what[64];
+    snprintf(what, sizeof what, "%s input", name);
+    int bad = check_gradient(what, conv_loss, &c, c.in, din, c.in_len, 200, op_tol);
+    snprintf(what, sizeof what, "%s weight", name);
+    bad += check_gradient(what, conv_loss, &c, c.w, dw, c.w_len, 200, op_tol);
+    snprintf(what, sizeof what, "%s bias", name);
+    bad += check_gradient(what, conv_loss, &c, c.b, db, (size_t)s.c_out, 100, op_tol);
+    assert_int_equal(bad, 0);
+    free(din); free(dw); free(db);
+    conv_case_free(&c);
+}
+
+static void test_conv3x3_stride1(void **state)
+{
+    (void)state;
+    check_conv((Conv2dShape){.n = 2, .h = 5, .w = 5, .c_in = 3, .c_out = 4, .k = 3, .stride = 1,
+                             .pad = 1}, "conv3x3 s1");
+}
+
+static void test_conv5x5_stride2(void **state)
+{
+    (void)state;
+    check_conv((Conv2dShape){.n = 2, .h = 8, .w = 8, .c_in = 2, .c_out = 3, .k = 5, .stride = 2,
+                             .pad = 2}, "conv5x5 s2");
+}
+
+static void test_conv_odd_size(void **state)
+{
+    (void)state;
+    check_conv((Conv2dShape){.n = 1, .h = 7, .w = 5, .c_in = 2, .c_out = 2, .k = 5, .stride = 2,
+                             .pad = 2}, "conv5x5 s2 odd");
+}
+
+/* ---- elementwise and cells: one input, one output ------------------------ */
+
+typedef void (*UnaryForward)(float *out, const float *in, void *shape);
+
+typedef struct UnaryCase {
+    UnaryForward forward;
+    void *shape;
+    float *in, *out, *r;
+    size_t in_len, out_len;
+} UnaryCase;
+
+static double unary_loss(void *p)
+{
+    UnaryCase *c = p;
+    c->forward(c->out, c->in, c->shape);
+    return dot(c->out, c->r, c->out_len);
+}
+
+typedef struct CellShape {
+    int n, g, c;
+} CellShape;
+
+static void elu_fwd(float *out, const float *in, void *shape)
+{
+    elu_forward(out, in, (size_t)((CellShape *)shape)->n);
+}
+
+static void divide_fwd(float *out, const float *in, void *shape)
+{
+    CellShape *s = shape;
+    divide_forward(out, in, s->n, s->g, s->c);
+}
+
+static void sobel_fwd(float *out, const float *in, void *shape)
+{
+    CellShape *s = shape;
+    sobel_forward(out, in, s->n, s->g, s->c);
+}
+
+/* runs the check for an op whose analytic input gradient is din */
+static int check_unary(const char *what, UnaryForward fwd, void *shape, size_t in_len,
+                       size_t out_len, float *in, float *r, const float *din)
+{
+    UnaryCase c = {fwd, shape, in, zeros(out_len), r, in_len, out_len};
+    int bad = check_gradient(what, unary_loss, &c, in, din, in_len, in_len, op_tol);
+    free(c.out);
+    return bad;
+}
+
+static void test_elu(void **state)
+{
+    (void)state;
+    VncaRng rng;
+    vnca_rng_seed(&rng, 3);
+    CellShape s = {64, 0, 0};
+    float *in = randoms(&rng, 64, -3, 3), *r = randoms(&rng, 64, -1, 1);
+    float *out = zeros(64), *din = zeros(64);
+    elu_forward(out, in, 64);
+    for (int i = 0; i < 64; i++)
+        assert_float_equal(out[i], in[i] > 0 ? in[i] : expm1f(in[i]), 1e-7);
+    elu_backward(din, r, out, 64);
+    assert_int_equal(check_unary("elu", elu_fwd, &s, 64, 64, in, r, din), 0);
+    free(in); free(r); free(out); free(din);
+}
+
+static void test_residual(void **state)
+{
+    (void)state;
+    VncaRng rng;
+    vnca_rng_seed(&rng, 4);
+    float *a = randoms(&rng, 10, -1, 1), *b = randoms(&rng, 10, -1, 1), *out = zeros(10);
+    float *dout = randoms(&rng, 10, -1, 1), *da = zeros(10), *db = zeros(10);
+    residual_forward(out, a, b, 10);
+    residual_backward(da, db, dout, 10);
+    for (int i = 0; i < 10; i++) {
+        assert_float_equal(out[i], a[i] + b[i], 0);
+        assert_float_equal(da[i], dout[i], 0);
+        assert_float_equal(db[i], dout[i], 0);
+    }
+    free(a); free(b); free(out); free(dout); free(da); free(db);
+}
+
+static void test_divide(void **state)
+{
+    (void)state;
+    VncaRng rng;
+    vnca_rng_seed(&rng, 5);
+    CellShape s = {2, 3, 4};
+    size_t in_len = 2 * 3 * 3 * 4, out_len = 4 * in_len;
+    float *in = randoms(&rng, in_len, -1, 1), *r = randoms(&rng, out_len, -1, 1);
+    float *out = zeros(out_len), *din = zeros(in_len);
+    divide_forward(out, in, s.n, s.g, s.c);
+    /* every child cell is a copy of its parent */
+    for (int n = 0; n < 2; n++)
+        for (int y = 0; y < 6; y++)
+            for (int x = 0; x < 6; x++)
+                for (int c = 0; c < 4; c++)
+                    assert_float_equal(out[((n * 6 + y) * 6 + x) * 4 + c],
+                                       in[((n * 3 + y / 2) * 3 + x / 2) * 4 + c], 0);
+    divide_backward(din, r, s.n, s.g, s.c);
+    assert_int_equal(check_unary("divide", divide_fwd, &s, in_len, out_len, in, r, din), 0);
+    free(in); free(r); free(out); free(din);
+}
+
+static void test_sobel(void **state)
+{
+    (void)state;
+    VncaRng rng;
+    vnca_rng_seed(&rng, 6);
+    CellShape s = {2, 4, 3};
+    size_t in_len = 2 * 4 * 4 * 3, out_len = 3 * in_len;
+    float *in = randoms(&rng, in_len, -1, 1), *r = randoms(&rng, out_len, -1, 1);
+    float *out = zeros(out_len), *din = zeros(in_len);
+    sobel_forward(out, in, s.n, s.g, s.c);
+    /* one interior cell by hand: image 1, y = 1, x = 2, channel 2 */
+#define IN(y, x) in[((1 * 4 + (y)) * 4 + (x)) * 3 + 2]
+    float gx = (IN(0, 3) - IN(0, 1) + 2 * (IN(1, 3) - IN(1, 1)) + IN(2, 3) - IN(2, 1)) / 8;
+    float gy = (IN(2, 1) - IN(0, 1) + 2 * (IN(2, 2) - IN(0, 2)) + IN(2, 3) - IN(0, 3)) / 8;
+    const float *cell = out + ((1 * 4 + 1) * 4 + 2) * 9;
+    assert_float_equal(cell[2], IN(1, 2), 0);
+    assert_float_equal(cell[3 + 2], gx, 1e-6);
+    assert_float_equal(cell[6 + 2], gy, 1e-6);
+    /* a corner sees zeros beyond the border: image 0, y = 0, x = 0, channel 0 */
+    float corner_gx = (2 * in[(0 * 4 + 1) * 3] + in[(1 * 4 + 1) * 3]) / 8;
+    assert_float_equal(out[3], corner_gx, 1e-6);
+#undef IN
+    sobel_backward(din, r, s.n, s.g, s.c);
+    assert_int_equal(check_unary("sobel", sobel_fwd, &s, in_len, out_len, in, r, din), 0);
+    free(in); free(r); free(out); free(din);
+}
+
+/* ---- losses and the latent ------------------------------------------------ */
+
+typedef struct LossCase {
+    int n, len;
+    float *a, *b, *x;     /* bce: logits, -, targets; kl: mu, logsig */
+    int kind;             /* 0 bce, 1 kl */
+} LossCase;
+
+static double loss_case_value(void *p)
+{
+    LossCase *c = p;
+    double per[4], sum = 0;
+    if (c->kind == 0) bce_logits_forward(per, c->a, 1, c->x, c->n, c->len);
+    else kl_forward(per, c->a, c->b, c->n, c->len);
+    for (int i = 0; i < c->n; i++) sum += per[i];
+    return sum;
+}
+
+static void test_bce_logits(void **state)
+{
+    (void)state;
+    VncaRng rng;
+    vnca_rng_seed(&rng, 7);
+    LossCase c = {.n = 3, .len = 8, .kind = 0};
+    c.a = randoms(&rng, 24, -6, 6);
+    c.x = randoms(&rng, 24, 0, 1);
+    for (int i = 0; i < 12; i++) c.x[i] = c.x[i] > 0.5f; /* binary and fractional targets */
+    double per[3];
+    bce_logits_forward(per, c.a, 1, c.x, 3, 8);
+    for (int i = 0; i < 3; i++) {
+        double want = 0;
+        for (int j = 0; j < 8; j++) {
+            double p = 1 / (1 + exp(-(double)c.a[i * 8 + j])), t = c.x[i * 8 + j];
+            want -= t * log(p) + (1 - t) * log(1 - p);
+        }
+        assert_float_equal(per[i], want, 1e-9 * (1 + want));
+    }
+    /* a huge logit stays finite */
+    float big = 1000.0f, one = 0.0f;
+    bce_logits_forward(per, &big, 1, &one, 1, 1);
+    assert_float_equal(per[0], 1000.0, 1e-9);
+    float *da = zeros(24);
+    bce_logits_backward(da, c.a, 1, c.x, 3, 8, 1.0f);
+    assert_int_equal(check_gradient("bce logits", loss_case_value, &c, c.a, da, 24, 24, op_tol), 0);
+    free(c.a); free(c.x); free(da);
+}
+
+static void test_kl(void **state)
+{
+    (void)state;
+    VncaRng rng;
+    vnca_rng_seed(&rng, 8);
+    LossCase c = {.n = 2, .len = 5, .kind = 1};
+    c.a = randoms(&rng, 10, -2, 2);
+    c.b = randoms(&rng, 10, -1.5f, 1);
+    float *dmu = zeros(10), *dls = zeros(10);
+    kl_backward(dmu, dls, c.a, c.b, 2, 5, 1.0f);
+    int bad = check_gradient("kl mu", loss_case_value, &c, c.a, dmu, 10, 10, op_tol);
+    bad += check_gradient("kl logsig", loss_case_value, &c, c.b, dls, 10, 10, op_tol);
+    assert_int_equal(bad, 0);
+    /* q = p gives zero */
+    float zero[3] = {0, 0, 0};
+    double kl;
+    kl_forward(&kl, zero, zero, 1, 3);
+    assert_float_equal(kl, 0.0, 0);
+    free(c.a); free(c.b); free(dmu); free(dls);
+}
+
+typedef struct ReparamCase {
+    float *mu, *logsig, *eps, *z, *r;
+    size_t n;
+} ReparamCase;
+
+static double reparam_loss(void *p)
+{
+    ReparamCase *c = p;
+    reparam_forward(c->z, c->mu, c->logsig, c->eps, c->n);
+    return dot(c->z, c->r, c->n);
+}
+
+static void test_reparam(void **state)
+{
+    (void)state;
+    VncaRng rng;
+    vnca_rng_seed(&rng, 9);
+    ReparamCase c = {.n = 12};
+    c.mu = randoms(&rng, 12, -1, 1);
+    c.logsig = randoms(&rng, 12, -1, 1);
+    c.eps = zeros(12);
+    vnca_rng_normal_fill(&rng, c.eps, 12);
+    c.z = zeros(12);
+    c.r = randoms(&rng, 12, -1, 1);
+    float *dmu = zeros(12), *dls = zeros(12);
+    reparam_backward(dmu, dls, c.r, c.logsig, c.eps, 12);
+    int bad = check_gradient("reparam mu", reparam_loss, &c, c.mu, dmu, 12, 12, op_tol);
+    bad += check_gradient("reparam logsig", reparam_loss, &c, c.logsig, dls, 12, 12, op_tol);
+    assert_int_equal(bad, 0);
+    free(c.mu); free(c.logsig); free(c.eps); free(c.z); free(c.r); free(dmu); free(dls);
+}
+
+/* ---- the random number generator --------------------------------------- */
+
+static void test_rng(void **state)
+{
+    (void)state;
+    VncaRng a, b;
+    vnca_rng_seed(&a, 42);
+    vnca_rng_seed(&b, 42);
+    for (int i = 0; i < 100; i++) assert_true(vnca_rng_u64(&a) == vnca_rng_u64(&b));
+    vnca_rng_seed(&b, 43);
+    assert_true(vnca_rng_u64(&a) != vnca_rng_u64(&b));
+
+    /* moments of 200k normal and uniform draws, within 5 standard errors */
+    enum { N = 200000 };
+    float *v = malloc(N * sizeof(float));
+    assert_non_null(v);
+    vnca_rng_normal_fill(&a, v, N);
+    double mean = 0, var = 0, umean = 0;
+    for (int i = 0; i < N; i++) mean += v[i] / N;
+    for (int i = 0; i < N; i++) var += (v[i] - mean) * (v[i] - mean) / (N - 1);
+    for (int i = 0; i < N; i++) {
+        float u = vnca_rng_uniform(&a);
+        assert_true(u >= 0.0f && u < 1.0f);
+        umean += u / N;
+    }
+    assert_true(fabs(mean) < 5 / sqrt(N));
+    assert_true(fabs(var - 1) < 5 * sqrt(2.0 / N));
+    assert_true(fabs(umean - 0.5) < 5 * sqrt(1 / 12.0 / N));
+    int counts[3] = {0};
+    for (int i = 0; i < 30000; i++) counts[vnca_rng_below(&a, 3)]++;
+    for (int k = 0; k < 3; k++) assert_true(abs(counts[k] - 10000) < 5 * 82);
+    free(v);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_linear_gradients),
+        cmocka_unit_test(test_conv3x3_stride1),
+        cmocka_unit_test(test_conv5x5_stride2),
+        cmocka_unit_test(test_conv_odd_size),
+        cmocka_unit_test(test_elu),
+        cmocka_unit_test(test_residual),
+        cmocka_unit_test(test_divide),
+        cmocka_unit_test(test_sobel),
+        cmocka_unit_test(test_bce_logits),
+        cmocka_unit_test(test_kl),
+        cmocka_unit_test(test_reparam),
+        cmocka_unit_test(test_rng),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
