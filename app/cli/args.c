@@ -110,3 +110,19 @@ int cli_int(const CliCommand *cmd, const char *name, long lo, long hi, long fall
     *out = x;
     return 0;
 }
+
+int cli_double(const CliCommand *cmd, const char *name, double lo, double hi, double *out)
+{
+    const char *v = cli_value(cmd, name);
+    if (!v) return 0;
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    if (errno || end == v || *end || !(x >= lo && x <= hi)) {
+        fprintf(stderr, "vnca %s: --%s '%s' is not a number in [%g, %g]\n", cmd->name, name, v,
+                lo, hi);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}

@@ -35,5 +35,7 @@ const char *cli_required(const CliCommand *cmd, const char *name);
 /* Integer options: the default when absent; -1 with a message when malformed
  * or outside [lo, hi]. */
 int cli_int(const CliCommand *cmd, const char *name, long lo, long hi, long fallback, long *out);
+/* Real options: *out is left as it is when absent. */
+int cli_double(const CliCommand *cmd, const char *name, double lo, double hi, double *out);
 
 #endif

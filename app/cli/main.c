@@ -15,6 +15,7 @@ static const Subcommand subcommands[] = {
     {"info", cmd_info, "show a model's configuration, sizes and metadata"},
     {"encode", cmd_encode, "images (.npy) -> q(z|x) means and log-sigmas (.npy)"},
     {"decode", cmd_decode, "latents (.npy) -> logits (.npy), optionally every step"},
+    {"train", cmd_train, "train on MNIST with checkpoints and exact resume"},
     {"bench", cmd_bench, "measure sgemm, decoding and training speed"},
 };
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "file_io.h"
+#include "model_file.h"
 #include "vnca/safetensors.h"
 #include "vnca/vnca.h"
 
@@ -135,11 +136,14 @@ static int file_meta(const VncaModel *m, VncaMeta *meta)
     return 0;
 }
 
-int vnca_model_save(const VncaModel *m, const char *path, VncaError *err)
+int model_save_with(const VncaModel *m, const char *path, const VncaStTensor *extra, int n_extra,
+                    const VncaMeta *extra_meta, VncaError *err)
 {
     const VncaLayout *L = &m->layout;
     if (!m->params) return vnca_fail(err, "%s: the model has no parameters to save", path);
-    VncaStTensor tensors[VNCA_MAX_TENSORS];
+    if (n_extra < 0 || n_extra > VNCA_MAX_TENSORS)
+        return vnca_fail(err, "%s: %d extra tensors", path, n_extra);
+    VncaStTensor tensors[2 * VNCA_MAX_TENSORS];
     for (int i = 0; i < L->n; i++) {
         const VncaTensorSpec *spec = &L->t[i];
         /* the writer only reads the name; VncaStTensor is shared with the reader */
@@ -147,11 +151,20 @@ int vnca_model_save(const VncaModel *m, const char *path, VncaError *err)
                                     .numel = spec->numel, .data = m->params + spec->offset};
         memcpy(tensors[i].shape, spec->shape, sizeof spec->shape);
     }
+    for (int i = 0; i < n_extra; i++) tensors[L->n + i] = extra[i];
     VncaMeta meta = {0};
-    int rc = file_meta(m, &meta) ? vnca_fail(err, "%s: out of memory", path)
-                                 : vnca_st_write(path, tensors, L->n, &meta, err);
+    int failed = file_meta(m, &meta);
+    for (int i = 0; !failed && extra_meta && i < extra_meta->n; i++)
+        failed = vnca_meta_set(&meta, extra_meta->items[i].key, extra_meta->items[i].value);
+    int rc = failed ? vnca_fail(err, "%s: out of memory", path)
+                    : vnca_st_write(path, tensors, L->n + n_extra, &meta, err);
     vnca_meta_free(&meta);
     return rc;
+}
+
+int vnca_model_save(const VncaModel *m, const char *path, VncaError *err)
+{
+    return model_save_with(m, path, NULL, 0, NULL, err);
 }
 
 /* ---- loading ------------------------------------------------------------ */
@@ -191,13 +204,15 @@ static int in_layout(const VncaLayout *L, const char *name)
     return 0;
 }
 
-static int load_params(VncaModel *m, const VncaStFile *f, const char *path, VncaError *err)
+static int load_params(VncaModel *m, const VncaStFile *f, const char *extra_prefix,
+                       const char *path, VncaError *err)
 {
     const VncaLayout *L = &m->layout;
     for (int i = 0; i < L->n; i++)
         if (load_tensor(m, &L->t[i], f, path, err)) return -1;
     for (int i = 0; i < f->n; i++)
-        if (!in_layout(L, f->tensors[i].name))
+        if (!in_layout(L, f->tensors[i].name) &&
+            !(extra_prefix && strncmp(f->tensors[i].name, extra_prefix, strlen(extra_prefix)) == 0))
             return vnca_fail(err, "%s: unexpected tensor '%s'", path, f->tensors[i].name);
     return 0;
 }
@@ -232,15 +247,22 @@ static int alloc_from_meta(VncaModel *m, const VncaStFile *f, const char *path, 
     return 0;
 }
 
-int vnca_model_load(VncaModel *m, const char *path, VncaError *err)
+int model_load_with(VncaModel *m, const char *path, const char *extra_prefix, VncaStFile *file,
+                    VncaError *err)
 {
     memset(m, 0, sizeof *m);
     VncaStFile f;
     if (vnca_st_read(path, &f, err)) return -1;
     int rc = alloc_from_meta(m, &f, path, err);
-    if (rc == 0) rc = load_params(m, &f, path, err);
+    if (rc == 0) rc = load_params(m, &f, extra_prefix, path, err);
     if (rc == 0) take_meta(m, &f.meta);
     else vnca_model_free(m);
-    vnca_st_free(&f);
+    if (rc == 0 && file) *file = f;
+    else vnca_st_free(&f);
     return rc;
+}
+
+int vnca_model_load(VncaModel *m, const char *path, VncaError *err)
+{
+    return model_load_with(m, path, NULL, NULL, err);
 }

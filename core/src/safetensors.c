@@ -26,7 +26,7 @@ typedef unsigned long long ull;   /* for printing uint64_t */
 
 /* A tensor of the header, validated against the data section. */
 typedef struct Entry {
-    const char *name;      /* first member, see check_unique; in the cJSON tree */
+    const char *name;      /* in the cJSON tree */
     int ndim;
     int64_t shape[VNCA_ST_MAX_DIMS];
     size_t numel;
@@ -38,17 +38,30 @@ static int compare_strings(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Fails naming a name that occurs twice. The names are the first members
- * (a char *) of n structs of `stride` bytes from `items`. Sorts a copy rather
+/* How check_unique reaches the i-th name of an array of records. */
+typedef const char *(*NameAt)(const void *items, int i);
+
+static const char *entry_name(const void *items, int i) { return ((const Entry *)items)[i].name; }
+
+static const char *tensor_name(const void *items, int i)
+{
+    return ((const VncaStTensor *)items)[i].name;
+}
+
+static const char *meta_key(const void *items, int i)
+{
+    return ((const VncaMetaEntry *)items)[i].key;
+}
+
+/* Fails naming a name that occurs twice among n records. Sorts a copy rather
  * than comparing pairs: a hostile header may hold a million entries. */
 static int check_unique(const char *path, const char *what, const void *items, int n,
-                        size_t stride, VncaError *err)
+                        NameAt name_at, VncaError *err)
 {
     if (n < 2) return 0;
     const char **names = malloc((size_t)n * sizeof *names);
     if (!names) return vnca_fail(err, "%s: out of memory", path);
-    for (int i = 0; i < n; i++)
-        names[i] = *(const char *const *)((const char *)items + (size_t)i * stride);
+    for (int i = 0; i < n; i++) names[i] = name_at(items, i);
     qsort(names, (size_t)n, sizeof *names, compare_strings);
     int rc = 0;
     for (int i = 1; i < n && rc == 0; i++)
@@ -65,11 +78,6 @@ static uint64_t load_le64(const unsigned char *p)
     uint64_t v = 0;
     for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
     return v;
-}
-
-static void store_le64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
 }
 
 static int check_header_length(const char *path, const unsigned char *bytes, size_t size,
@@ -223,7 +231,7 @@ static int parse_metadata(const char *path, const cJSON *obj, VncaMeta *meta, Vn
         }
         meta->n++;
     }
-    return check_unique(path, "metadata key", meta->items, meta->n, sizeof *meta->items, err);
+    return check_unique(path, "metadata key", meta->items, meta->n, meta_key, err);
 }
 
 typedef struct Header {
@@ -252,7 +260,7 @@ static int parse_header(const char *path, const unsigned char *text, size_t len,
             return -1;
         }
     }
-    return check_unique(path, "tensor name", h->entries, h->n, sizeof *h->entries, err);
+    return check_unique(path, "tensor name", h->entries, h->n, entry_name, err);
 }
 
 static int compare_by_offset(const void *pa, const void *pb)
@@ -345,6 +353,11 @@ const VncaStTensor *vnca_st_find(const VncaStFile *f, const char *name)
 
 /* ---- writing ------------------------------------------------------------ */
 
+static void store_le64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
 static int check_tensor(const char *path, const VncaStTensor *t, int index, VncaError *err)
 {
     if (!t->name) return vnca_fail(err, "%s: tensor %d has no name", path, index);
@@ -371,9 +384,17 @@ static int check_input(const char *path, const VncaStTensor *tensors, int n, con
         return vnca_fail(err, "%s: invalid tensor list (%d tensors)", path, n);
     for (int i = 0; i < n; i++)
         if (check_tensor(path, &tensors[i], i, err)) return -1;
-    if (check_unique(path, "tensor name", tensors, n, sizeof *tensors, err)) return -1;
-    return meta ? check_unique(path, "metadata key", meta->items, meta->n, sizeof *meta->items, err)
+    if (check_unique(path, "tensor name", tensors, n, tensor_name, err)) return -1;
+    return meta ? check_unique(path, "metadata key", meta->items, meta->n, meta_key, err)
                 : 0;
+}
+
+/* The data size of a tensor that check_input accepted. */
+static size_t tensor_bytes(const VncaStTensor *t)
+{
+    size_t numel = 0;
+    shape_numel(t->ndim, t->shape, sizeof(float), &numel);
+    return numel * sizeof(float);
 }
 
 /* cJSON's builders return NULL when out of memory, and adding NULL fails. */
@@ -412,9 +433,7 @@ static char *header_text(const VncaStTensor *tensors, int n, const VncaMeta *met
     }
     uint64_t offset = 0;
     for (int i = 0; ok && i < n; i++) {
-        size_t numel = 0;
-        shape_numel(tensors[i].ndim, tensors[i].shape, sizeof(float), &numel);   /* checked in check_input */
-        uint64_t end = offset + numel * sizeof(float);
+        uint64_t end = offset + tensor_bytes(&tensors[i]);
         ok = cJSON_AddItemToObject(root, tensors[i].name, tensor_json(&tensors[i], offset, end));
         offset = end;
     }
@@ -435,11 +454,8 @@ static int write_contents(AtomicFile *af, const char *header, const VncaStTensor
     if (atomic_write(af, prefix, sizeof prefix, err) || atomic_write(af, header, len, err) ||
         atomic_write(af, "        ", padding, err))
         return -1;
-    for (int i = 0; i < n; i++) {
-        size_t numel = 0;
-        shape_numel(tensors[i].ndim, tensors[i].shape, sizeof(float), &numel);
-        if (atomic_write(af, tensors[i].data, numel * sizeof(float), err)) return -1;
-    }
+    for (int i = 0; i < n; i++)
+        if (atomic_write(af, tensors[i].data, tensor_bytes(&tensors[i]), err)) return -1;
     return 0;
 }
 

@@ -1,0 +1,272 @@
+/* vnca train: the training loop's driver: options, progress, the CSV log,
+ * periodic checkpoints, and a clean stop on SIGINT/SIGTERM. */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "commands.h"
+#include "vnca/train.h"
+
+static volatile sig_atomic_t stop_signal = 0;
+
+static void on_signal(int sig) { stop_signal = sig; }
+
+static double wall_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + 1e-6 * ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_sec +
+           1e-6 * ru.ru_stime.tv_usec;
+}
+
+typedef struct RunPlan {
+    long total_steps;     /* stop when the trainer's step reaches this; 0 = no limit */
+    double minutes;       /* stop after this much wall time in this run; 0 = no limit */
+    double checkpoint_minutes;
+    int log_every;        /* steps averaged per CSV row */
+} RunPlan;
+
+typedef struct Progress {
+    double start, last_print, last_checkpoint;
+    long start_step;
+    double sum_loss, sum_recon, sum_kl, sum_norm;
+    int count;
+    int tty;
+} Progress;
+
+static void format_duration(char *buf, size_t len, double seconds)
+{
+    long s = seconds > 0 && seconds < 1e9 ? (long)seconds : 0;
+    snprintf(buf, len, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+}
+
+static void print_progress(const VncaTrainer *tr, const RunPlan *plan, Progress *p,
+                           const VncaTrainStats *s, double now)
+{
+    const double elapsed = now - p->start;
+    const double rate = (double)(tr->step - p->start_step) * tr->opt.batch / fmax(elapsed, 1e-9);
+    double remaining = -1;
+    if (plan->total_steps) remaining = (double)(plan->total_steps - tr->step) * tr->opt.batch / rate;
+    if (plan->minutes) {
+        double left = plan->minutes * 60 - elapsed;
+        remaining = remaining < 0 || left < remaining ? left : remaining;
+    }
+    char eta[32] = "-";
+    if (remaining >= 0) format_duration(eta, sizeof eta, remaining);
+    fprintf(stderr, "%sepoch %d step %ld | %.1f img/s | loss %.2f recon %.2f kl %.2f | ETA %s%s",
+            p->tty ? "\r\033[K" : "", tr->epoch + 1, tr->step, rate, s->loss.loss, s->loss.recon,
+            s->loss.kl, eta, p->tty ? "" : "\n");
+    fflush(stderr);
+    p->last_print = now;
+}
+
+static int write_log_row(FILE *log, const VncaTrainer *tr, Progress *p)
+{
+    if (!p->count) return 0;
+    int rc = fprintf(log, "%ld,%ld,%.3f,%.4f,%.4f,%.4f,%.4f\n", tr->step, tr->images_seen,
+                     tr->train_seconds, p->sum_loss / p->count, p->sum_recon / p->count,
+                     p->sum_kl / p->count, p->sum_norm / p->count);
+    p->sum_loss = p->sum_recon = p->sum_kl = p->sum_norm = 0;
+    p->count = 0;
+    return rc < 0 || fflush(log) ? -1 : 0;
+}
+
+/* the model file carries how it was trained */
+static int record_facts(VncaModel *m, const VncaTrainer *tr, const char *data_name,
+                        double cpu_before, double cpu_now)
+{
+    char text[64];
+    int failed = vnca_meta_set(&m->meta, "training.data", data_name) ||
+                 vnca_meta_set(&m->meta, "training.binarization",
+                               tr->opt.dynamic ? "dynamic (fresh Bernoulli draw per epoch)"
+                                               : "static (Larochelle)");
+    snprintf(text, sizeof text, "%ld", tr->images_seen);
+    failed |= vnca_meta_set(&m->meta, "training.images_seen", text);
+    snprintf(text, sizeof text, "%ld", tr->step);
+    failed |= vnca_meta_set(&m->meta, "training.steps", text);
+    snprintf(text, sizeof text, "%d", tr->opt.batch);
+    failed |= vnca_meta_set(&m->meta, "training.batch", text);
+    snprintf(text, sizeof text, "%g", (double)tr->opt.lr);
+    failed |= vnca_meta_set(&m->meta, "training.lr", text);
+    snprintf(text, sizeof text, "%.0f", cpu_before + cpu_now);
+    failed |= vnca_meta_set(&m->meta, "training.cpu_seconds", text);
+    snprintf(text, sizeof text, "%.0f", tr->train_seconds);
+    failed |= vnca_meta_set(&m->meta, "training.wall_seconds", text);
+    return failed ? -1 : 0;
+}
+
+static int save_all(VncaTrainer *tr, const char *data_name, double cpu_before, double cpu_start,
+                    const char *model_path, const char *ckpt_path)
+{
+    VncaError err;
+    if (record_facts(tr->model, tr, data_name, cpu_before, cpu_seconds() - cpu_start)) {
+        fprintf(stderr, "vnca train: out of memory\n");
+        return -1;
+    }
+    if (vnca_trainer_save(tr, ckpt_path, &err) || vnca_model_save(tr->model, model_path, &err)) {
+        fprintf(stderr, "\nvnca train: %s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    CliOption options[] = {
+        {"data", 0, "DIR", "MNIST directory with binarized_mnist/ and mnist/", 0},
+        {"config", 0, "NAME", "start from a fresh model of this named configuration", 0},
+        {"init", 0, "FILE", "start from this model file (e.g. from vnca init)", 0},
+        {"output", 'o', "FILE", "the trained model; also FILE.ckpt and FILE.csv", 0},
+        {"resume", 0, "CKPT", "continue exactly from a checkpoint", 0},
+        {"epochs", 0, "N", "stop after N epochs in all", 0},
+        {"steps", 0, "N", "stop after N optimizer steps in all", 0},
+        {"minutes", 0, "M", "stop after M minutes of this run", 0},
+        {"batch", 0, "N", "batch size (default 32)", 0},
+        {"lr", 0, "RATE", "Adam learning rate (default 1e-4)", 0},
+        {"clip", 0, "NORM", "gradient norm clip (default 10)", 0},
+        {"seed", 0, "S", "seed for the data order and the noise (default 1)", 0},
+        {"dynamic", 0, NULL, "grayscale MNIST binarized afresh each epoch (default: static)", 0},
+        {"limit", 0, "N", "train on the first N images only (for quick checks)", 0},
+        {"checkpoint-minutes", 0, "M", "minutes between checkpoints (default 5)", 0},
+        {"log-every", 0, "N", "steps averaged per CSV row (default 10)", 0},
+        {0},
+    };
+    CliCommand cmd = {"train", "Train a VNCA on MNIST (negative ELBO, Adam).", NULL, options, NULL};
+    CliParse parsed = cli_parse(&cmd, argc, argv);
+    if (parsed != CLI_OK) return parsed == CLI_HELP ? 0 : 2;
+    const char *data_dir = cli_required(&cmd, "data"), *out = cli_required(&cmd, "output");
+    const char *config = cli_value(&cmd, "config"), *init = cli_value(&cmd, "init");
+    const char *resume = cli_value(&cmd, "resume");
+    long epochs, steps, batch, seed, limit, log_every;
+    double minutes = 0, lr = 1e-4, clip = 10, ckpt_minutes = 5;
+    if (!data_dir || !out) return 2;
+    if (!!config + !!init + !!resume > 1 || (!config && !init && !resume)) {
+        fprintf(stderr, "vnca train: give one of --config, --init or --resume\n");
+        return 2;
+    }
+    if (cli_int(&cmd, "epochs", 1, 1000000, 0, &epochs) || cli_int(&cmd, "steps", 1, 1L << 40, 0, &steps) ||
+        cli_int(&cmd, "batch", 1, 4096, 32, &batch) || cli_int(&cmd, "seed", 0, 0x7fffffffL, 1, &seed) ||
+        cli_int(&cmd, "limit", 1, 1L << 30, 0, &limit) || cli_int(&cmd, "log-every", 1, 100000, 10, &log_every) ||
+        cli_double(&cmd, "minutes", 0, 1e7, &minutes) || cli_double(&cmd, "lr", 0, 1, &lr) ||
+        cli_double(&cmd, "clip", 0, 1e30, &clip) || cli_double(&cmd, "checkpoint-minutes", 0, 1e7, &ckpt_minutes))
+        return 2;
+
+    char ckpt_path[4096], log_path[4096];
+    snprintf(ckpt_path, sizeof ckpt_path, "%s.ckpt", out);
+    snprintf(log_path, sizeof log_path, "%s.csv", out);
+
+    VncaError err;
+    VncaModel model;
+    if (resume) {
+        if (vnca_checkpoint_load_model(&model, resume, &err)) {
+            fprintf(stderr, "vnca train: %s\n", err.msg);
+            return 1;
+        }
+    } else if (init) {
+        if (load_model_or_report("train", init, &model)) return 1;
+    } else {
+        VncaConfig cfg;
+        if (vnca_config_named(config, &cfg, &err) || vnca_model_alloc(&model, &cfg, &err)) {
+            fprintf(stderr, "vnca train: %s\n", err.msg);
+            return 1;
+        }
+        vnca_model_init(&model, (uint64_t)seed);
+    }
+    const int dynamic = cli_value(&cmd, "dynamic") != NULL;
+    const VncaDataSource source = dynamic ? VNCA_DATA_GRAY_TRAIN : VNCA_DATA_STATIC_TRAIN;
+    VncaImages data;
+    if (vnca_data_load(data_dir, source, model.config.image_size, &data, &err)) {
+        fprintf(stderr, "vnca train: %s\n", err.msg);
+        vnca_model_free(&model);
+        return 1;
+    }
+    if (limit && limit < data.n) data.n = (int)limit;
+
+    int status = 1;
+    FILE *log = NULL;
+    VncaTrainer tr;
+    VncaTrainOptions opt = {.batch = (int)batch, .lr = (float)lr, .clip = clip,
+                            .seed = (uint64_t)seed, .dynamic = dynamic};
+    if (vnca_trainer_init(&tr, &model, &data, &opt, &err) ||
+        (resume && vnca_trainer_resume(&tr, resume, &err))) {
+        fprintf(stderr, "vnca train: %s\n", err.msg);
+        goto done_model;
+    }
+    const char *prior_cpu = vnca_meta_get(&model.meta, "training.cpu_seconds");
+    const double cpu_before = prior_cpu ? atof(prior_cpu) : 0.0, cpu_start = cpu_seconds();
+
+    log = fopen(log_path, resume ? "a" : "w");
+    if (!log) {
+        fprintf(stderr, "vnca train: %s: cannot open the log: %s\n", log_path, strerror(errno));
+        goto done;
+    }
+    if (!resume && fprintf(log, "step,images_seen,train_seconds,loss,recon,kl,grad_norm\n") < 0)
+        goto log_failed;
+
+    RunPlan plan = {.total_steps = steps, .minutes = minutes, .checkpoint_minutes = ckpt_minutes,
+                    .log_every = (int)log_every};
+    if (epochs) {
+        long epoch_steps = (long)epochs * data.n / opt.batch;
+        if (!plan.total_steps || epoch_steps < plan.total_steps) plan.total_steps = epoch_steps;
+    }
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    Progress p = {.start = wall_seconds(), .start_step = tr.step, .tty = isatty(2)};
+    p.last_print = p.last_checkpoint = p.start;
+    fprintf(stderr, "training %zu parameters on %d images of %s, batch %d, from step %ld\n",
+            model.layout.n_params, data.n, vnca_data_source_name(source), opt.batch, tr.step);
+    while (!stop_signal && (!plan.total_steps || tr.step < plan.total_steps) &&
+           (!plan.minutes || wall_seconds() - p.start < plan.minutes * 60)) {
+        VncaTrainStats s = vnca_trainer_step(&tr);
+        if (!isfinite(s.loss.loss)) {
+            fprintf(stderr, "\nvnca train: the loss became %g at step %ld; stopping without "
+                    "saving (the last checkpoint is intact)\n", s.loss.loss, tr.step);
+            goto done;
+        }
+        p.sum_loss += s.loss.loss;
+        p.sum_recon += s.loss.recon;
+        p.sum_kl += s.loss.kl;
+        p.sum_norm += s.grad_norm;
+        if (++p.count == plan.log_every && write_log_row(log, &tr, &p)) goto log_failed;
+        double now = wall_seconds();
+        if (now - p.last_print >= (p.tty ? 0.5 : 30.0)) print_progress(&tr, &plan, &p, &s, now);
+        if (plan.checkpoint_minutes && now - p.last_checkpoint >= plan.checkpoint_minutes * 60) {
+            if (save_all(&tr, vnca_data_source_name(source), cpu_before, cpu_start, out, ckpt_path))
+                goto done;
+            p.last_checkpoint = now;
+        }
+    }
+    if (write_log_row(log, &tr, &p)) goto log_failed;
+    if (save_all(&tr, vnca_data_source_name(source), cpu_before, cpu_start, out, ckpt_path))
+        goto done;
+    fprintf(stderr, "%s%s at step %ld (%ld images): wrote %s and %s\n", p.tty ? "\n" : "",
+            stop_signal ? "interrupted" : "done", tr.step, tr.images_seen, out, ckpt_path);
+    status = stop_signal ? 128 + stop_signal : 0;
+    goto done;
+log_failed:
+    fprintf(stderr, "vnca train: %s: cannot write the log: %s\n", log_path, strerror(errno));
+done:
+    if (log && fclose(log) && status == 0) {
+        fprintf(stderr, "vnca train: %s: cannot write the log: %s\n", log_path, strerror(errno));
+        status = 1;
+    }
+    vnca_trainer_free(&tr);
+done_model:
+    vnca_images_free(&data);
+    vnca_model_free(&model);
+    return status;
+}

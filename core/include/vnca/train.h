@@ -1,0 +1,84 @@
+/* vnca/train.h: training a VNCA: Adam with global gradient-norm clipping, and
+ * a trainer that walks shuffled epochs of a data set and saves and resumes
+ * its whole state exactly.
+ *
+ * Exact resume: the data order of epoch e is a permutation drawn from a
+ * generator seeded by (seed, e), dynamic binarization likewise, and the noise
+ * generator's state is saved; so N steps in one run and N/2 + resume + N/2
+ * give bit-identical weights (on the same machine and thread count). */
+#ifndef VNCA_TRAIN_H
+#define VNCA_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vnca/data.h"
+#include "vnca/vnca.h"
+
+/* ---- Adam (PyTorch semantics: bias-corrected moments, eps outside sqrt) ---- */
+
+typedef struct VncaAdam {
+    size_t n;
+    float lr, beta1, beta2, eps;
+    long step;
+    float *m, *v;        /* first and second moments, n floats each, owned */
+} VncaAdam;
+
+int vnca_adam_init(VncaAdam *adam, size_t n, float lr, VncaError *err);
+void vnca_adam_free(VncaAdam *adam);
+/* params -= lr * mhat / (sqrt(vhat) + eps), after updating the moments */
+void vnca_adam_update(VncaAdam *adam, float *params, const float *grads);
+
+/* L2 norm of grads; when above max_norm, scales grads down to max_norm.
+ * Returns the norm before clipping. */
+double vnca_clip_grad_norm(float *grads, size_t n, double max_norm);
+
+/* ---- the trainer ---------------------------------------------------------- */
+
+typedef struct VncaTrainOptions {
+    int batch;              /* 32 */
+    float lr;               /* 1e-4 */
+    double clip;            /* 10 */
+    uint64_t seed;
+    int dynamic;            /* 1: the data are gray levels, binarized afresh each epoch */
+} VncaTrainOptions;
+
+typedef struct VncaTrainStats {
+    VncaLoss loss;
+    double grad_norm;       /* before clipping */
+} VncaTrainStats;
+
+typedef struct VncaTrainer {
+    VncaModel *model;              /* borrowed: trained in place */
+    const VncaImages *data;        /* borrowed */
+    VncaTrainOptions opt;
+    VncaAdam adam;
+    VncaWorkspace *ws;
+    float *grads;                  /* [n_params] */
+    float *batch_x, *batch_eps;    /* [batch, S, S], [batch, Z] */
+    float *epoch_images;           /* dynamic: this epoch's binarization [n, S, S] */
+    uint32_t *order;               /* this epoch's permutation [n] */
+    long step;                     /* optimizer steps taken */
+    long images_seen;
+    int epoch;                     /* current epoch (0-based) */
+    int position;                  /* next index into order */
+    VncaRng noise;                 /* reparameterization noise */
+    double train_seconds;          /* wall seconds spent in steps, over all runs */
+} VncaTrainer;
+
+int vnca_trainer_init(VncaTrainer *tr, VncaModel *model, const VncaImages *data,
+                      const VncaTrainOptions *opt, VncaError *err);
+void vnca_trainer_free(VncaTrainer *tr);
+/* One optimizer step on the next batch (a new shuffled epoch begins when the
+ * current one has too few images left for a whole batch). */
+VncaTrainStats vnca_trainer_step(VncaTrainer *tr);
+
+/* Checkpoints hold the model, Adam's moments and the trainer's position and
+ * generators; written atomically. Loading replaces tr->model's parameters and
+ * requires the same config; the options in the file take effect. */
+int vnca_trainer_save(const VncaTrainer *tr, const char *path, VncaError *err);
+int vnca_trainer_resume(VncaTrainer *tr, const char *path, VncaError *err);
+/* The model inside a checkpoint (to build the trainer that resumes it). */
+int vnca_checkpoint_load_model(VncaModel *m, const char *path, VncaError *err);
+
+#endif
