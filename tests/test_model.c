@@ -336,7 +336,7 @@ static void test_iwae16_at_least_elbo(void **state)
     VncaWorkspace *ws = vnca_workspace_new(&cfg, 8, VNCA_WS_INFER, NULL);
     double bound[N], elbo_mean = 0, iwae_mean = 0;
     VncaError err;
-    assert_int_equal(vnca_iwae(&m, ws, x, N, K, &rng, bound, &err), 0);
+    assert_int_equal(vnca_iwae(&m, ws, x, N, K, &rng, bound, NULL, &err), 0);
     float *eps = malloc((size_t)N * ELBO_DRAWS * 4 * sizeof(float));
     double *logw = malloc((size_t)N * ELBO_DRAWS * sizeof(double));
     vnca_rng_normal_fill(&rng, eps, (size_t)N * ELBO_DRAWS * 4);

@@ -11,6 +11,7 @@ int cmd_encode(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 
 /* Loads a model or prints "vnca CMD: <error>" and returns -1. */
 int load_model_or_report(const char *cmd, const char *path, VncaModel *m);

@@ -16,6 +16,7 @@ static const Subcommand subcommands[] = {
     {"encode", cmd_encode, "images (.npy) -> q(z|x) means and log-sigmas (.npy)"},
     {"decode", cmd_decode, "latents (.npy) -> logits (.npy), optionally every step"},
     {"train", cmd_train, "train on MNIST with checkpoints and exact resume"},
+    {"eval", cmd_eval, "IWAE negative log-likelihood on the binarized MNIST test set"},
     {"bench", cmd_bench, "measure sgemm, decoding and training speed"},
 };
 

@@ -82,7 +82,7 @@ void vnca_log_weights(const VncaModel *m, VncaWorkspace *ws, const float *x, int
 }
 
 int vnca_iwae(const VncaModel *m, VncaWorkspace *ws, const float *x, int n, int k_samples,
-              VncaRng *rng, double *bound, VncaError *err)
+              VncaRng *rng, double *bound, double *elbo, VncaError *err)
 {
     const int z = m->config.latent, pixels = m->config.image_size * m->config.image_size;
     if (k_samples < 1) return vnca_fail(err, "IWAE needs at least 1 sample, got %d", k_samples);
@@ -96,10 +96,14 @@ int vnca_iwae(const VncaModel *m, VncaWorkspace *ws, const float *x, int n, int 
     for (int i = 0; i < n; i++) {
         vnca_rng_normal_fill(rng, eps, (size_t)k_samples * z);
         vnca_log_weights(m, ws, x + (size_t)i * pixels, 1, eps, k_samples, logw);
-        double top = logw[0], sum = 0.0;
+        double top = logw[0], sum = 0.0, mean = 0.0;
         for (int k = 1; k < k_samples; k++) top = fmax(top, logw[k]);
-        for (int k = 0; k < k_samples; k++) sum += exp(logw[k] - top);
+        for (int k = 0; k < k_samples; k++) {
+            sum += exp(logw[k] - top);
+            mean += logw[k] / k_samples;
+        }
         bound[i] = top + log(sum) - log((double)k_samples);
+        if (elbo) elbo[i] = mean;
     }
     free(eps);
     free(logw);

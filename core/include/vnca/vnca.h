@@ -195,9 +195,11 @@ void vnca_elbo_backward(const VncaModel *m, VncaWorkspace *ws, float *grads);
 void vnca_log_weights(const VncaModel *m, VncaWorkspace *ws, const float *x, int n,
                       const float *eps, int k_samples, double *logw);
 /* IWAE bound per image: log p(x_i) >= logsumexp_k logw - log K, with noise from
- * rng. Allocates K * (Z + 2) floats of scratch; fails only when that fails. */
+ * rng; elbo (may be NULL) receives the mean of the K log weights, a Monte
+ * Carlo estimate of the ELBO. Allocates K * (Z + 2) floats of scratch; fails
+ * only when that fails. */
 int vnca_iwae(const VncaModel *m, VncaWorkspace *ws, const float *x, int n, int k_samples,
-              VncaRng *rng, double *bound, VncaError *err);
+              VncaRng *rng, double *bound, double *elbo, VncaError *err);
 
 /* ========================================================================
  * Step-by-step decoding

@@ -1,0 +1,210 @@
+/* The `vnca` command line end to end: each subcommand run as a process, its
+ * files compared with what the library computes directly. argv[1] is the
+ * path of the vnca executable. */
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "run_command.h"
+#include "vnca/npy.h"
+#include "vnca/vnca.h"
+
+static const char *vnca_exe;
+static char *dir;
+static char model_path[4096];
+
+static const char *path_in_dir(char *buf, size_t len, const char *name)
+{
+    snprintf(buf, len, "%s/%s", dir, name);
+    return buf;
+}
+
+#define RUN(result, ...)                                                          \
+    do {                                                                          \
+        char *argv_[] = {(char *)vnca_exe, __VA_ARGS__, NULL};                    \
+        run_command(result, dir, argv_);                                          \
+    } while (0)
+
+static int setup(void **state)
+{
+    (void)state;
+    dir = make_temp_dir();
+    if (!dir) return -1;
+    path_in_dir(model_path, sizeof model_path, "tiny.safetensors");
+    CommandResult r;
+    RUN(&r, "init", "--config", "tiny", "--seed", "3", "-o", model_path);
+    return r.status;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    remove_temp_dir(dir);
+    return 0;
+}
+
+static void test_init_writes_the_seeded_model(void **state)
+{
+    (void)state;
+    VncaModel loaded, fresh;
+    VncaConfig cfg;
+    VncaError err;
+    if (vnca_model_load(&loaded, model_path, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(vnca_config_named("tiny", &cfg, NULL), 0);
+    assert_int_equal(vnca_model_alloc(&fresh, &cfg, NULL), 0);
+    vnca_model_init(&fresh, 3);
+    assert_memory_equal(&loaded.config, &cfg, sizeof cfg);
+    assert_memory_equal(loaded.params, fresh.params, fresh.layout.n_params * sizeof(float));
+    vnca_model_free(&loaded);
+    vnca_model_free(&fresh);
+}
+
+static void test_info_describes_the_model(void **state)
+{
+    (void)state;
+    CommandResult r;
+    RUN(&r, "info", model_path);
+    assert_int_equal(r.status, 0);
+    VncaConfig cfg;
+    VncaLayout layout;
+    vnca_config_named("tiny", &cfg, NULL);
+    vnca_layout(&cfg, &layout);
+    char want[128];
+    snprintf(want, sizeof want, "parameters  %zu (encoder %zu, NCA %zu)", layout.n_params,
+             layout.n_encoder, layout.n_nca);
+    assert_non_null(strstr(r.out, want));
+    assert_non_null(strstr(r.out, "perception  sobel"));
+    assert_non_null(strstr(r.out, "init.seed"));
+}
+
+static void test_encode_matches_library(void **state)
+{
+    (void)state;
+    VncaModel m;
+    assert_int_equal(vnca_model_load(&m, model_path, NULL), 0);
+    const int n = 3, z = m.config.latent;
+    float x[3 * 32 * 32], mu[3 * 16], ls[3 * 16];
+    VncaRng rng;
+    vnca_rng_seed(&rng, 5);
+    for (int i = 0; i < n * 1024; i++) x[i] = vnca_rng_uniform(&rng);
+    char x_path[4096], q_path[4096];
+    size_t shape[3] = {3, 32, 32};
+    assert_int_equal(vnca_npy_write(path_in_dir(x_path, sizeof x_path, "x.npy"), x, 3, shape, NULL), 0);
+    CommandResult r;
+    RUN(&r, "encode", "--model", model_path, "--x", x_path, "-o",
+        (char *)path_in_dir(q_path, sizeof q_path, "q.npy"));
+    assert_int_equal(r.status, 0);
+
+    VncaWorkspace *ws = vnca_workspace_new(&m.config, n, VNCA_WS_INFER, NULL);
+    vnca_encode(&m, ws, x, n, mu, ls);
+    VncaArray q;
+    assert_int_equal(vnca_npy_read(q_path, &q, NULL), 0);
+    assert_int_equal(q.ndim, 2);
+    assert_int_equal(q.shape[0], 3);
+    assert_int_equal(q.shape[1], 2 * z);
+    for (int i = 0; i < n; i++) {
+        assert_memory_equal(q.data + i * 2 * z, mu + i * z, z * sizeof(float));
+        assert_memory_equal(q.data + i * 2 * z + z, ls + i * z, z * sizeof(float));
+    }
+    vnca_array_free(&q);
+    vnca_workspace_free(ws);
+    vnca_model_free(&m);
+}
+
+static void test_decode_all_steps(void **state)
+{
+    (void)state;
+    VncaModel m;
+    assert_int_equal(vnca_model_load(&m, model_path, NULL), 0);
+    /* a non-trivial update, so that steps differ */
+    VncaRng rng;
+    vnca_rng_seed(&rng, 6);
+    for (int i = 0; i < m.config.latent * m.config.hidden; i++)
+        m.w.out_w[i] = 0.2f * (vnca_rng_uniform(&rng) - 0.5f);
+    char live_path[4096], z_path[4096], logits_path[4096], steps_path[4096];
+    assert_int_equal(vnca_model_save(&m, path_in_dir(live_path, sizeof live_path, "live.safetensors"), NULL), 0);
+    const int n = 2, z = m.config.latent, frames = vnca_total_steps(&m.config) + 1;
+    float latents[2 * 16], logits[2 * 1024];
+    vnca_rng_normal_fill(&rng, latents, (size_t)n * z);
+    size_t shape[2] = {2, (size_t)z};
+    assert_int_equal(vnca_npy_write(path_in_dir(z_path, sizeof z_path, "z.npy"), latents, 2, shape, NULL), 0);
+    CommandResult r;
+    RUN(&r, "decode", "--model", live_path, "--z", z_path, "-o",
+        (char *)path_in_dir(logits_path, sizeof logits_path, "logits.npy"), "--all-steps",
+        (char *)path_in_dir(steps_path, sizeof steps_path, "steps.npy"));
+    assert_int_equal(r.status, 0);
+
+    VncaWorkspace *ws = vnca_workspace_new(&m.config, n, VNCA_WS_INFER, NULL);
+    vnca_decode(&m, ws, latents, n, logits);
+    VncaArray out, steps;
+    assert_int_equal(vnca_npy_read(logits_path, &out, NULL), 0);
+    assert_int_equal(vnca_npy_read(steps_path, &steps, NULL), 0);
+    assert_int_equal(out.ndim, 3);
+    assert_memory_equal(out.data, logits, sizeof logits);
+    assert_int_equal(steps.ndim, 4);
+    assert_int_equal(steps.shape[1], frames);
+    for (int i = 0; i < n; i++) {
+        const float *first = steps.data + (size_t)i * frames * 1024;
+        const float *last = first + (size_t)(frames - 1) * 1024;
+        for (int p = 0; p < 1024; p++) assert_true(first[p] == latents[i * z]);
+        assert_memory_equal(last, logits + i * 1024, 1024 * sizeof(float));
+    }
+    vnca_array_free(&out);
+    vnca_array_free(&steps);
+    vnca_workspace_free(ws);
+    vnca_model_free(&m);
+}
+
+static void test_errors_are_reported(void **state)
+{
+    (void)state;
+    CommandResult r;
+    char missing[4096], bad_x[4096], q_path[4096];
+    RUN(&r, "info", (char *)path_in_dir(missing, sizeof missing, "absent.safetensors"));
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, missing));
+    assert_non_null(strstr(r.err, "No such file"));
+
+    RUN(&r, "info", "--bogus");
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "--bogus"));
+
+    RUN(&r, "init", "--config", "nonsense", "-o", missing);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "nonsense"));
+
+    float x[5 * 7] = {0};
+    size_t shape[2] = {5, 7};
+    assert_int_equal(vnca_npy_write(path_in_dir(bad_x, sizeof bad_x, "bad.npy"), x, 2, shape, NULL), 0);
+    RUN(&r, "encode", "--model", model_path, "--x", bad_x, "-o",
+        (char *)path_in_dir(q_path, sizeof q_path, "never.npy"));
+    assert_int_not_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "expected images of shape"));
+
+    RUN(&r, "encode", "--help");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "--model"));
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_cli PATH-TO-VNCA\n");
+        return 2;
+    }
+    vnca_exe = argv[1];
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_init_writes_the_seeded_model),
+        cmocka_unit_test(test_info_describes_the_model),
+        cmocka_unit_test(test_encode_matches_library),
+        cmocka_unit_test(test_decode_all_steps),
+        cmocka_unit_test(test_errors_are_reported),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
