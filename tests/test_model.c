@@ -10,39 +10,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "fixtures.h"
 #include "gradcheck.h"
 #include "vnca/vnca.h"
-
-/* An 8x8 model small enough to check every parameter by finite differences. */
-static VncaConfig micro_config(VncaPerception perception)
-{
-    VncaConfig c = {.latent = 4, .hidden = 6, .res_blocks = 2, .perception = perception,
-                    .n_stages = 3, .stage_grid = {2, 4, 8}, .stage_steps = {2, 1, 2},
-                    .encoder_width = 2, .image_size = 8, .variant = VNCA_VARIANT_DOUBLING};
-    return c;
-}
-
-/* A fresh model has a zero last layer, which would hide every NCA gradient
- * behind it: tests that need a working decoder randomize it too. */
-static void make_model(VncaModel *m, const VncaConfig *cfg, uint64_t seed)
-{
-    VncaError err;
-    assert_int_equal(vnca_model_alloc(m, cfg, &err), 0);
-    vnca_model_init(m, seed);
-    VncaRng rng;
-    vnca_rng_seed(&rng, seed + 1000);
-    size_t out_len = (size_t)cfg->latent * cfg->hidden;
-    fill_uniform(&rng, m->w.out_w, out_len, -0.3f, 0.3f);
-    fill_uniform(&rng, m->w.out_b, (size_t)cfg->latent, -0.3f, 0.3f);
-}
-
-static float *binary_images(VncaRng *rng, int n, int size)
-{
-    float *x = malloc((size_t)n * size * size * sizeof(float));
-    assert_non_null(x);
-    for (int i = 0; i < n * size * size; i++) x[i] = vnca_rng_uniform(rng) < 0.3f;
-    return x;
-}
 
 static void test_paper_parameter_counts(void **state)
 {
@@ -122,7 +92,7 @@ static void test_growth_matches_decode(void **state)
     (void)state;
     VncaConfig cfg = micro_config(VNCA_PERCEIVE_SOBEL);
     VncaModel m;
-    make_model(&m, &cfg, 5);
+    assert_int_equal(make_model(&m, &cfg, 5), 0);
     VncaRng rng;
     vnca_rng_seed(&rng, 6);
     float z[3 * 4], logits[3 * 64], channel[3 * 64];
@@ -157,11 +127,11 @@ static void test_same_seed_same_result(void **state)
     (void)state;
     VncaConfig cfg = micro_config(VNCA_PERCEIVE_CONV3);
     VncaModel a, b;
-    make_model(&a, &cfg, 11);
-    make_model(&b, &cfg, 11);
+    assert_int_equal(make_model(&a, &cfg, 11), 0);
+    assert_int_equal(make_model(&b, &cfg, 11), 0);
     assert_memory_equal(a.params, b.params, a.layout.n_params * sizeof(float));
     VncaModel other;
-    make_model(&other, &cfg, 12);
+    assert_int_equal(make_model(&other, &cfg, 12), 0);
     assert_memory_not_equal(a.params, other.params, a.layout.n_params * sizeof(float));
 
     VncaRng rng;
@@ -201,7 +171,7 @@ static void check_elbo_gradient(VncaPerception perception)
 {
     VncaConfig cfg = micro_config(perception);
     VncaModel m;
-    make_model(&m, &cfg, 21);
+    assert_int_equal(make_model(&m, &cfg, 21), 0);
     VncaRng rng;
     vnca_rng_seed(&rng, 22);
     const int n = 2;
@@ -257,7 +227,7 @@ static void test_iwae_k1_is_single_sample_elbo(void **state)
     (void)state;
     VncaConfig cfg = micro_config(VNCA_PERCEIVE_CONV3);
     VncaModel m;
-    make_model(&m, &cfg, 31);
+    assert_int_equal(make_model(&m, &cfg, 31), 0);
     VncaRng rng;
     vnca_rng_seed(&rng, 32);
     const int n = 3, z = 4;
@@ -293,7 +263,7 @@ static void test_mc_elbo_matches_analytic_kl(void **state)
     (void)state;
     VncaConfig cfg = micro_config(VNCA_PERCEIVE_SOBEL);
     VncaModel m;
-    make_model(&m, &cfg, 41);
+    assert_int_equal(make_model(&m, &cfg, 41), 0);
     VncaRng rng;
     vnca_rng_seed(&rng, 42);
     float *x = binary_images(&rng, 1, 8), eps[4];
@@ -328,7 +298,7 @@ static void test_iwae16_at_least_elbo(void **state)
     (void)state;
     VncaConfig cfg = micro_config(VNCA_PERCEIVE_CONV3);
     VncaModel m;
-    make_model(&m, &cfg, 51);
+    assert_int_equal(make_model(&m, &cfg, 51), 0);
     VncaRng rng;
     vnca_rng_seed(&rng, 52);
     enum { N = 20, K = 16, ELBO_DRAWS = 64 };

@@ -310,7 +310,7 @@ static void test_sobel(void **state)
 
 typedef struct LossCase {
     int n, len;
-    float *a, *b, *x;     /* bce: logits, -, targets; kl: mu, logsig */
+    float *a, *b, *x;     /* bce: logits, pixel weights (or NULL), targets; kl: mu, logsig */
     int kind;             /* 0 bce, 1 kl */
 } LossCase;
 
@@ -318,7 +318,7 @@ static double loss_case_value(void *p)
 {
     LossCase *c = p;
     double per[4], sum = 0;
-    if (c->kind == 0) bce_logits_forward(per, c->a, 1, c->x, c->n, c->len);
+    if (c->kind == 0) bce_logits_forward(per, c->a, 1, c->x, c->b, c->n, c->len);
     else kl_forward(per, c->a, c->b, c->n, c->len);
     for (int i = 0; i < c->n; i++) sum += per[i];
     return sum;
@@ -334,7 +334,7 @@ static void test_bce_logits(void **state)
     c.x = randoms(&rng, 24, 0, 1);
     for (int i = 0; i < 12; i++) c.x[i] = c.x[i] > 0.5f; /* binary and fractional targets */
     double per[3];
-    bce_logits_forward(per, c.a, 1, c.x, 3, 8);
+    bce_logits_forward(per, c.a, 1, c.x, NULL, 3, 8);
     for (int i = 0; i < 3; i++) {
         double want = 0;
         for (int j = 0; j < 8; j++) {
@@ -345,12 +345,20 @@ static void test_bce_logits(void **state)
     }
     /* a huge logit stays finite */
     float big = 1000.0f, one = 0.0f;
-    bce_logits_forward(per, &big, 1, &one, 1, 1);
+    bce_logits_forward(per, &big, 1, &one, NULL, 1, 1);
     assert_float_equal(per[0], 1000.0, 1e-9);
     float *da = zeros(24);
-    bce_logits_backward(da, c.a, 1, c.x, 3, 8, 1.0f);
+    bce_logits_backward(da, c.a, 1, c.x, NULL, 3, 8, 1.0f);
     assert_int_equal(check_gradient("bce logits", loss_case_value, &c, c.a, da, 24, 24, op_tol), 0);
-    free(c.a); free(c.x); free(da);
+    /* per-pixel weights, zeros among them: those pixels count for nothing */
+    c.b = randoms(&rng, 8, 0, 2);
+    c.b[3] = c.b[6] = 0.0f;
+    float *dw = zeros(24);
+    bce_logits_backward(dw, c.a, 1, c.x, c.b, 3, 8, 1.0f);
+    assert_int_equal(check_gradient("bce logits weighted", loss_case_value, &c, c.a, dw, 24, 24,
+                                    op_tol), 0);
+    for (int i = 0; i < 3; i++) assert_float_equal(dw[i * 8 + 3], 0.0f, 0);
+    free(c.a); free(c.b); free(c.x); free(da); free(dw);
 }
 
 static void test_kl(void **state)

@@ -52,7 +52,7 @@ fail:
 int cmd_init(int argc, char **argv)
 {
     CliOption options[] = {
-        {"config", 0, "NAME", "named configuration: paper, medium, small, tiny (default paper)", 0},
+        {"config", 0, "NAME", "named configuration: paper, medium, small, compact, tiny (default paper)", 0},
         {"seed", 0, "S", "initialization seed (default 1)", 0},
         {"output", 'o', "FILE", "model file to write (.safetensors)", 0},
         {"latent", 0, "Z", "override: latent size = cell channels", 0},

@@ -12,6 +12,10 @@ int cmd_decode(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_sample(int argc, char **argv);
+int cmd_reconstruct(int argc, char **argv);
+int cmd_inpaint(int argc, char **argv);
+int cmd_eval_inpaint(int argc, char **argv);
 
 /* Loads a model or prints "vnca CMD: <error>" and returns -1. */
 int load_model_or_report(const char *cmd, const char *path, VncaModel *m);

@@ -17,6 +17,10 @@ static const Subcommand subcommands[] = {
     {"decode", cmd_decode, "latents (.npy) -> logits (.npy), optionally every step"},
     {"train", cmd_train, "train on MNIST with checkpoints and exact resume"},
     {"eval", cmd_eval, "IWAE negative log-likelihood on the binarized MNIST test set"},
+    {"sample", cmd_sample, "digits from the prior, as a PNG grid"},
+    {"reconstruct", cmd_reconstruct, "test digits and their reconstructions, as a PNG grid"},
+    {"inpaint", cmd_inpaint, "fill in the masked pixels of a digit"},
+    {"eval-inpaint", cmd_eval_inpaint, "inpainting quality: naive vs conditional"},
     {"bench", cmd_bench, "measure sgemm, decoding and training speed"},
 };
 

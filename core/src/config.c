@@ -24,12 +24,15 @@ static const NamedConfig named_configs[] = {
     {"small", "Z=64, H=128, 2 residual blocks, Sobel perception, 6 steps per stage",
      {.latent = 64, .hidden = 128, .res_blocks = 2, .perception = VNCA_PERCEIVE_SOBEL,
       SCHEDULE_5(6), .encoder_width = 16, .image_size = 32, .variant = VNCA_VARIANT_DOUBLING}},
+    {"compact", "Z=32, H=64, 2 residual blocks, Sobel perception, 6 steps per stage",
+     {.latent = 32, .hidden = 64, .res_blocks = 2, .perception = VNCA_PERCEIVE_SOBEL,
+      SCHEDULE_5(6), .encoder_width = 16, .image_size = 32, .variant = VNCA_VARIANT_DOUBLING}},
     {"tiny", "Z=16, H=32, 1 residual block, Sobel perception, 4 steps per stage",
      {.latent = 16, .hidden = 32, .res_blocks = 1, .perception = VNCA_PERCEIVE_SOBEL,
       SCHEDULE_5(4), .encoder_width = 8, .image_size = 32, .variant = VNCA_VARIANT_DOUBLING}},
 };
 
-static const char *const config_names[] = {"paper", "medium", "small", "tiny", NULL};
+static const char *const config_names[] = {"paper", "medium", "small", "compact", "tiny", NULL};
 
 const char *const *vnca_config_names(void) { return config_names; }
 
@@ -41,7 +44,7 @@ int vnca_config_named(const char *name, VncaConfig *cfg, VncaError *err)
             return 0;
         }
     }
-    return vnca_fail(err, "unknown config '%s' (known: paper, medium, small, tiny)", name);
+    return vnca_fail(err, "unknown config '%s' (known: paper, medium, small, compact, tiny)", name);
 }
 
 static int is_power_of_two(int x) { return x > 0 && (x & (x - 1)) == 0; }

@@ -23,7 +23,7 @@ VncaLoss vnca_elbo_forward(const VncaModel *m, VncaWorkspace *ws, const float *x
     decoder_forward_train(m, ws, ws->z, n);
     for (int i = 0; i < n; i++) {
         bce_logits_forward(&per_image[0], ws->final_state + (size_t)i * pixels(cfg) * z, z,
-                           x + (size_t)i * pixels(cfg), 1, pixels(cfg));
+                           x + (size_t)i * pixels(cfg), NULL, 1, pixels(cfg));
         kl_forward(&per_image[1], ws->mu + (size_t)i * z, ws->logsig + (size_t)i * z, 1, z);
         loss.recon += per_image[0] / n;
         loss.kl += per_image[1] / n;
@@ -42,7 +42,7 @@ void vnca_elbo_backward(const VncaModel *m, VncaWorkspace *ws, float *grads)
 
     float *dfinal = ws->dstate[0];
     memset(dfinal, 0, (size_t)n * pixels(cfg) * z * sizeof(float));
-    bce_logits_backward(dfinal, ws->final_state, z, ws->x, n, pixels(cfg), scale);
+    bce_logits_backward(dfinal, ws->final_state, z, ws->x, NULL, n, pixels(cfg), scale);
     memset(ws->dz, 0, (size_t)n * z * sizeof(float));
     decoder_backward(m, ws, &gw, dfinal, ws->dz, n);
 

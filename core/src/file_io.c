@@ -1,5 +1,6 @@
 /* Reading whole files, writing files atomically, naming shapes: see file_io.h. */
 #include "file_io.h"
+#include "vnca/io.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -148,4 +149,15 @@ void format_shape(char *buf, size_t len, int ndim, const int64_t *shape)
         used += (size_t)snprintf(buf + used, len - used, "%s%lld", d ? ", " : "",
                                  (long long)shape[d]);
     if (used < len) snprintf(buf + used, len - used, "]");
+}
+
+int vnca_write_file_atomic(const char *path, const void *data, size_t len, VncaError *err)
+{
+    AtomicFile af;
+    if (!atomic_open(&af, path, err)) return -1;
+    if (atomic_write(&af, data, len, err)) {
+        atomic_abort(&af);
+        return -1;
+    }
+    return atomic_commit(&af, err);
 }

@@ -6,6 +6,7 @@
 
 #include "encoder.h"
 #include "growth.h"
+#include "inference.h"
 #include "vnca/ops.h"
 
 static int min_int(int a, int b) { return a < b ? a : b; }
@@ -22,21 +23,51 @@ void vnca_encode(const VncaModel *m, VncaWorkspace *ws, const float *x, int n, f
     }
 }
 
-/* decodes b <= decode_cap latents: the final state is in ws->growth.state */
-static void decode_chunk(const VncaModel *m, VncaWorkspace *ws, const float *z, int b)
+const float *workspace_decode(const VncaModel *m, VncaWorkspace *ws, const float *z, int b)
 {
     ws->growth.model = m;
     ws->growth.n = b;
     growth_run(&ws->growth, z);
+    return ws->growth.state;
 }
+
+int workspace_decode_cap(const VncaWorkspace *ws) { return ws->decode_cap; }
 
 void vnca_decode(const VncaModel *m, VncaWorkspace *ws, const float *z, int n, float *logits)
 {
     const int c = m->config.latent, pixels = m->config.image_size * m->config.image_size;
     for (int i0 = 0; i0 < n; i0 += ws->decode_cap) {
         const int b = min_int(ws->decode_cap, n - i0);
-        decode_chunk(m, ws, z + (size_t)i0 * c, b);
+        workspace_decode(m, ws, z + (size_t)i0 * c, b);
         vnca_growth_channel(&ws->growth, 0, logits + (size_t)i0 * pixels);
+    }
+}
+
+/* decodes z [n, Z] chunk by chunk into probabilities [n, S, S] */
+static void decode_probs(const VncaModel *m, VncaWorkspace *ws, const float *z, int n, float *probs)
+{
+    const int pixels = m->config.image_size * m->config.image_size;
+    vnca_decode(m, ws, z, n, probs);
+    for (size_t i = 0; i < (size_t)n * pixels; i++) probs[i] = 1.0f / (1.0f + expf(-probs[i]));
+}
+
+void vnca_sample(const VncaModel *m, VncaWorkspace *ws, int n, VncaRng *rng, float *probs)
+{
+    const int z = m->config.latent;
+    for (int i0 = 0; i0 < n; i0 += ws->cap) {
+        const int b = min_int(ws->cap, n - i0);
+        vnca_rng_normal_fill(rng, ws->z, (size_t)b * z);
+        decode_probs(m, ws, ws->z, b, probs + (size_t)i0 * m->config.image_size * m->config.image_size);
+    }
+}
+
+void vnca_reconstruct(const VncaModel *m, VncaWorkspace *ws, const float *x, int n, float *probs)
+{
+    const int pixels = m->config.image_size * m->config.image_size;
+    for (int i0 = 0; i0 < n; i0 += ws->cap) {
+        const int b = min_int(ws->cap, n - i0);
+        encoder_forward(m, ws, x + (size_t)i0 * pixels, b);
+        decode_probs(m, ws, ws->mu, b, probs + (size_t)i0 * pixels);
     }
 }
 
@@ -65,7 +96,7 @@ void vnca_log_weights(const VncaModel *m, VncaWorkspace *ws, const float *x, int
                                 ws->logsig + (size_t)i * z,
                                 eps + ((size_t)i0 * k_samples + p) * z, (size_t)z);
             }
-            decode_chunk(m, ws, ws->z, chunk);
+            workspace_decode(m, ws, ws->z, chunk);
             for (int j = 0; j < chunk; j++) {
                 const long p = p0 + j;
                 const int i = (int)(p / k_samples);
@@ -73,7 +104,7 @@ void vnca_log_weights(const VncaModel *m, VncaWorkspace *ws, const float *x, int
                 double bce, log_q = log_normal_sum(e, z);
                 for (int k = 0; k < z; k++) log_q -= ws->logsig[(size_t)i * z + k];
                 bce_logits_forward(&bce, ws->growth.state + (size_t)j * pixels * z, z,
-                                   x + (size_t)(i0 + i) * pixels, 1, pixels);
+                                   x + (size_t)(i0 + i) * pixels, NULL, 1, pixels);
                 logw[(size_t)i0 * k_samples + p] = -bce + log_normal_sum(ws->z + (size_t)j * z, z)
                                                    - log_q;
             }

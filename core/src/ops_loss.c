@@ -5,8 +5,8 @@
 
 #include "vnca/ops.h"
 
-void bce_logits_forward(double *loss, const float *logits, int stride, const float *x, int n,
-                        int pixels)
+void bce_logits_forward(double *loss, const float *logits, int stride, const float *x,
+                        const float *weight, int n, int pixels)
 {
     for (int i = 0; i < n; i++) {
         double sum = 0.0;
@@ -14,19 +14,21 @@ void bce_logits_forward(double *loss, const float *logits, int stride, const flo
             double l = logits[((size_t)i * pixels + j) * stride];
             double t = x[(size_t)i * pixels + j];
             /* max(l, 0) - l t + log(1 + exp(-|l|)): stable for any l */
-            sum += fmax(l, 0.0) - l * t + log1p(exp(-fabs(l)));
+            double term = fmax(l, 0.0) - l * t + log1p(exp(-fabs(l)));
+            sum += weight ? weight[j] * term : term;
         }
         loss[i] = sum;
     }
 }
 
-void bce_logits_backward(float *dlogits, const float *logits, int stride, const float *x, int n,
-                         int pixels, float scale)
+void bce_logits_backward(float *dlogits, const float *logits, int stride, const float *x,
+                         const float *weight, int n, int pixels, float scale)
 {
     for (size_t i = 0; i < (size_t)n * pixels; i++) {
         float l = logits[i * stride];
         float sig = l >= 0.0f ? 1.0f / (1.0f + expf(-l)) : expf(l) / (1.0f + expf(l));
-        dlogits[i * stride] += scale * (sig - x[i]);
+        float w = weight ? weight[i % (size_t)pixels] : 1.0f;
+        dlogits[i * stride] += scale * w * (sig - x[i]);
     }
 }
 

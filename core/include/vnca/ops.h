@@ -82,14 +82,16 @@ void sobel_backward(float *din, const float *dout, int n, int g, int c);
 /* ---- losses and the latent ---------------------------------------------- */
 
 /* Bernoulli negative log-likelihood with logits, summed: for each of n rows
- * (images) of `pixels` values, loss[i] = sum_j BCE(x_ij, logit_ij).
+ * (images) of `pixels` values, loss[i] = sum_j weight_j * BCE(x_ij, logit_ij).
  * `logits` has row stride `stride` floats between consecutive pixels (so that
- * channel 0 of a cell tensor can be read in place: stride = C). */
-void bce_logits_forward(double *loss, const float *logits, int stride,
-                        const float *x, int n, int pixels);
-/* dlogits[i, j*stride] += scale * (sigmoid(logit) - x) */
-void bce_logits_backward(float *dlogits, const float *logits, int stride,
-                         const float *x, int n, int pixels, float scale);
+ * channel 0 of a cell tensor can be read in place: stride = C). weight
+ * [pixels] is shared by every row; NULL means all ones (0 leaves a pixel out,
+ * as the unknown pixels when inpainting). */
+void bce_logits_forward(double *loss, const float *logits, int stride, const float *x,
+                        const float *weight, int n, int pixels);
+/* dlogits[i, j*stride] += scale * weight_j * (sigmoid(logit) - x) */
+void bce_logits_backward(float *dlogits, const float *logits, int stride, const float *x,
+                         const float *weight, int n, int pixels, float scale);
 
 /* KL(N(mu, exp(logsig)^2) || N(0, I)) per row: kl[i] over z entries */
 void kl_forward(double *kl, const float *mu, const float *logsig, int n, int z);

@@ -174,6 +174,12 @@ void vnca_encode(const VncaModel *m, VncaWorkspace *ws, const float *x, int n,
 void vnca_decode(const VncaModel *m, VncaWorkspace *ws, const float *z, int n,
                  float *logits);
 
+/* Bernoulli means (pixel probabilities) of n digits from the prior:
+ * z ~ N(0, I) from rng, decoded. probs [n, S, S]. */
+void vnca_sample(const VncaModel *m, VncaWorkspace *ws, int n, VncaRng *rng, float *probs);
+/* Bernoulli means of x's reconstructions, decoded from the posterior means. */
+void vnca_reconstruct(const VncaModel *m, VncaWorkspace *ws, const float *x, int n, float *probs);
+
 typedef struct VncaLoss {
     double loss;   /* negative ELBO = recon + kl, nats per image (batch mean) */
     double recon;  /* BCE summed over pixels, batch mean */
