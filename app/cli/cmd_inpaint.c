@@ -222,11 +222,14 @@ int cmd_eval_inpaint(int argc, char **argv)
         score[1].nll += nll / n;
         score[1].accuracy += acc / n;
         score[1].seconds += (t2 - t1) / n;
-        if (i < examples) { /* one column per example: original, defaced, naive, conditional */
-            memcpy(tiles + (size_t)(0 * EXAMPLES + i) * pixels, x, (size_t)pixels * sizeof(float));
-            composite(tiles + (size_t)(1 * EXAMPLES + i) * pixels, x, NULL, unknown, pixels);
-            composite(tiles + (size_t)(2 * EXAMPLES + i) * pixels, x, naive, unknown, pixels);
-            composite(tiles + (size_t)(3 * EXAMPLES + i) * pixels, x, r.prob, unknown, pixels);
+        if (i % (n / examples) == 0 && i / (n / examples) < examples) {
+            /* examples spread over the classes, one column each: original,
+             * defaced, naive, conditional */
+            const size_t col = (size_t)(i / (n / examples));
+            memcpy(tiles + (0 * EXAMPLES + col) * pixels, x, (size_t)pixels * sizeof(float));
+            composite(tiles + (1 * EXAMPLES + col) * pixels, x, NULL, unknown, pixels);
+            composite(tiles + (2 * EXAMPLES + col) * pixels, x, naive, unknown, pixels);
+            composite(tiles + (3 * EXAMPLES + col) * pixels, x, r.prob, unknown, pixels);
         }
         vnca_inpaint_free(&r);
     }

@@ -1,116 +1,165 @@
-/* MNIST-like digits from arbitrary pictures, the way MNIST itself was made:
- * the ink's bounding box scaled into 20x20 (area averaging), then placed so
- * that its centre of mass is at the centre of a 28x28 field. */
+/* An arbitrary grayscale picture -> an MNIST-like digit, following how MNIST
+ * itself was made: the ink normalized to fit a 20x20 box keeping its aspect
+ * ratio (area averaging, so thin strokes fade rather than vanish), then
+ * placed so that its centre of mass sits at the centre of a 28x28 field.
+ * Pictures of other sizes are scaled to the model's field in proportion. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vnca/digit.h"
 
-enum { FIELD = 28, BOX = 20 };
+enum { MAX_SIDE = 1 << 15, MNIST_FIELD = 28, MNIST_BOX = 20 };
 
-/* mean of the picture's border: the background's level */
-static float border_mean(const float *g, int w, int h)
+/* Contrast (peak ink minus background) below which a picture counts as blank. */
+#define MIN_CONTRAST 0.1f
+/* Normalized values below this are background noise (JPEG ringing, paper
+ * texture): cleared, and not part of the ink's bounding box. */
+#define NOISE_FLOOR 0.1f
+/* Normalized values above this are ink for the bounding box. */
+#define INK_LEVEL 0.25f
+
+static float clamp01(float v) { return v > 0.0f ? (v < 1.0f ? v : 1.0f) : 0.0f; /* NaN -> 0 */ }
+
+static int compare_floats(const void *a, const void *b)
 {
-    double sum = 0.0;
-    int count = 0;
-    for (int x = 0; x < w; x++) {
-        sum += g[x] + g[(size_t)(h - 1) * w + x];
-        count += 2;
-    }
-    for (int y = 1; y + 1 < h; y++) {
-        sum += g[(size_t)y * w] + g[(size_t)y * w + w - 1];
-        count += 2;
-    }
-    return (float)(sum / count);
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
 }
 
-/* the average of src over the square [x0, x1) x [y0, y1), by pixel overlap */
-static float area_average(const float *src, int w, int h, double x0, double y0, double x1,
-                          double y1)
+/* Median of the outermost ring of pixels: the background level, robust to
+ * ink that touches the edge. */
+static float border_median(const float *v, int w, int h, float *scratch)
 {
-    double sum = 0.0, area = 0.0;
-    for (int y = (int)floor(y0); y < (int)ceil(y1) && y < h; y++) {
-        double wy = fmin(y1, y + 1.0) - fmax(y0, (double)y);
-        for (int x = (int)floor(x0); x < (int)ceil(x1) && x < w; x++) {
-            double wx = fmin(x1, x + 1.0) - fmax(x0, (double)x);
-            if (wx <= 0 || wy <= 0) continue;
-            sum += wx * wy * src[(size_t)y * w + x];
-            area += wx * wy;
+    size_t n = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            if (y == 0 || y == h - 1 || x == 0 || x == w - 1) scratch[n++] = v[(size_t)y * w + x];
+    qsort(scratch, n, sizeof *scratch, compare_floats);
+    return n % 2 ? scratch[n / 2] : 0.5f * (scratch[n / 2 - 1] + scratch[n / 2]);
+}
+
+static double mean_of(const float *v, size_t n, size_t stride)
+{
+    double sum = 0.0;
+    for (size_t i = 0; i < n; i++) sum += v[i * stride];
+    return sum / (double)n;
+}
+
+/* Mean of the outermost ring (all pixels of a picture too small to have an inside). */
+static double border_mean(const float *v, int w, int h)
+{
+    double sum = 0.0;
+    size_t n = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            if (y == 0 || y == h - 1 || x == 0 || x == w - 1) {
+                sum += v[(size_t)y * w + x];
+                n++;
+            }
+    return sum / (double)n;
+}
+
+/* Area-averaging resample of n_in samples (stride_in apart) to n_out: output
+ * i averages the input over [i, i+1) * n_in / n_out, with partial pixels
+ * weighted by their overlap. */
+static void resample_line(const float *in, int n_in, size_t stride_in, float *out, int n_out,
+                          size_t stride_out)
+{
+    const double ratio = (double)n_in / n_out;
+    for (int o = 0; o < n_out; o++) {
+        const double a = o * ratio, b = (o + 1) * ratio;
+        double sum = 0.0;
+        for (int i = (int)a; i < n_in && i < b; i++) {
+            double overlap = fmin(b, i + 1.0) - fmax(a, (double)i);
+            if (overlap > 0.0) sum += overlap * in[(size_t)i * stride_in];
         }
+        out[(size_t)o * stride_out] = (float)(sum / (b - a));
     }
-    return area > 0 ? (float)(sum / area) : 0.0f;
+}
+
+/* Offset that puts the centre of mass `com` (in pixels of a span `len` long)
+ * at the centre of `field`, kept inside the field. */
+static int centring_offset(double com, int len, int field)
+{
+    int offset = (int)lround(field / 2.0 - com);
+    if (offset > field - len) offset = field - len;
+    return offset < 0 ? 0 : offset;
 }
 
 int vnca_digit_from_gray(const float *gray, int w, int h, int size, float *out, VncaError *err)
 {
-    if (w < 1 || h < 1 || w > 16384 || h > 16384)
-        return vnca_fail(err, "a %dx%d picture cannot be a digit", w, h);
-    if (size < FIELD) return vnca_fail(err, "digits need at least %dx%d pixels", FIELD, FIELD);
+    if (!gray || w < 1 || h < 1) return vnca_fail(err, "the picture is empty (%dx%d)", w, h);
+    if (w > MAX_SIDE || h > MAX_SIDE)
+        return vnca_fail(err, "the picture is too large (%dx%d, at most %d a side)", w, h, MAX_SIDE);
+    if (size < 4 || size > 4096) return vnca_fail(err, "digit size %d out of range [4, 4096]", size);
+
     const size_t n = (size_t)w * h;
-    float *ink = malloc(n * sizeof(float));
-    if (!ink) return vnca_fail(err, "out of memory for a %dx%d picture", w, h);
-    /* ink is bright on dark: invert a picture whose background is light */
-    const float background = border_mean(gray, w, h);
-    const int invert = background > 0.5f;
-    float lo = 1.0f, hi = 0.0f;
-    for (size_t i = 0; i < n; i++) {
-        ink[i] = invert ? 1.0f - gray[i] : gray[i];
-        lo = fminf(lo, ink[i]);
-        hi = fmaxf(hi, ink[i]);
+    float *v = malloc((n + 2 * (size_t)(w + h)) * sizeof(float));
+    if (!v) return vnca_fail(err, "out of memory for a %dx%d picture", w, h);
+    float *scratch = v + n;
+    for (size_t i = 0; i < n; i++) v[i] = clamp01(gray[i]);
+
+    /* ink is whatever differs from the surroundings: a border brighter than
+     * the picture as a whole means dark ink on light paper */
+    if (border_mean(v, w, h) > mean_of(v, n, 1))
+        for (size_t i = 0; i < n; i++) v[i] = 1.0f - v[i];
+    const float background = border_median(v, w, h, scratch);
+    float peak = 0.0f;
+    for (size_t i = 0; i < n; i++) peak = fmaxf(peak, v[i]);
+    if (peak - background < MIN_CONTRAST) {
+        free(v);
+        return vnca_fail(err, "the picture is blank: no ink stands out from the background "
+                              "(contrast %.3f)", (double)(peak - background));
     }
-    if (hi - lo < 0.1f) {
-        free(ink);
-        return vnca_fail(err, "the picture is blank: no ink to make a digit of");
-    }
-    /* stretch to [0, 1] above the background, and find the ink's box */
-    const float floor_level = invert ? 1.0f - background : background;
-    const float base = fmaxf(lo, floor_level), range = fmaxf(hi - base, 1e-6f);
-    int x0 = w, y0 = h, x1 = -1, y1 = -1;
+
+    int x0 = w, x1 = -1, y0 = h, y1 = -1;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
-            float v = (ink[(size_t)y * w + x] - base) / range;
-            v = v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
-            ink[(size_t)y * w + x] = v;
-            if (v > 0.2f) {
-                x0 = x < x0 ? x : x0;
-                x1 = x > x1 ? x : x1;
-                y0 = y < y0 ? y : y0;
-                y1 = y > y1 ? y : y1;
+            float *p = &v[(size_t)y * w + x];
+            *p = clamp01((*p - background) / (peak - background));
+            if (*p < NOISE_FLOOR) *p = 0.0f;
+            if (*p > INK_LEVEL) {
+                x0 = x < x0 ? x : x0, x1 = x > x1 ? x : x1;
+                y0 = y < y0 ? y : y0, y1 = y > y1 ? y : y1;
             }
         }
-    if (x1 < 0) {
-        free(ink);
-        return vnca_fail(err, "the picture is blank: no ink to make a digit of");
-    }
-    /* scale the box to fit BOX x BOX, keeping the aspect ratio */
     const int bw = x1 - x0 + 1, bh = y1 - y0 + 1;
-    const double scale = (double)BOX / (bw > bh ? bw : bh);
-    int sw = (int)lround(bw * scale), sh = (int)lround(bh * scale);
-    sw = sw < 1 ? 1 : sw;
-    sh = sh < 1 ? 1 : sh;
-    float small[BOX * BOX];
-    double mass = 0.0, cx = 0.0, cy = 0.0;
-    for (int y = 0; y < sh; y++)
-        for (int x = 0; x < sw; x++) {
-            float v = area_average(ink, w, h, x0 + x / scale, y0 + y / scale, x0 + (x + 1) / scale,
-                                   y0 + (y + 1) / scale);
-            small[y * sw + x] = v;
-            mass += v;
-            cx += v * (x + 0.5);
-            cy += v * (y + 0.5);
+
+    /* MNIST's proportions, for a model whose images are smaller than 28 */
+    const int field = size < MNIST_FIELD ? size : MNIST_FIELD;
+    const int box = field * MNIST_BOX / MNIST_FIELD;
+    const int longer = bw > bh ? bw : bh;
+    int ow = (int)lround((double)bw * box / longer), oh = (int)lround((double)bh * box / longer);
+    ow = ow < 1 ? 1 : ow;
+    oh = oh < 1 ? 1 : oh;
+
+    float *wide = malloc(((size_t)bh * ow + (size_t)oh * ow) * sizeof(float));
+    if (!wide) {
+        free(v);
+        return vnca_fail(err, "out of memory for a %dx%d picture", w, h);
+    }
+    float *scaled = wide + (size_t)bh * ow;
+    for (int y = 0; y < bh; y++)
+        resample_line(v + (size_t)(y0 + y) * w + x0, bw, 1, wide + (size_t)y * ow, ow, 1);
+    for (int x = 0; x < ow; x++) resample_line(wide + x, bh, (size_t)ow, scaled + x, oh, (size_t)ow);
+    free(v);
+
+    double mass = 0.0, mx = 0.0, my = 0.0;
+    for (int y = 0; y < oh; y++)
+        for (int x = 0; x < ow; x++) {
+            double m = scaled[(size_t)y * ow + x];
+            mass += m;
+            mx += m * (x + 0.5);
+            my += m * (y + 0.5);
         }
-    free(ink);
-    /* centre of mass to the centre of the 28x28 field, inside the size x size image */
-    const int margin = (size - FIELD) / 2;
-    const int left = margin + (int)lround(FIELD / 2.0 - cx / mass);
-    const int top = margin + (int)lround(FIELD / 2.0 - cy / mass);
+    const int margin = (size - field) / 2;
+    const int left = margin + centring_offset(mx / mass, ow, field);
+    const int top = margin + centring_offset(my / mass, oh, field);
     memset(out, 0, (size_t)size * size * sizeof(float));
-    for (int y = 0; y < sh; y++)
-        for (int x = 0; x < sw; x++) {
-            const int ty = top + y, tx = left + x;
-            if (ty >= 0 && ty < size && tx >= 0 && tx < size)
-                out[(size_t)ty * size + tx] = small[y * sw + x];
-        }
+    for (int y = 0; y < oh; y++)
+        for (int x = 0; x < ow; x++)
+            out[(size_t)(top + y) * size + left + x] = clamp01(scaled[(size_t)y * ow + x]);
+    free(wide);
     return 0;
 }

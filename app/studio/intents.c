@@ -1,0 +1,355 @@
+/* studio_handle: the one place where intents change the studio. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "image_io.h"
+#include "studio.h"
+
+/* Steps per second to choose from with + and -; 0 is "as fast as it goes". */
+static const double speeds[] = {1, 2, 5, 10, 20, 50, 0};
+enum { N_SPEEDS = sizeof speeds / sizeof speeds[0] };
+
+#define BRUSH_MIN 0.5f
+#define BRUSH_MAX 12.0f
+#define BRUSH_STEP 0.5f
+
+static int have_model(Studio *s)
+{
+    if (s->live.model.loaded && s->canvas.size > 0) return 1;
+    studio_report(s, 1, "no model is loaded: drop a model file (.safetensors) onto the window");
+    return 0;
+}
+
+static int have_cells(Studio *s)
+{
+    if (s->live.frame.job != 0 && s->live.frame.size == s->canvas.size) return 1;
+    studio_report(s, 0, "no cells yet: N grows a digit");
+    return 0;
+}
+
+/* What the canvas shows becomes the digit being edited, and the automaton
+ * stops: a stroke, a regrow or regrow mode takes over from there. A regrow
+ * whose first frame has not come yet leaves the marked digit as it was. */
+static void settle(Studio *s)
+{
+    if (s->show == SHOW_DIGIT) return;
+    if (s->live.frame.job == s->growth_job && s->live.frame.size == s->canvas.size) {
+        float *shown = malloc((size_t)s->canvas.size * s->canvas.size * sizeof(float));
+        if (!shown) {
+            studio_report(s, 1, "out of memory");
+            return;
+        }
+        studio_view_gray(s, shown);
+        canvas_set_digit(&s->canvas, shown);
+        free(shown);
+    }
+    worker_stop(s->worker);
+    s->show = SHOW_DIGIT;
+    s->raw_view = 0;
+}
+
+static void snapshot_canvas(Studio *s)
+{
+    const size_t len = canvas_state_len(&s->canvas);
+    void *state = malloc(len);
+    if (state) canvas_state_save(&s->canvas, state);
+    if (!state || history_push(&s->history, SNAPSHOT_CANVAS, state, len))
+        studio_report(s, 1, "out of memory: this stroke cannot be undone");
+    free(state);
+}
+
+/* the brush from the stroke's last point to (x, y) */
+static void sweep(Studio *s, float x, float y)
+{
+    const int size = s->canvas.size;
+    int covered = brush_sweep(size, s->stroke_x, s->stroke_y, x, y, s->brush_radius, s->stroke_mask);
+    s->stroke_x = x;
+    s->stroke_y = y;
+    if (!covered) return;
+    if (s->mode == MODE_HEAL)
+        worker_damage(s->worker, s->stroke_mask, size, s->stroke_tool == TOOL_ERASE ? DAMAGE_ZERO : DAMAGE_INK);
+    else
+        canvas_mark(&s->canvas, s->stroke_mask, s->stroke_tool == TOOL_ERASE ? MARK_ERASED : MARK_INK);
+}
+
+static void stroke_begin(Studio *s, const Intent *in)
+{
+    if (!have_model(s)) return;
+    if (s->mode == MODE_HEAL) {
+        if (!have_cells(s)) return;
+        if (history_push(&s->history, SNAPSHOT_CELLS, s->live.frame.cells, s->live.frame.cells_len))
+            studio_report(s, 1, "out of memory: this stroke cannot be undone");
+    } else {
+        settle(s);
+        snapshot_canvas(s);
+    }
+    s->stroking = 1;
+    s->stroke_tool = in->tool;
+    s->stroke_x = in->x;
+    s->stroke_y = in->y;
+    sweep(s, in->x, in->y);
+}
+
+static void travel(Studio *s, HistoryDirection d)
+{
+    const char *done = d == HISTORY_UNDO ? "undone" : "redone";
+    const Snapshot *snap = history_peek(&s->history, d);
+    if (!snap) {
+        studio_report(s, 0, "nothing to %s", d == HISTORY_UNDO ? "undo" : "redo");
+        return;
+    }
+    int failed;
+    if (snap->kind == SNAPSHOT_CELLS) {
+        worker_set_cells(s->worker, snap->data, snap->len);
+        failed = history_turn(&s->history, d, s->live.frame.cells, s->live.frame.cells_len);
+    } else {
+        /* back to the marked digit: a regrow on view is dropped, not kept */
+        if (s->show != SHOW_DIGIT) worker_stop(s->worker);
+        s->show = SHOW_DIGIT;
+        const size_t len = canvas_state_len(&s->canvas);
+        void *current = malloc(len);
+        failed = !current;
+        if (current) {
+            canvas_state_save(&s->canvas, current);
+            canvas_state_load(&s->canvas, snap->data);
+            failed = history_turn(&s->history, d, current, len);
+            free(current);
+        }
+    }
+    if (failed) studio_report(s, 1, "out of memory: the history is cut short");
+    else studio_report(s, 0, "%s", done);
+}
+
+static void clear_damage(Studio *s)
+{
+    if (s->mode == MODE_HEAL) {
+        const Snapshot *first = history_oldest(&s->history);
+        if (!first) {
+            studio_report(s, 0, "no damage to clear");
+            return;
+        }
+        /* the cells as they were before the first stroke, as one undoable step */
+        worker_set_cells(s->worker, first->data, first->len);
+        history_push(&s->history, SNAPSHOT_CELLS, s->live.frame.cells, s->live.frame.cells_len);
+    } else {
+        if (!canvas_has_marks(&s->canvas) && s->show != SHOW_REGROW) {
+            studio_report(s, 0, "no damage to clear");
+            return;
+        }
+        if (s->show != SHOW_DIGIT) worker_stop(s->worker);
+        s->show = SHOW_DIGIT;
+        snapshot_canvas(s);
+        canvas_clear_marks(&s->canvas);
+    }
+    studio_report(s, 0, "damage cleared");
+}
+
+static void regrow(Studio *s, int pick_best)
+{
+    if (!have_model(s)) return;
+    if (s->mode == MODE_HEAL) {
+        studio_report(s, 0, "in heal mode the cells regrow by themselves; M switches to regrow mode");
+        return;
+    }
+    /* Space again on a regrowth: the same damage, another try */
+    if (s->show != SHOW_REGROW) {
+        settle(s);
+        canvas_picture(&s->canvas, s->regrow_picture);
+        canvas_unknown(&s->canvas, s->regrow_unknown);
+    }
+    int erased = 0;
+    for (int i = 0; i < s->canvas.size * s->canvas.size; i++) erased += s->regrow_unknown[i];
+    s->growth_job = worker_regrow(s->worker, s->regrow_picture, s->regrow_unknown, s->canvas.size, pick_best);
+    s->show = SHOW_REGROW;
+    s->raw_view = 0;
+    if (!erased)
+        studio_report(s, 0, "nothing is erased, so the picture stays; V shows the decoder's reading of it");
+    else
+        studio_report(s, 0, "regrowing %d erased pixels from %s", erased,
+                      pick_best ? "the most probable latent" : "a latent drawn by its weight");
+}
+
+static void switch_mode(Studio *s)
+{
+    if (!have_model(s)) return;
+    if (s->mode == MODE_REGROW) {
+        if (!have_cells(s)) return;
+        /* the live cells of the last growth take over the canvas */
+        s->mode = MODE_HEAL;
+        s->show = SHOW_GROWTH;
+        s->growth_job = s->live.frame.job;
+        worker_resume(s->worker);
+        studio_report(s, 0, s->live.model.config.variant == VNCA_VARIANT_PERSISTENT
+                                ? "heal mode: damage the cells and watch them regrow"
+                                : "heal mode: this model was trained to grow, not to heal; "
+                                  "its cells may not recover");
+    } else {
+        settle(s);
+        s->mode = MODE_REGROW;
+        studio_report(s, 0, "regrow mode: erase, then Space");
+    }
+    s->pace.heal = s->mode == MODE_HEAL;
+    worker_set_pace(s->worker, &s->pace);
+    history_clear(&s->history);
+}
+
+/* a new growth replaces whatever was on the canvas */
+static void start_growth(Studio *s, uint64_t job)
+{
+    history_clear(&s->history);
+    if (s->canvas.size) canvas_clear_marks(&s->canvas);
+    s->growth_job = job;
+    s->show = SHOW_GROWTH;
+    s->raw_view = 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcasecmp(s + n - k, suffix) == 0;
+}
+
+static void open_file(Studio *s, const char *path)
+{
+    if (ends_with(path, ".safetensors")) {
+        worker_load_model(s->worker, path);
+        start_growth(s, worker_grow_prior(s->worker));
+        studio_report(s, 0, "loading the model %s", path);
+        return;
+    }
+    /* no check for a model here: one may be loading (the worker says so if not) */
+    float *gray;
+    int w, h;
+    VncaError err;
+    if (image_load_gray(path, &gray, &w, &h, &err)) {
+        studio_report(s, 1, "%s", err.msg);
+        return;
+    }
+    start_growth(s, worker_grow_picture(s->worker, gray, w, h));
+    free(gray);
+    studio_report(s, 0, "%s: encoded; its reconstruction grows", path);
+}
+
+static void change_speed(Studio *s, int faster)
+{
+    /* the level at or above the current pace (0, the fastest, is last) */
+    int level = N_SPEEDS - 1;
+    if (s->pace.steps_per_s > 0)
+        for (level = 0; level < N_SPEEDS - 2 && speeds[level] < s->pace.steps_per_s; level++) continue;
+    level += faster ? 1 : -1;
+    level = level < 0 ? 0 : level >= N_SPEEDS ? N_SPEEDS - 1 : level;
+    s->pace.steps_per_s = speeds[level];
+    worker_set_pace(s->worker, &s->pace);
+}
+
+/* dir/prefix-YYYYmmdd-HHMMSS[-n].png, a name not yet taken */
+static void timestamped_path(const char *dir, const char *prefix, char *path, size_t len)
+{
+    char stamp[32];
+    time_t now = time(NULL);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&now));
+    snprintf(path, len, "%s/%s-%s.png", dir, prefix, stamp);
+    for (int n = 2; access(path, F_OK) == 0 && n < 1000; n++)
+        snprintf(path, len, "%s/%s-%s-%d.png", dir, prefix, stamp, n);
+}
+
+static void save_canvas(Studio *s, const char *path)
+{
+    if (!have_model(s)) return;
+    char generated[PATH_MAX_LEN];
+    if (!path) {
+        timestamped_path(s->save_dir, "vnca", generated, sizeof generated);
+        path = generated;
+    }
+    const int size = s->canvas.size, channels = studio_view_is_colour(s) ? 3 : 1;
+    float *pixels = malloc((size_t)size * size * channels * sizeof(float));
+    VncaError err;
+    if (!pixels) {
+        studio_report(s, 1, "%s: out of memory", path);
+        return;
+    }
+    if (channels == 3) studio_view_rgb(s, 0, pixels);
+    else studio_view_gray(s, pixels);
+    if (image_save_png(path, pixels, size, size, channels, &err)) studio_report(s, 1, "%s", err.msg);
+    else studio_report(s, 0, "saved %s", path);
+    free(pixels);
+}
+
+static void request_screenshot(Studio *s, const char *path)
+{
+    if (path) snprintf(s->screenshot_path, sizeof s->screenshot_path, "%s", path);
+    else timestamped_path(s->save_dir, "vnca-screen", s->screenshot_path, sizeof s->screenshot_path);
+}
+
+static void toggle(Studio *s, int *flag, const char *on, const char *off)
+{
+    *flag = !*flag;
+    studio_report(s, 0, "%s", *flag ? on : off);
+}
+
+void studio_handle(Studio *s, const Intent *in)
+{
+    switch (in->kind) {
+    case INTENT_NONE: break;
+    case INTENT_STROKE_BEGIN: stroke_begin(s, in); break;
+    case INTENT_STROKE_MOVE:
+        if (s->stroking) sweep(s, in->x, in->y);
+        break;
+    case INTENT_STROKE_END: s->stroking = 0; break;
+    case INTENT_POINTER:
+        s->pointer_on_canvas = in->on_canvas;
+        s->pointer_x = in->x;
+        s->pointer_y = in->y;
+        break;
+    case INTENT_BRUSH_LARGER:
+        s->brush_radius = s->brush_radius + BRUSH_STEP > BRUSH_MAX ? BRUSH_MAX : s->brush_radius + BRUSH_STEP;
+        break;
+    case INTENT_BRUSH_SMALLER:
+        s->brush_radius = s->brush_radius - BRUSH_STEP < BRUSH_MIN ? BRUSH_MIN : s->brush_radius - BRUSH_STEP;
+        break;
+    case INTENT_UNDO: travel(s, HISTORY_UNDO); break;
+    case INTENT_REDO: travel(s, HISTORY_REDO); break;
+    case INTENT_CLEAR_DAMAGE: clear_damage(s); break;
+    case INTENT_REGROW: regrow(s, 1); break;
+    case INTENT_RESAMPLE: regrow(s, 0); break;
+    case INTENT_TOGGLE_RAW:
+        if (s->show == SHOW_REGROW)
+            toggle(s, &s->raw_view, "view: the decoder's own output", "view: kept pixels, regrown damage");
+        else
+            studio_report(s, 0, "V switches views after a regrow (Space)");
+        break;
+    case INTENT_TOGGLE_MODE: switch_mode(s); break;
+    case INTENT_NEW_DIGIT:
+        if (!have_model(s)) break;
+        start_growth(s, worker_grow_prior(s->worker));
+        studio_report(s, 0, "a new digit from the prior");
+        break;
+    case INTENT_PAUSE:
+        toggle(s, &s->pace.paused, "paused: . steps once", "running");
+        worker_set_pace(s->worker, &s->pace);
+        break;
+    case INTENT_STEP:
+        if (!s->pace.paused) {
+            s->pace.paused = 1;
+            worker_set_pace(s->worker, &s->pace);
+        }
+        if (s->show == SHOW_DIGIT) studio_report(s, 0, "nothing is growing: Space regrows, N grows a new digit");
+        else worker_step_once(s->worker);
+        break;
+    case INTENT_FASTER: change_speed(s, 1); break;
+    case INTENT_SLOWER: change_speed(s, 0); break;
+    case INTENT_TOGGLE_CHANNELS:
+        if (have_cells(s)) toggle(s, &s->channels_view, "view: hidden channels 1, 2, 3 as red, green, blue", "view: pixels");
+        break;
+    case INTENT_SAVE: save_canvas(s, in->path); break;
+    case INTENT_SCREENSHOT: request_screenshot(s, in->path); break;
+    case INTENT_OPEN: open_file(s, in->path); break;
+    case INTENT_TOGGLE_HELP: s->help = !s->help; break;
+    case INTENT_DISMISS: s->help = 0; break;
+    case INTENT_QUIT: s->quit = 1; break;
+    }
+}

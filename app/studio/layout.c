@@ -1,0 +1,63 @@
+/* The window's layout: the canvas on the left, as large as whole pixels
+ * allow, and the panel on the right with its buttons at the bottom. */
+#include "layout.h"
+
+const Button buttons[N_BUTTONS] = {
+    [BUTTON_REGROW] = {"Regrow", "regrow", INTENT_REGROW},
+    [BUTTON_RESAMPLE] = {"Resample", "resample", INTENT_RESAMPLE},
+    [BUTTON_NEW] = {"New digit", "new", INTENT_NEW_DIGIT},
+    [BUTTON_HELP] = {"Keys", "help", INTENT_TOGGLE_HELP},
+};
+
+/* in window points */
+enum { PANEL_WIDTH = 330, PAD = 16, BUTTON_HEIGHT = 34 };
+
+void layout_compute(Layout *l, int out_w, int out_h, float scale, int image_size)
+{
+    l->w = out_w;
+    l->h = out_h;
+    l->scale = scale;
+    l->pad = (int)(PAD * scale);
+    l->image_size = image_size;
+    int panel_w = (int)(PANEL_WIDTH * scale);
+    if (panel_w > out_w / 2) panel_w = out_w / 2;
+    l->panel = (SDL_Rect){out_w - panel_w, 0, panel_w, out_h};
+
+    const int area_w = out_w - panel_w - 2 * l->pad, area_h = out_h - 2 * l->pad;
+    const int side = area_w < area_h ? area_w : area_h;
+    l->zoom = image_size > 0 && side >= image_size ? side / image_size : 1;
+    const int canvas_side = image_size * l->zoom;
+    l->canvas = (SDL_Rect){l->pad + (area_w - canvas_side) / 2, l->pad + (area_h - canvas_side) / 2,
+                           canvas_side, canvas_side};
+
+    /* two rows of two at the panel's foot */
+    const int gap = l->pad / 2, bh = (int)(BUTTON_HEIGHT * scale);
+    const int bw = (panel_w - 2 * l->pad - gap) / 2;
+    for (int i = 0; i < N_BUTTONS; i++) {
+        const int row = i / 2, col = i % 2;
+        l->button[i] = (SDL_Rect){l->panel.x + l->pad + col * (bw + gap),
+                                  out_h - l->pad - (2 - row) * bh - (1 - row) * gap, bw, bh};
+    }
+}
+
+int layout_to_image(const Layout *l, float px, float py, float *x, float *y)
+{
+    const float zoom = (float)l->zoom;
+    *x = (px - l->canvas.x) / zoom;
+    *y = (py - l->canvas.y) / zoom;
+    return *x >= 0 && *y >= 0 && *x < l->image_size && *y < l->image_size;
+}
+
+void layout_from_image(const Layout *l, float x, float y, float *px, float *py)
+{
+    *px = l->canvas.x + x * l->zoom;
+    *py = l->canvas.y + y * l->zoom;
+}
+
+int layout_button_at(const Layout *l, int px, int py)
+{
+    const SDL_Point p = {px, py};
+    for (int i = 0; i < N_BUTTONS; i++)
+        if (SDL_PointInRect(&p, &l->button[i])) return i;
+    return -1;
+}

@@ -1,0 +1,40 @@
+/* layout.h: where things are in the window, in output pixels (on a high-DPI
+ * display these are finer than the window's points). Drawing and hit
+ * testing both read this, so that what is clicked is what is drawn. */
+#ifndef VNCA_STUDIO_LAYOUT_H
+#define VNCA_STUDIO_LAYOUT_H
+
+#include <SDL.h>
+
+#include "studio.h"
+
+typedef enum ButtonId { BUTTON_REGROW, BUTTON_RESAMPLE, BUTTON_NEW, BUTTON_HELP, N_BUTTONS } ButtonId;
+
+typedef struct Button {
+    const char *label;
+    const char *name;     /* for scripts: `button NAME` */
+    IntentKind intent;
+} Button;
+
+extern const Button buttons[N_BUTTONS];
+
+typedef struct Layout {
+    int w, h;             /* the window, in output pixels */
+    float scale;          /* output pixels per window point */
+    int pad;              /* the margin around things */
+    int zoom;             /* output pixels per image pixel: an integer, for crisp pixels */
+    int image_size;
+    SDL_Rect canvas;      /* the image, image_size * zoom a side */
+    SDL_Rect panel;
+    SDL_Rect button[N_BUTTONS];
+} Layout;
+
+void layout_compute(Layout *l, int out_w, int out_h, float scale, int image_size);
+/* the image coordinates of output pixel (px, py); 1 when it is on the canvas */
+int layout_to_image(const Layout *l, float px, float py, float *x, float *y);
+/* the output pixel of image coordinates (x, y) */
+void layout_from_image(const Layout *l, float x, float y, float *px, float *py);
+/* the button at (px, py), or -1 */
+int layout_button_at(const Layout *l, int px, int py);
+
+#endif

@@ -1,0 +1,638 @@
+/* The automaton's thread: jobs in, frames out. Everything the model touches
+ * lives here; the UI thread sees only copies, taken under the lock. */
+#include "worker.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vnca/digit.h"
+#include "vnca/inpaint.h"
+
+/* Images decoded at once while inpainting: enough for the BLAS to run at full
+ * speed, little enough memory for the paper's model. */
+enum { WORKSPACE_IMAGES = 16 };
+
+/* Heal mode's ink: the pixel channel set to a near-certain pixel logit. */
+#define HEAL_INK_LOGIT 6.0f
+
+typedef enum JobKind {
+    JOB_LOAD_MODEL,
+    JOB_GROW_PRIOR,
+    JOB_GROW_PICTURE,
+    JOB_REGROW,
+    JOB_DAMAGE,
+    JOB_SET_CELLS,
+    JOB_STOP,
+    JOB_RESUME,
+} JobKind;
+
+typedef struct Job {
+    struct Job *next;
+    JobKind kind;
+    uint64_t id;
+    char *path;           /* LOAD_MODEL */
+    float *floats;        /* GROW_PICTURE: gray; REGROW: x; SET_CELLS: cells */
+    size_t n_floats;
+    uint8_t *mask;        /* REGROW: unknown pixels; DAMAGE: damaged pixels */
+    int width, height;    /* of floats (GROW_PICTURE) or of the mask */
+    int pick_best;        /* REGROW */
+    CellDamage damage;    /* DAMAGE */
+} Job;
+
+/* A loaded model and what running it needs: built whole or not at all. */
+typedef struct Engine {
+    VncaModel *model;
+    VncaWorkspace *ws;
+    VncaGrowth growth;
+    float *channel;       /* [S, S] scratch for one channel of the cells */
+} Engine;
+
+struct Worker {
+    SDL_Thread *thread;
+    SDL_mutex *lock;
+    SDL_cond *wake;
+    uint32_t wake_event;
+    SDL_atomic_t wake_pending;   /* an event is in SDL's queue, not yet polled */
+
+    /* shared: only under the lock */
+    Job *head, *tail;
+    uint64_t next_id, jobs_posted, jobs_done;
+    WorkerPace pace;
+    int pace_changed;            /* since the last publication */
+    int step_requests;
+    int quit;
+    WorkerView view;
+
+    /* the worker thread's own */
+    Engine engine;
+    int seeded, stopped;
+    VncaRng rng;
+    WorkerFrame frame;           /* built here, copied into view when published */
+    Uint64 next_step_at;
+};
+
+/* ---- frames ------------------------------------------------------------ */
+
+static int frame_reshape(WorkerFrame *f, int size, size_t cells_len)
+{
+    if (f->size != size) {
+        const size_t pixels = (size_t)size * size;
+        float *prob = realloc(f->prob, pixels * sizeof(float));
+        if (prob) f->prob = prob;
+        float *hidden = prob ? realloc(f->hidden, 3 * pixels * sizeof(float)) : NULL;
+        if (hidden) f->hidden = hidden;
+        if (!prob || !hidden) return -1;
+        f->size = size;
+    }
+    if (f->cells_len != cells_len) {
+        float *cells = realloc(f->cells, (cells_len ? cells_len : 1) * sizeof(float));
+        if (!cells) return -1;
+        f->cells = cells;
+        f->cells_len = cells_len;
+    }
+    return 0;
+}
+
+static int frame_copy(WorkerFrame *dst, const WorkerFrame *src)
+{
+    if (frame_reshape(dst, src->size, src->cells_len)) return -1;
+    float *prob = dst->prob, *hidden = dst->hidden, *cells = dst->cells;
+    *dst = *src;
+    dst->prob = prob, dst->hidden = hidden, dst->cells = cells;
+    const size_t pixels = (size_t)src->size * src->size;
+    if (pixels) {
+        memcpy(prob, src->prob, pixels * sizeof(float));
+        memcpy(hidden, src->hidden, 3 * pixels * sizeof(float));
+    }
+    if (src->cells_len) memcpy(cells, src->cells, src->cells_len * sizeof(float));
+    return 0;
+}
+
+static void frame_free(WorkerFrame *f)
+{
+    free(f->prob);
+    free(f->hidden);
+    free(f->cells);
+    memset(f, 0, sizeof *f);
+}
+
+void worker_view_free(WorkerView *v) { frame_free(&v->frame); }
+
+/* scales a hidden channel to [0, 1] for display: its own range, since the
+ * channels' magnitudes differ by orders */
+static void normalize_into(float *dst, size_t stride, const float *src, size_t n)
+{
+    float lo = src[0], hi = src[0];
+    for (size_t i = 1; i < n; i++) lo = fminf(lo, src[i]), hi = fmaxf(hi, src[i]);
+    const float range = hi - lo;
+    for (size_t i = 0; i < n; i++) dst[i * stride] = range > 1e-12f ? (src[i] - lo) / range : 0.5f;
+}
+
+/* the growth's current cells as a frame (worker thread) */
+static void capture_frame(Worker *w)
+{
+    const VncaGrowth *g = &w->engine.growth;
+    const int size = w->engine.model->config.image_size;
+    const size_t pixels = (size_t)size * size, cells_len = (size_t)g->grid * g->grid * g->channels;
+    if (frame_reshape(&w->frame, size, cells_len)) {
+        fprintf(stderr, "vnca-studio: out of memory for a frame\n");
+        return;
+    }
+    WorkerFrame *f = &w->frame;
+    vnca_growth_channel_full(g, 0, f->prob);
+    for (size_t i = 0; i < pixels; i++) f->prob[i] = 1.0f / (1.0f + expf(-f->prob[i]));
+    for (int c = 1; c <= 3; c++) {
+        if (c < g->channels) {
+            vnca_growth_channel_full(g, c, w->engine.channel);
+            normalize_into(f->hidden + c - 1, 3, w->engine.channel, pixels);
+        } else {
+            for (size_t i = 0; i < pixels; i++) f->hidden[3 * i + c - 1] = 0.0f;
+        }
+    }
+    memcpy(f->cells, g->state, cells_len * sizeof(float));
+    f->grid = g->grid;
+    f->stage = g->stage;
+    f->step = g->step;
+    f->t = g->t;
+    f->done = vnca_growth_done(g);
+}
+
+/* ---- publishing (worker thread) ---------------------------------------- */
+
+static int wants_step(const Worker *w)
+{
+    if (!w->engine.model || !w->seeded || w->stopped) return 0;
+    if (w->step_requests > 0) return 1;
+    return !w->pace.paused && (!vnca_growth_done(&w->engine.growth) || w->pace.heal);
+}
+
+static void wake_ui(Worker *w)
+{
+    if (!SDL_AtomicCAS(&w->wake_pending, 0, 1)) return;
+    SDL_Event ev;
+    SDL_zero(ev);
+    ev.type = w->wake_event;
+    if (SDL_PushEvent(&ev) <= 0) SDL_AtomicSet(&w->wake_pending, 0);
+}
+
+static void publish_locked(Worker *w)
+{
+    if (frame_copy(&w->view.frame, &w->frame)) fprintf(stderr, "vnca-studio: out of memory for a frame\n");
+    w->view.animating = wants_step(w) && w->step_requests == 0;
+    w->pace_changed = 0;
+    w->view.seq++;
+    wake_ui(w);
+}
+
+static void set_busy(Worker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_busy(Worker *w, const char *fmt, ...)
+{
+    SDL_LockMutex(w->lock);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->view.busy, sizeof w->view.busy, fmt, ap);
+    va_end(ap);
+    w->view.seq++;
+    wake_ui(w);
+    SDL_UnlockMutex(w->lock);
+}
+
+/* a message for the window; errors also go to stderr */
+static void report(Worker *w, int is_error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void report(Worker *w, int is_error, const char *fmt, ...)
+{
+    SDL_LockMutex(w->lock);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->view.message, sizeof w->view.message, fmt, ap);
+    va_end(ap);
+    w->view.message_is_error = is_error;
+    w->view.message_seq++;
+    if (is_error) fprintf(stderr, "vnca-studio: %s\n", w->view.message);
+    SDL_UnlockMutex(w->lock);
+}
+
+/* ---- jobs (worker thread) ---------------------------------------------- */
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+static void describe_model(const VncaConfig *c, char *buf, size_t len)
+{
+    snprintf(buf, len, "Z %d, H %d, %d residual block%s, %s perception\n%s, %d steps, 2 \u2192 %d",
+             c->latent, c->hidden, c->res_blocks, c->res_blocks == 1 ? "" : "s",
+             vnca_perception_name(c->perception), vnca_variant_name(c->variant),
+             vnca_total_steps(c), c->image_size);
+}
+
+static void engine_free(Engine *e)
+{
+    vnca_growth_free(&e->growth);
+    vnca_workspace_free(e->ws);
+    if (e->model) vnca_model_free(e->model);
+    free(e->model);
+    free(e->channel);
+    memset(e, 0, sizeof *e);
+}
+
+static int engine_open(Engine *e, const char *path, VncaError *err)
+{
+    memset(e, 0, sizeof *e);
+    if (!(e->model = calloc(1, sizeof *e->model))) return vnca_fail(err, "%s: out of memory", path);
+    if (vnca_model_load(e->model, path, err)) {
+        free(e->model);
+        e->model = NULL;
+        return -1;
+    }
+    const VncaConfig *c = &e->model->config;
+    e->ws = vnca_workspace_new(c, WORKSPACE_IMAGES, VNCA_WS_INFER, err);
+    if (!e->ws || vnca_growth_init(&e->growth, e->model, 1, err)) {
+        engine_free(e);
+        return -1;
+    }
+    if (!(e->channel = malloc((size_t)c->image_size * c->image_size * sizeof(float)))) {
+        engine_free(e);
+        return vnca_fail(err, "%s: out of memory", path);
+    }
+    return 0;
+}
+
+/* A model that fails to load leaves the one in use (if any) in place. */
+static void load_model(Worker *w, const char *path)
+{
+    set_busy(w, "loading %s", base_name(path));
+    VncaError err = {{0}};
+    Engine fresh;
+    const int failed = engine_open(&fresh, path, &err);
+    if (!failed) {
+        engine_free(&w->engine);
+        w->engine = fresh;
+        w->seeded = 0;
+        w->frame.job = 0;
+    }
+    SDL_LockMutex(w->lock);
+    WorkerModel *info = &w->view.model;
+    info->generation++;
+    snprintf(info->load_error, sizeof info->load_error, "%s", failed ? err.msg : "");
+    if (!failed) {
+        info->loaded = 1;
+        info->config = fresh.model->config;
+        snprintf(info->name, sizeof info->name, "%s", base_name(path));
+        describe_model(&fresh.model->config, info->summary, sizeof info->summary);
+    }
+    SDL_UnlockMutex(w->lock);
+    if (failed) report(w, 1, "%s", err.msg);
+}
+
+/* a new growth from z, shown from its first (2x2) frame */
+static void seed_growth(Worker *w, const float *z, uint64_t job)
+{
+    vnca_growth_seed(&w->engine.growth, z);
+    w->seeded = 1;
+    w->stopped = 0;
+    w->frame.job = job;
+    w->frame.samples = 0;
+    capture_frame(w);
+    SDL_LockMutex(w->lock);
+    const double interval = w->pace.steps_per_s > 0 ? 1000.0 / w->pace.steps_per_s : 0.0;
+    w->next_step_at = SDL_GetTicks64() + (Uint64)interval;
+    SDL_UnlockMutex(w->lock);
+}
+
+static void grow_prior(Worker *w, uint64_t job)
+{
+    const int z_len = w->engine.model->config.latent;
+    float *z = malloc((size_t)z_len * sizeof(float));
+    if (!z) {
+        report(w, 1, "out of memory for a latent");
+        return;
+    }
+    vnca_rng_normal_fill(&w->rng, z, (size_t)z_len);
+    seed_growth(w, z, job);
+    free(z);
+}
+
+/* the picture's reconstruction: encoded, its posterior mean grown */
+static void grow_picture(Worker *w, const Job *job)
+{
+    const VncaConfig *c = &w->engine.model->config;
+    const size_t pixels = (size_t)c->image_size * c->image_size;
+    float *digit = malloc(pixels * sizeof(float)), *mu = malloc(2 * (size_t)c->latent * sizeof(float));
+    VncaError err;
+    if (!digit || !mu) {
+        report(w, 1, "out of memory for a picture");
+    } else if (vnca_digit_from_gray(job->floats, job->width, job->height, c->image_size, digit, &err)) {
+        report(w, 1, "cannot make a digit of that picture: %s", err.msg);
+    } else {
+        vnca_encode(w->engine.model, w->engine.ws, digit, 1, mu, mu + c->latent);
+        seed_growth(w, mu, job->id);
+    }
+    free(digit);
+    free(mu);
+}
+
+static void regrow(Worker *w, const Job *job)
+{
+    const VncaConfig *c = &w->engine.model->config;
+    if (job->width != c->image_size) {
+        report(w, 1, "the picture is %dx%d but the model's images are %dx%d", job->width,
+               job->width, c->image_size, c->image_size);
+        return;
+    }
+    VncaInpaintOptions opt;
+    vnca_inpaint_defaults(&opt);
+    opt.seed = vnca_rng_u64(&w->rng);
+    set_busy(w, "sampling %d latents for the erased pixels", opt.samples);
+    VncaInpaintResult r;
+    VncaError err;
+    if (vnca_inpaint(w->engine.model, w->engine.ws, job->floats, job->mask, &opt, &r, &err)) {
+        report(w, 1, "cannot regrow: %s", err.msg);
+        return;
+    }
+    const int pick = job->pick_best ? r.best : vnca_inpaint_pick(&r, &w->rng);
+    seed_growth(w, r.z + (size_t)pick * r.latent, job->id);
+    w->frame.latent_pick = pick;
+    w->frame.samples = r.k;
+    w->frame.weight = r.weight[pick];
+    w->frame.ess = r.ess;
+    vnca_inpaint_free(&r);
+}
+
+/* the cells under the mask (a pixel mask; a cell is damaged when any of the
+ * pixels it covers is) */
+static void damage_cells(Worker *w, const Job *job)
+{
+    VncaGrowth *g = &w->engine.growth;
+    const int size = job->width, block = size / g->grid;
+    if (size != w->engine.model->config.image_size) return;
+    for (int cy = 0; cy < g->grid; cy++)
+        for (int cx = 0; cx < g->grid; cx++) {
+            int hit = 0;
+            for (int y = cy * block; y < (cy + 1) * block && !hit; y++)
+                for (int x = cx * block; x < (cx + 1) * block && !hit; x++)
+                    hit = job->mask[(size_t)y * size + x] != 0;
+            if (!hit) continue;
+            float *cell = g->state + ((size_t)cy * g->grid + cx) * g->channels;
+            if (job->damage == DAMAGE_ZERO) memset(cell, 0, (size_t)g->channels * sizeof(float));
+            else cell[0] = HEAL_INK_LOGIT;
+        }
+    capture_frame(w);
+}
+
+static void set_cells(Worker *w, const Job *job)
+{
+    const VncaGrowth *g = &w->engine.growth;
+    if (job->n_floats != (size_t)g->grid * g->grid * g->channels) {
+        report(w, 1, "cannot undo that: the cells have divided since");
+        return;
+    }
+    memcpy(g->state, job->floats, job->n_floats * sizeof(float));
+    capture_frame(w);
+}
+
+static void run_job(Worker *w, const Job *job)
+{
+    if (job->kind == JOB_LOAD_MODEL) {
+        load_model(w, job->path);
+        return;
+    }
+    if (!w->engine.model) {
+        /* the window shows that no model is loaded; a picture asked for explicitly gets an answer */
+        if (job->kind == JOB_GROW_PICTURE) report(w, 1, "no model is loaded to encode the picture with");
+        return;
+    }
+    switch (job->kind) {
+    case JOB_GROW_PRIOR: grow_prior(w, job->id); break;
+    case JOB_GROW_PICTURE: grow_picture(w, job); break;
+    case JOB_REGROW: regrow(w, job); break;
+    case JOB_DAMAGE: if (w->seeded) damage_cells(w, job); break;
+    case JOB_SET_CELLS: if (w->seeded) set_cells(w, job); break;
+    case JOB_STOP: w->stopped = 1; break;
+    case JOB_RESUME: w->stopped = 0; break;
+    case JOB_LOAD_MODEL: break;
+    }
+}
+
+static void job_free(Job *job)
+{
+    if (!job) return;
+    free(job->path);
+    free(job->floats);
+    free(job->mask);
+    free(job);
+}
+
+static int worker_main(void *arg)
+{
+    Worker *w = arg;
+    SDL_LockMutex(w->lock);
+    while (!w->quit) {
+        Job *job = w->head;
+        if (job) {
+            w->head = job->next;
+            if (!w->head) w->tail = NULL;
+            SDL_UnlockMutex(w->lock);
+            run_job(w, job);
+            job_free(job);
+            SDL_LockMutex(w->lock);
+            w->jobs_done++;
+            w->view.busy[0] = '\0';
+            publish_locked(w);
+            continue;
+        }
+        if (!wants_step(w)) {
+            if (w->pace_changed) publish_locked(w);
+            SDL_CondWait(w->wake, w->lock);
+            continue;
+        }
+        const Uint64 now = SDL_GetTicks64();
+        if (w->step_requests == 0 && now < w->next_step_at) {
+            if (w->pace_changed) publish_locked(w);
+            SDL_CondWaitTimeout(w->wake, w->lock, (Uint32)(w->next_step_at - now));
+            continue;
+        }
+        if (w->step_requests > 0) w->step_requests--;
+        const double interval = w->pace.steps_per_s > 0 ? 1000.0 / w->pace.steps_per_s : 0.0;
+        w->next_step_at = now + (Uint64)interval;
+        SDL_UnlockMutex(w->lock);
+        vnca_growth_step(&w->engine.growth);
+        capture_frame(w);
+        SDL_LockMutex(w->lock);
+        publish_locked(w);
+    }
+    SDL_UnlockMutex(w->lock);
+    return 0;
+}
+
+/* ---- the UI thread's side ---------------------------------------------- */
+
+Worker *worker_start(uint64_t seed, uint32_t wake_event, const WorkerPace *pace)
+{
+    Worker *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    w->wake_event = wake_event;
+    w->pace = *pace;
+    vnca_rng_seed(&w->rng, seed);
+    w->lock = SDL_CreateMutex();
+    w->wake = SDL_CreateCond();
+    if (w->lock && w->wake) w->thread = SDL_CreateThread(worker_main, "vnca-automaton", w);
+    if (!w->thread) {
+        if (w->wake) SDL_DestroyCond(w->wake);
+        if (w->lock) SDL_DestroyMutex(w->lock);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void worker_finish(Worker *w)
+{
+    if (!w) return;
+    SDL_LockMutex(w->lock);
+    w->quit = 1;
+    SDL_CondSignal(w->wake);
+    SDL_UnlockMutex(w->lock);
+    SDL_WaitThread(w->thread, NULL);
+    while (w->head) {
+        Job *next = w->head->next;
+        job_free(w->head);
+        w->head = next;
+    }
+    engine_free(&w->engine);
+    frame_free(&w->frame);
+    worker_view_free(&w->view);
+    SDL_DestroyCond(w->wake);
+    SDL_DestroyMutex(w->lock);
+    free(w);
+}
+
+static uint64_t post(Worker *w, Job *job)
+{
+    if (!job) {
+        fprintf(stderr, "vnca-studio: out of memory for a job\n");
+        return 0;
+    }
+    SDL_LockMutex(w->lock);
+    job->id = ++w->next_id;
+    if (w->tail) w->tail->next = job;
+    else w->head = job;
+    w->tail = job;
+    w->jobs_posted++;
+    SDL_CondSignal(w->wake);
+    SDL_UnlockMutex(w->lock);
+    return job->id;
+}
+
+/* a job with copies of the caller's arrays (either may be NULL); NULL when out of memory */
+static Job *job_new(JobKind kind, const float *floats, size_t n_floats, const uint8_t *mask,
+                    size_t mask_len)
+{
+    Job *job = calloc(1, sizeof *job);
+    if (!job) return NULL;
+    job->kind = kind;
+    job->n_floats = n_floats;
+    if (floats && !(job->floats = malloc(n_floats * sizeof(float)))) goto fail;
+    if (floats) memcpy(job->floats, floats, n_floats * sizeof(float));
+    if (mask && !(job->mask = malloc(mask_len))) goto fail;
+    if (mask) memcpy(job->mask, mask, mask_len);
+    return job;
+fail:
+    job_free(job);
+    return NULL;
+}
+
+uint64_t worker_load_model(Worker *w, const char *path)
+{
+    Job *job = job_new(JOB_LOAD_MODEL, NULL, 0, NULL, 0);
+    if (job && !(job->path = strdup(path))) {
+        job_free(job);
+        job = NULL;
+    }
+    return post(w, job);
+}
+
+uint64_t worker_grow_prior(Worker *w) { return post(w, job_new(JOB_GROW_PRIOR, NULL, 0, NULL, 0)); }
+
+uint64_t worker_grow_picture(Worker *w, const float *gray, int width, int height)
+{
+    Job *job = job_new(JOB_GROW_PICTURE, gray, (size_t)width * height, NULL, 0);
+    if (job) job->width = width, job->height = height;
+    return post(w, job);
+}
+
+uint64_t worker_regrow(Worker *w, const float *x, const uint8_t *unknown, int size, int pick_best)
+{
+    const size_t pixels = (size_t)size * size;
+    Job *job = job_new(JOB_REGROW, x, pixels, unknown, pixels);
+    if (job) job->width = job->height = size, job->pick_best = pick_best;
+    return post(w, job);
+}
+
+void worker_damage(Worker *w, const uint8_t *mask, int size, CellDamage kind)
+{
+    Job *job = job_new(JOB_DAMAGE, NULL, 0, mask, (size_t)size * size);
+    if (job) job->width = job->height = size, job->damage = kind;
+    post(w, job);
+}
+
+void worker_set_cells(Worker *w, const float *cells, size_t len)
+{
+    post(w, job_new(JOB_SET_CELLS, cells, len, NULL, 0));
+}
+
+void worker_stop(Worker *w) { post(w, job_new(JOB_STOP, NULL, 0, NULL, 0)); }
+
+void worker_resume(Worker *w) { post(w, job_new(JOB_RESUME, NULL, 0, NULL, 0)); }
+
+void worker_set_pace(Worker *w, const WorkerPace *pace)
+{
+    SDL_LockMutex(w->lock);
+    w->pace = *pace;
+    w->pace_changed = 1;
+    /* a faster pace takes effect now, not after the slower one's wait */
+    const Uint64 soon = SDL_GetTicks64() + (pace->steps_per_s > 0 ? (Uint64)(1000.0 / pace->steps_per_s) : 0);
+    if (soon < w->next_step_at) w->next_step_at = soon;
+    SDL_CondSignal(w->wake);
+    SDL_UnlockMutex(w->lock);
+}
+
+void worker_step_once(Worker *w)
+{
+    SDL_LockMutex(w->lock);
+    w->step_requests++;
+    SDL_CondSignal(w->wake);
+    SDL_UnlockMutex(w->lock);
+}
+
+int worker_poll(Worker *w, WorkerView *dst)
+{
+    SDL_AtomicSet(&w->wake_pending, 0);
+    SDL_LockMutex(w->lock);
+    int changed = w->view.seq != dst->seq;
+    if (changed) {
+        WorkerFrame keep = dst->frame;
+        *dst = w->view;
+        dst->frame = keep;
+        if (frame_copy(&dst->frame, &w->view.frame)) {
+            fprintf(stderr, "vnca-studio: out of memory for a frame\n");
+            dst->frame.job = 0;
+        }
+    }
+    SDL_UnlockMutex(w->lock);
+    return changed;
+}
+
+int worker_idle(Worker *w, uint64_t seen_seq)
+{
+    SDL_LockMutex(w->lock);
+    int idle = w->jobs_done == w->jobs_posted && w->step_requests == 0 && !w->pace_changed &&
+               !w->view.animating && w->view.seq == seen_seq;
+    SDL_UnlockMutex(w->lock);
+    return idle;
+}

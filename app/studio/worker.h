@@ -1,0 +1,93 @@
+/* worker.h: the automaton's thread. It owns the model, a workspace and the
+ * growing cells (a VncaGrowth); the UI thread only posts jobs and reads the
+ * frames it publishes, so that the window stays responsive however long a
+ * step or an inpainting takes. Jobs run in the order posted. */
+#ifndef VNCA_STUDIO_WORKER_H
+#define VNCA_STUDIO_WORKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <SDL.h>
+
+#include "vnca/vnca.h"
+
+typedef struct Worker Worker;
+
+typedef struct WorkerModel {
+    unsigned generation;  /* counts finished loads, successful or not */
+    int loaded;           /* a model is in use (possibly from an earlier load) */
+    char name[256];       /* its file's name */
+    char summary[256];    /* its configuration, in words */
+    VncaConfig config;
+    char load_error[512]; /* why the last load failed; "" when it succeeded */
+} WorkerModel;
+
+/* One moment of a growth. The arrays are full image size whatever the grid. */
+typedef struct WorkerFrame {
+    uint64_t job;         /* the job that seeded this growth; 0: none yet */
+    int size;             /* S */
+    int grid, stage, step, t, done;
+    float *prob;          /* [S, S] pixel probabilities (channel 0 through a sigmoid) */
+    float *hidden;        /* [S, S, 3] channels 1, 2, 3, each scaled to [0, 1] */
+    float *cells;         /* the cells' state [grid, grid, C], for undoing damage */
+    size_t cells_len;
+    int latent_pick, samples; /* which of the inpainting's samples was grown (regrow) */
+    double weight, ess;
+} WorkerFrame;
+
+/* What the worker publishes; copied by worker_poll. */
+typedef struct WorkerView {
+    uint64_t seq;         /* counts publications */
+    WorkerModel model;
+    WorkerFrame frame;
+    char busy[128];       /* the slow job in progress, in words; "" when none */
+    int animating;        /* the cells advance by themselves (not paused, not finished) */
+    char message[512];    /* the latest message, and its kind */
+    int message_is_error;
+    uint64_t message_seq;
+} WorkerView;
+
+typedef struct WorkerPace {
+    int paused;
+    double steps_per_s;   /* 0: as fast as the machine allows */
+    int heal;             /* keep stepping after the growth is done (extra steps) */
+} WorkerPace;
+
+typedef enum CellDamage { DAMAGE_ZERO, DAMAGE_INK } CellDamage;
+
+/* wake_event: an SDL event type pushed whenever a frame is published, so that
+ * an event loop sleeping in SDL_WaitEvent wakes up for it. */
+Worker *worker_start(uint64_t seed, uint32_t wake_event, const WorkerPace *pace);
+void worker_finish(Worker *w);
+
+/* Each returns the job's id (frames of a growth it seeds carry that id). */
+uint64_t worker_load_model(Worker *w, const char *path);
+uint64_t worker_grow_prior(Worker *w);
+/* gray [h, w] in [0, 1] (copied): made MNIST-like, encoded, and its reconstruction grown */
+uint64_t worker_grow_picture(Worker *w, const float *gray, int width, int height);
+/* x and unknown [size, size] (copied): a latent sampled by inpainting, the best
+ * one or one drawn by weight, grown */
+uint64_t worker_regrow(Worker *w, const float *x, const uint8_t *unknown, int size, int pick_best);
+/* mask [size, size] of pixels whose cells are damaged (at the current grid) */
+void worker_damage(Worker *w, const uint8_t *mask, int size, CellDamage kind);
+/* puts back cells saved from a frame (same grid only) */
+void worker_set_cells(Worker *w, const float *cells, size_t len);
+/* the growth stops where it is (the picture is being edited by hand), and
+ * goes on again */
+void worker_stop(Worker *w);
+void worker_resume(Worker *w);
+
+void worker_set_pace(Worker *w, const WorkerPace *pace);
+/* one step now, paused or not, even after the growth is done */
+void worker_step_once(Worker *w);
+
+/* Copies the published view into *dst (whose arrays it reallocates as
+ * needed) if it changed since dst->seq. Returns 1 when it did. */
+int worker_poll(Worker *w, WorkerView *dst);
+void worker_view_free(WorkerView *v);
+/* Every job posted is done, the cells are not advancing, and seen_seq is the
+ * latest publication: nothing will change until something is posted. */
+int worker_idle(Worker *w, uint64_t seen_seq);
+
+#endif
