@@ -200,7 +200,7 @@ int cmd_train(int argc, char **argv)
     FILE *log = NULL;
     VncaTrainer tr;
     VncaTrainOptions opt = {.batch = (int)batch, .lr = (float)lr, .clip = clip,
-                            .seed = (uint64_t)seed, .dynamic = dynamic};
+                            .seed = (uint64_t)seed, .dynamic = dynamic, .shards = 1};
     if (vnca_trainer_init(&tr, &model, &data, &opt, &err) ||
         (resume && vnca_trainer_resume(&tr, resume, &err))) {
         fprintf(stderr, "vnca train: %s\n", err.msg);
@@ -231,7 +231,11 @@ int cmd_train(int argc, char **argv)
             model.layout.n_params, data.n, vnca_data_source_name(source), opt.batch, tr.step);
     while (!stop_signal && (!plan.total_steps || tr.step < plan.total_steps) &&
            (!plan.minutes || wall_seconds() - p.start < plan.minutes * 60)) {
-        VncaTrainStats s = vnca_trainer_step(&tr);
+        VncaTrainStats s;
+        if (vnca_trainer_step(&tr, &s, &err)) {
+            fprintf(stderr, "\nvnca train: %s\n", err.msg);
+            goto done;
+        }
         if (!isfinite(s.loss.loss)) {
             fprintf(stderr, "\nvnca train: the loss became %g at step %ld; stopping without "
                     "saving (the last checkpoint is intact)\n", s.loss.loss, tr.step);

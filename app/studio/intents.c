@@ -213,14 +213,15 @@ static int ends_with(const char *s, const char *suffix)
     return n >= k && strcasecmp(s + n - k, suffix) == 0;
 }
 
-static void open_file(Studio *s, const char *path)
+static void load_model(Studio *s, const char *path)
 {
-    if (ends_with(path, ".safetensors")) {
-        worker_load_model(s->worker, path);
-        start_growth(s, worker_grow_prior(s->worker));
-        studio_report(s, 0, "loading the model %s", path);
-        return;
-    }
+    worker_load_model(s->worker, path);
+    start_growth(s, worker_grow_prior(s->worker));
+    studio_report(s, 0, "loading the model %s", path);
+}
+
+static void open_picture(Studio *s, const char *path)
+{
     /* no check for a model here: one may be loading (the worker says so if not) */
     float *gray;
     int w, h;
@@ -347,7 +348,12 @@ void studio_handle(Studio *s, const Intent *in)
         break;
     case INTENT_SAVE: save_canvas(s, in->path); break;
     case INTENT_SCREENSHOT: request_screenshot(s, in->path); break;
-    case INTENT_OPEN: open_file(s, in->path); break;
+    case INTENT_OPEN:
+        if (ends_with(in->path, ".safetensors")) load_model(s, in->path);
+        else open_picture(s, in->path);
+        break;
+    case INTENT_LOAD_MODEL: load_model(s, in->path); break;
+    case INTENT_OPEN_PICTURE: open_picture(s, in->path); break;
     case INTENT_TOGGLE_HELP: s->help = !s->help; break;
     case INTENT_DISMISS: s->help = 0; break;
     case INTENT_QUIT: s->quit = 1; break;

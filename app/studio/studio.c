@@ -32,10 +32,10 @@ int studio_open(Studio *s, const char *model_path, const char *missing_model,
         fprintf(stderr, "vnca-studio: %s\n", missing_model);
         return 0;
     }
-    Intent load = {.kind = INTENT_OPEN, .path = model_path};
+    Intent load = {.kind = INTENT_LOAD_MODEL, .path = model_path};
     studio_handle(s, &load);
     if (picture_path) {
-        Intent open = {.kind = INTENT_OPEN, .path = picture_path};
+        Intent open = {.kind = INTENT_OPEN_PICTURE, .path = picture_path};
         studio_handle(s, &open);
     }
     return 0;

@@ -35,7 +35,9 @@ typedef enum IntentKind {
     INTENT_TOGGLE_CHANNELS,
     INTENT_SAVE,           /* path, or NULL for a timestamped name in the save folder */
     INTENT_SCREENSHOT,     /* path, or NULL likewise */
-    INTENT_OPEN,           /* path: a picture, or a model (.safetensors) */
+    INTENT_OPEN,           /* path: a model (*.safetensors), else a picture */
+    INTENT_LOAD_MODEL,     /* path */
+    INTENT_OPEN_PICTURE,   /* path */
     INTENT_TOGGLE_HELP,
     INTENT_DISMISS,        /* closes the help */
     INTENT_QUIT,

@@ -49,12 +49,17 @@ int vnca_trainer_init(VncaTrainer *tr, VncaModel *model, const VncaImages *data,
     if (opt->batch < 1 || opt->batch > data->n)
         return vnca_fail(err, "batch %d must be in [1, %d] (the data set's size)", opt->batch,
                          data->n);
+    if (opt->shards < 1 || opt->shard < 0 || opt->shard >= opt->shards || opt->shards > opt->batch ||
+        (opt->shards > 1 && !opt->allreduce))
+        return vnca_fail(err, "shard %d of %d is invalid for a batch of %d", opt->shard,
+                         opt->shards, opt->batch);
     tr->model = model;
     tr->data = data;
     tr->opt = *opt;
     const size_t pixels = (size_t)data->size * data->size;
     if (vnca_adam_init(&tr->adam, model->layout.n_params, opt->lr, err)) return -1;
-    tr->ws = vnca_workspace_new(&model->config, opt->batch, VNCA_WS_TRAIN, err);
+    const int largest_shard = (opt->batch + opt->shards - 1) / opt->shards;
+    tr->ws = vnca_workspace_new(&model->config, largest_shard, VNCA_WS_TRAIN, err);
     if (!tr->ws) {
         vnca_trainer_free(tr);
         return -1;
@@ -93,32 +98,46 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-VncaTrainStats vnca_trainer_step(VncaTrainer *tr)
+int vnca_trainer_step(VncaTrainer *tr, VncaTrainStats *stats, VncaError *err)
 {
     const double t0 = now_seconds();
-    const int b = tr->opt.batch;
-    const size_t pixels = image_len(tr);
+    const int b = tr->opt.batch, z = tr->model->config.latent;
+    const int lo = tr->opt.shard * b / tr->opt.shards, hi = (tr->opt.shard + 1) * b / tr->opt.shards;
+    const size_t pixels = image_len(tr), n_params = tr->model->layout.n_params;
     if (tr->position + b > tr->data->n) {
         tr->epoch++;
         start_epoch(tr);
     }
     const float *source = tr->opt.dynamic ? tr->epoch_images : tr->data->pixels;
-    for (int i = 0; i < b; i++)
-        memcpy(tr->batch_x + (size_t)i * pixels, source + (size_t)tr->order[tr->position + i] * pixels,
-               pixels * sizeof(float));
+    for (int i = lo; i < hi; i++)
+        memcpy(tr->batch_x + (size_t)(i - lo) * pixels,
+               source + (size_t)tr->order[tr->position + i] * pixels, pixels * sizeof(float));
     tr->position += b;
-    vnca_rng_normal_fill(&tr->noise, tr->batch_eps, (size_t)b * tr->model->config.latent);
+    /* every shard draws the whole batch's noise, so the stream is the same
+     * whatever the number of shards */
+    vnca_rng_normal_fill(&tr->noise, tr->batch_eps, (size_t)b * z);
 
-    VncaTrainStats stats;
-    stats.loss = vnca_elbo_forward(tr->model, tr->ws, tr->batch_x, tr->batch_eps, b);
-    memset(tr->grads, 0, tr->model->layout.n_params * sizeof(float));
+    VncaLoss loss = vnca_elbo_forward(tr->model, tr->ws, tr->batch_x,
+                                      tr->batch_eps + (size_t)lo * z, hi - lo);
+    memset(tr->grads, 0, n_params * sizeof(float));
     vnca_elbo_backward(tr->model, tr->ws, tr->grads);
-    stats.grad_norm = vnca_clip_grad_norm(tr->grads, tr->model->layout.n_params, tr->opt.clip);
+    if (tr->opt.shards > 1) {
+        /* this shard's part of the global batch mean, summed over shards */
+        const float share = (float)(hi - lo) / (float)b;
+        float totals[3] = {(float)loss.loss * share, (float)loss.recon * share, (float)loss.kl * share};
+        for (size_t i = 0; i < n_params; i++) tr->grads[i] *= share;
+        if (tr->opt.allreduce(tr->grads, n_params, tr->opt.allreduce_ctx) ||
+            tr->opt.allreduce(totals, 3, tr->opt.allreduce_ctx))
+            return vnca_fail(err, "summing the gradients over %d processes failed", tr->opt.shards);
+        loss = (VncaLoss){totals[0], totals[1], totals[2]};
+    }
+    stats->loss = loss;
+    stats->grad_norm = vnca_clip_grad_norm(tr->grads, n_params, tr->opt.clip);
     vnca_adam_update(&tr->adam, tr->model->params, tr->grads);
     tr->step++;
     tr->images_seen += b;
     tr->train_seconds += now_seconds() - t0;
-    return stats;
+    return 0;
 }
 
 /* ---- checkpoints ------------------------------------------------------------ */

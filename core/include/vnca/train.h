@@ -35,12 +35,23 @@ double vnca_clip_grad_norm(float *grads, size_t n, double max_norm);
 
 /* ---- the trainer ---------------------------------------------------------- */
 
+/* Sums buf over all the processes of a data-parallel run, in place (e.g.
+ * MPI_Allreduce). Returns 0, or -1 when the reduction failed. */
+typedef int (*VncaAllreduce)(float *buf, size_t n, void *ctx);
+
 typedef struct VncaTrainOptions {
-    int batch;              /* 32 */
+    int batch;              /* the global batch: 32 */
     float lr;               /* 1e-4 */
     double clip;            /* 10 */
     uint64_t seed;
     int dynamic;            /* 1: the data are gray levels, binarized afresh each epoch */
+    /* Data parallelism: this process computes rows [shard * batch / shards,
+     * (shard + 1) * batch / shards) of every global batch, and `allreduce`
+     * sums the gradients (and the statistics) of all shards before the same
+     * Adam step everywhere. shards = 1 (allreduce NULL) trains alone. */
+    int shard, shards;
+    VncaAllreduce allreduce;
+    void *allreduce_ctx;
 } VncaTrainOptions;
 
 typedef struct VncaTrainStats {
@@ -70,8 +81,9 @@ int vnca_trainer_init(VncaTrainer *tr, VncaModel *model, const VncaImages *data,
                       const VncaTrainOptions *opt, VncaError *err);
 void vnca_trainer_free(VncaTrainer *tr);
 /* One optimizer step on the next batch (a new shuffled epoch begins when the
- * current one has too few images left for a whole batch). */
-VncaTrainStats vnca_trainer_step(VncaTrainer *tr);
+ * current one has too few images left for a whole batch). Fails only when
+ * the allreduce fails. */
+int vnca_trainer_step(VncaTrainer *tr, VncaTrainStats *stats, VncaError *err);
 
 /* Checkpoints hold the model, Adam's moments and the trainer's position and
  * generators; written atomically. Loading replaces tr->model's parameters and

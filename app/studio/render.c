@@ -1,0 +1,284 @@
+/* Drawing: the canvas, the brush's outline, the panel, the error screen and
+ * the help overlay. */
+#include "render.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "image_io.h"
+#include "input.h"
+
+static const SDL_Color background = {24, 25, 30, 255};
+static const SDL_Color panel_fill = {34, 36, 43, 255};
+static const SDL_Color frame_line = {64, 67, 78, 255};
+static const SDL_Color button_fill = {54, 58, 72, 255};
+static const SDL_Color ink = {226, 229, 236, 255};
+static const SDL_Color dim = {140, 146, 162, 255};
+static const SDL_Color accent = {126, 192, 255, 255};
+static const SDL_Color warning = {255, 204, 112, 255};
+static const SDL_Color failure = {255, 124, 112, 255};
+
+static void fill(SDL_Renderer *r, const SDL_Rect *rect, SDL_Color c)
+{
+    SDL_SetRenderDrawColor(r, c.r, c.g, c.b, c.a);
+    SDL_RenderFillRect(r, rect);
+}
+
+static void outline(SDL_Renderer *r, const SDL_Rect *rect, SDL_Color c)
+{
+    SDL_SetRenderDrawColor(r, c.r, c.g, c.b, c.a);
+    SDL_RenderDrawRect(r, rect);
+}
+
+/* ---- canvas ------------------------------------------------------------ */
+
+static int ensure_canvas_texture(Screen *sc, int size)
+{
+    if (sc->canvas && sc->canvas_size == size) return 0;
+    if (sc->canvas) SDL_DestroyTexture(sc->canvas);
+    free(sc->rgb);
+    sc->canvas = SDL_CreateTexture(sc->renderer, SDL_PIXELFORMAT_RGB24, SDL_TEXTUREACCESS_STREAMING, size, size);
+    sc->rgb = malloc((size_t)size * size * 3 * sizeof(float));
+    if (!sc->canvas || !sc->rgb) {
+        fprintf(stderr, "vnca-studio: cannot make the canvas: %s\n", sc->canvas ? "out of memory" : SDL_GetError());
+        return -1;
+    }
+    /* nearest neighbour: the pixels are the point of the picture */
+    SDL_SetTextureScaleMode(sc->canvas, SDL_ScaleModeNearest);
+    sc->canvas_size = size;
+    return 0;
+}
+
+static void draw_canvas(Screen *sc, const Layout *l, const Studio *s)
+{
+    const int size = s->canvas.size;
+    if (ensure_canvas_texture(sc, size)) return;
+    studio_view_rgb(s, 1, sc->rgb);
+    Uint8 *texels;
+    int pitch;
+    if (SDL_LockTexture(sc->canvas, NULL, (void **)&texels, &pitch) == 0) {
+        for (int y = 0; y < size; y++)
+            for (int x = 0; x < 3 * size; x++) {
+                const float v = sc->rgb[(size_t)y * 3 * size + x];
+                texels[y * pitch + x] = (Uint8)(v <= 0.0f ? 0 : v >= 1.0f ? 255 : v * 255.0f + 0.5f);
+            }
+        SDL_UnlockTexture(sc->canvas);
+    }
+    SDL_RenderCopy(sc->renderer, sc->canvas, NULL, &l->canvas);
+    const SDL_Rect border = {l->canvas.x - 1, l->canvas.y - 1, l->canvas.w + 2, l->canvas.h + 2};
+    outline(sc->renderer, &border, frame_line);
+}
+
+static void draw_brush(Screen *sc, const Layout *l, const Studio *s)
+{
+    if (!s->pointer_on_canvas && !s->stroking) return;
+    enum { SEGMENTS = 64 };
+    SDL_FPoint ring[SEGMENTS + 1];
+    float cx, cy;
+    layout_from_image(l, s->pointer_x, s->pointer_y, &cx, &cy);
+    const float radius = s->brush_radius * l->zoom;
+    for (int i = 0; i <= SEGMENTS; i++) {
+        const float a = 2.0f * (float)M_PI * i / SEGMENTS;
+        ring[i] = (SDL_FPoint){cx + radius * cosf(a), cy + radius * sinf(a)};
+    }
+    SDL_SetRenderDrawColor(sc->renderer, accent.r, accent.g, accent.b, 230);
+    SDL_RenderDrawLinesF(sc->renderer, ring, SEGMENTS + 1);
+}
+
+/* ---- panel ------------------------------------------------------------- */
+
+typedef struct Pen {
+    Screen *sc;
+    int x, y, w;          /* where the next line goes, and the width to wrap at */
+    int label_w;          /* the label column */
+} Pen;
+
+/* "label  value" on one or more lines */
+static void field(Pen *p, const char *label, const char *value, SDL_Color colour)
+{
+    text_draw(p->sc->text, FONT_BODY, label, p->x, p->y, dim, 0);
+    p->y += text_draw(p->sc->text, FONT_BODY, value, p->x + p->label_w, p->y, colour, p->w - p->label_w);
+}
+
+static void note(Pen *p, FontRole role, const char *s, SDL_Color colour)
+{
+    p->y += text_draw(p->sc->text, role, s, p->x, p->y, colour, p->w);
+}
+
+static const char *view_words(const Studio *s)
+{
+    if (studio_view_is_colour(s)) return "hidden channels 1, 2, 3 as RGB";
+    switch (s->show) {
+    case SHOW_GROWTH: return s->mode == MODE_HEAL ? "the live cells" : "a digit growing";
+    case SHOW_REGROW: return s->raw_view ? "the decoder's own output" : "kept pixels + regrowth";
+    case SHOW_DIGIT: break;
+    }
+    return canvas_has_marks(&s->canvas) ? "the digit and its damage" : "the digit";
+}
+
+static void draw_growth_fields(Pen *p, const Studio *s)
+{
+    const WorkerFrame *f = &s->live.frame;
+    const VncaConfig *c = &s->live.model.config;
+    char buf[160];
+    if (f->job == 0) {
+        field(p, "Stage", "\u2014", ink);
+        return;
+    }
+    snprintf(buf, sizeof buf, "%d \u00d7 %d cells (%d of %d)", f->grid, f->grid, f->stage + 1, c->n_stages);
+    field(p, "Stage", buf, ink);
+    const int total = vnca_total_steps(c);
+    if (f->t <= total) snprintf(buf, sizeof buf, "%d of %d", f->t, total);
+    else snprintf(buf, sizeof buf, "%d + %d extra", total, f->t - total);
+    field(p, "Step", buf, ink);
+    if (f->samples > 0 && f->job == s->growth_job) {
+        snprintf(buf, sizeof buf, "#%d of %d, weight %.2f, ESS %.1f", f->latent_pick + 1, f->samples,
+                 f->weight, f->ess);
+        field(p, "Latent", buf, ink);
+    }
+}
+
+static void draw_panel(Screen *sc, const Layout *l, const Studio *s)
+{
+    fill(sc->renderer, &l->panel, panel_fill);
+    Text *t = sc->text;
+    int dummy;
+    Pen p = {sc, l->panel.x + l->pad, l->pad, l->panel.w - 2 * l->pad, 0};
+    text_measure(t, FONT_BODY, "Model  ", &p.label_w, &dummy);
+    const int gap = text_line_height(t, FONT_SMALL) / 2;
+
+    note(&p, FONT_TITLE, "vnca studio", ink);
+    p.y += gap;
+    field(&p, "Model", s->live.model.name, ink);
+    p.x += p.label_w, p.w -= p.label_w;
+    note(&p, FONT_SMALL, s->live.model.summary, dim);
+    p.x -= p.label_w, p.w += p.label_w;
+    p.y += gap;
+
+    char buf[160];
+    draw_growth_fields(&p, s);
+    field(&p, "Mode", s->mode == MODE_HEAL ? "heal" : "regrow", ink);
+    if (s->mode == MODE_HEAL && s->live.model.config.variant != VNCA_VARIANT_PERSISTENT)
+        note(&p, FONT_SMALL, "This model was trained to grow, not to heal: its cells may not recover.", warning);
+    field(&p, "View", view_words(s), ink);
+    snprintf(buf, sizeof buf, "radius %.1f px", s->brush_radius);
+    field(&p, "Brush", buf, ink);
+    if (s->pace.steps_per_s > 0) snprintf(buf, sizeof buf, "%g steps/s", s->pace.steps_per_s);
+    else snprintf(buf, sizeof buf, "as fast as it goes");
+    if (s->pace.paused) snprintf(buf + strlen(buf), sizeof buf - strlen(buf), ", paused");
+    field(&p, "Pace", buf, s->pace.paused ? warning : ink);
+    p.y += gap;
+
+    if (s->live.busy[0]) {
+        snprintf(buf, sizeof buf, "%s\u2026", s->live.busy);
+        note(&p, FONT_SMALL, buf, accent);
+    }
+    note(&p, FONT_SMALL, s->status, s->status_is_error ? failure : dim);
+
+    for (int i = 0; i < N_BUTTONS; i++) {
+        fill(sc->renderer, &l->button[i], button_fill);
+        int w, h;
+        text_measure(t, FONT_BODY, buttons[i].label, &w, &h);
+        text_draw(t, FONT_BODY, buttons[i].label, l->button[i].x + (l->button[i].w - w) / 2,
+                  l->button[i].y + (l->button[i].h - h) / 2, ink, 0);
+    }
+}
+
+/* ---- whole screens ----------------------------------------------------- */
+
+static void draw_model_missing(Screen *sc, const Layout *l, const Studio *s)
+{
+    Pen p = {sc, 3 * l->pad, 3 * l->pad, l->w - 6 * l->pad, 0};
+    const int gap = text_line_height(sc->text, FONT_BODY);
+    if (!s->model_error[0]) {
+        note(&p, FONT_TITLE, "Loading the model\u2026", ink);
+        note(&p, FONT_BODY, s->live.busy, dim);
+        return;
+    }
+    note(&p, FONT_TITLE, "No model loaded", failure);
+    p.y += gap / 2;
+    note(&p, FONT_BODY, s->model_error, ink);
+    p.y += gap;
+    note(&p, FONT_BODY, "Drop a model file (.safetensors) onto this window to load it, "
+                        "or start vnca-studio --model FILE.", ink);
+    p.y += gap / 2;
+    note(&p, FONT_BODY, "F1: keys and mouse.   Ctrl+Q: quit.", dim);
+    if (s->status[0] && s->status_is_error && strcmp(s->status, s->model_error) != 0) {
+        p.y += gap;
+        note(&p, FONT_SMALL, s->status, failure);
+    }
+}
+
+static void draw_help(Screen *sc, const Layout *l)
+{
+    enum { MAX_LINES = 48 };
+    HelpLine lines[MAX_LINES];
+    const int n = input_help(lines, MAX_LINES);
+    SDL_SetRenderDrawColor(sc->renderer, 12, 13, 16, 236);
+    const SDL_Rect all = {0, 0, l->w, l->h};
+    SDL_RenderFillRect(sc->renderer, &all);
+
+    /* the body font when it fits, the small one when not */
+    FontRole role = FONT_BODY;
+    const int title_h = text_line_height(sc->text, FONT_TITLE) * 3 / 2;
+    if (title_h + n * text_line_height(sc->text, FONT_BODY) > l->h - 4 * l->pad) role = FONT_SMALL;
+    int keys_w = 0;
+    for (int i = 0; i < n; i++) {
+        int w, h;
+        text_measure(sc->text, role, lines[i].keys, &w, &h);
+        keys_w = w > keys_w ? w : keys_w;
+    }
+    const int x = 3 * l->pad, what_x = x + keys_w + 2 * l->pad;
+    int y = 2 * l->pad;
+    text_draw(sc->text, FONT_TITLE, "Keys and mouse", x, y, ink, 0);
+    y += title_h;
+    for (int i = 0; i < n; i++) {
+        text_draw(sc->text, role, lines[i].keys, x, y, accent, 0);
+        y += text_draw(sc->text, role, lines[i].what, what_x, y, ink, l->w - what_x - l->pad);
+    }
+}
+
+void screen_draw(Screen *sc, const Layout *l, const Studio *s)
+{
+    SDL_Renderer *r = sc->renderer;
+    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
+    SDL_SetRenderDrawColor(r, background.r, background.g, background.b, 255);
+    SDL_RenderClear(r);
+    if (!s->live.model.loaded || s->canvas.size == 0) {
+        draw_model_missing(sc, l, s);
+    } else {
+        draw_canvas(sc, l, s);
+        draw_brush(sc, l, s);
+        draw_panel(sc, l, s);
+    }
+    if (s->help) draw_help(sc, l);
+    text_end_frame(sc->text);
+}
+
+void screen_free(Screen *sc)
+{
+    if (sc->canvas) SDL_DestroyTexture(sc->canvas);
+    free(sc->rgb);
+    sc->canvas = NULL;
+    sc->rgb = NULL;
+}
+
+int screen_capture(Screen *sc, int w, int h, const char *path, VncaError *err)
+{
+    const size_t n = (size_t)w * h * 3;
+    Uint8 *bytes = malloc(n);
+    float *rgb = malloc(n * sizeof(float));
+    int rc = -1;
+    if (!bytes || !rgb) vnca_fail(err, "%s: out of memory for a %dx%d screenshot", path, w, h);
+    else if (SDL_RenderReadPixels(sc->renderer, NULL, SDL_PIXELFORMAT_RGB24, bytes, w * 3))
+        vnca_fail(err, "%s: cannot read the window's pixels: %s", path, SDL_GetError());
+    else {
+        for (size_t i = 0; i < n; i++) rgb[i] = bytes[i] / 255.0f;
+        rc = image_save_png(path, rgb, w, h, 3, err);
+    }
+    free(bytes);
+    free(rgb);
+    return rc;
+}

@@ -1,0 +1,179 @@
+/* Training: Adam against its definition, clipping, a short run on a slice of
+ * MNIST lowers the loss, and resuming from a checkpoint is exact.
+ * argv[1] is the MNIST data directory; tests that need it skip without it. */
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "run_command.h"
+#include "vnca/train.h"
+
+static const char *data_dir;
+static VncaImages slice;   /* the first 96 static training digits */
+
+static void test_adam_matches_definition(void **state)
+{
+    (void)state;
+    VncaAdam adam;
+    assert_int_equal(vnca_adam_init(&adam, 3, 0.1f, NULL), 0);
+    float p[3] = {1.0f, -2.0f, 0.5f}, g[3] = {0.3f, -1.0f, 0.0f};
+    double m[3] = {0}, v[3] = {0}, want[3] = {1.0, -2.0, 0.5};
+    for (int t = 1; t <= 3; t++) {
+        vnca_adam_update(&adam, p, g);
+        for (int i = 0; i < 3; i++) {
+            m[i] = 0.9 * m[i] + 0.1 * g[i];
+            v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i];
+            double mhat = m[i] / (1 - pow(0.9, t)), vhat = v[i] / (1 - pow(0.999, t));
+            want[i] -= 0.1 * mhat / (sqrt(vhat) + 1e-8);
+        }
+    }
+    for (int i = 0; i < 3; i++) assert_float_equal(p[i], want[i], 1e-5);
+    assert_int_equal(adam.step, 3);
+    vnca_adam_free(&adam);
+}
+
+static void test_clip_grad_norm(void **state)
+{
+    (void)state;
+    float g[2] = {30.0f, 40.0f};
+    assert_float_equal(vnca_clip_grad_norm(g, 2, 10.0), 50.0, 1e-9);
+    assert_float_equal(g[0], 6.0f, 1e-4);
+    assert_float_equal(g[1], 8.0f, 1e-4);
+    float small[2] = {0.3f, 0.4f};
+    assert_float_equal(vnca_clip_grad_norm(small, 2, 10.0), 0.5, 1e-7);
+    assert_float_equal(small[0], 0.3f, 0);
+}
+
+static int load_slice(void **state)
+{
+    (void)state;
+    VncaError err;
+    if (vnca_data_load(data_dir, VNCA_DATA_STATIC_TRAIN, 32, &slice, &err)) {
+        fprintf(stderr, "MNIST not loaded (%s): the tests that need it skip\n", err.msg);
+        memset(&slice, 0, sizeof slice);
+        return 0;
+    }
+    assert_int_equal(slice.n, 60000);
+    slice.n = 96;
+    return 0;
+}
+
+static int free_slice(void **state)
+{
+    (void)state;
+    vnca_images_free(&slice);
+    return 0;
+}
+
+static void tiny_model(VncaModel *m)
+{
+    VncaConfig cfg;
+    assert_int_equal(vnca_config_named("tiny", &cfg, NULL), 0);
+    assert_int_equal(vnca_model_alloc(m, &cfg, NULL), 0);
+    vnca_model_init(m, 7);
+}
+
+static const VncaTrainOptions options = {.batch = 16, .lr = 1e-3f, .clip = 10, .seed = 5,
+                                         .shards = 1};
+
+/* negative ELBO of the whole slice with fixed noise */
+static double slice_loss(const VncaModel *m)
+{
+    VncaWorkspace *ws = vnca_workspace_new(&m->config, slice.n, VNCA_WS_TRAIN, NULL);
+    float *eps = malloc((size_t)slice.n * m->config.latent * sizeof(float));
+    VncaRng rng;
+    vnca_rng_seed(&rng, 99);
+    vnca_rng_normal_fill(&rng, eps, (size_t)slice.n * m->config.latent);
+    double loss = vnca_elbo_forward(m, ws, slice.pixels, eps, slice.n).loss;
+    free(eps);
+    vnca_workspace_free(ws);
+    return loss;
+}
+
+static void test_training_lowers_the_loss(void **state)
+{
+    (void)state;
+    if (!slice.pixels) skip();
+    VncaModel m;
+    tiny_model(&m);
+    VncaTrainer tr;
+    VncaTrainStats s;
+    assert_int_equal(vnca_trainer_init(&tr, &m, &slice, &options, NULL), 0);
+    const double before = slice_loss(&m);
+    for (int i = 0; i < 30; i++) assert_int_equal(vnca_trainer_step(&tr, &s, NULL), 0);
+    const double after = slice_loss(&m);
+    printf("negative ELBO of the slice: %.1f before, %.1f after 30 steps\n", before, after);
+    assert_true(after < before - 50);
+    assert_int_equal(tr.images_seen, 30 * 16);
+    assert_int_equal(tr.epoch, 4); /* 6 steps per epoch of 96 */
+    vnca_trainer_free(&tr);
+    vnca_model_free(&m);
+}
+
+/* N steps straight and N/2 + checkpoint + resume + N/2 give the same bits;
+ * 7 steps of 16 cross the 96-image epoch boundary after the resume. */
+static void test_resume_is_exact(void **state)
+{
+    (void)state;
+    if (!slice.pixels) skip();
+    enum { STEPS = 7, HALF = 4 };
+    VncaModel straight, halves;
+    VncaTrainer tr;
+    VncaTrainStats s;
+    tiny_model(&straight);
+    assert_int_equal(vnca_trainer_init(&tr, &straight, &slice, &options, NULL), 0);
+    for (int i = 0; i < STEPS; i++) assert_int_equal(vnca_trainer_step(&tr, &s, NULL), 0);
+    vnca_trainer_free(&tr);
+
+    char *dir = make_temp_dir(), ckpt[4096];
+    assert_non_null(dir);
+    snprintf(ckpt, sizeof ckpt, "%s/run.ckpt", dir);
+    tiny_model(&halves);
+    assert_int_equal(vnca_trainer_init(&tr, &halves, &slice, &options, NULL), 0);
+    for (int i = 0; i < HALF; i++) assert_int_equal(vnca_trainer_step(&tr, &s, NULL), 0);
+    VncaError err;
+    if (vnca_trainer_save(&tr, ckpt, &err)) fail_msg("%s", err.msg);
+    vnca_trainer_free(&tr);
+    vnca_model_free(&halves);
+
+    /* a new process would start here: from the file alone */
+    if (vnca_checkpoint_load_model(&halves, ckpt, &err)) fail_msg("%s", err.msg);
+    VncaTrainOptions other = options;
+    other.seed = 12345; /* the checkpoint's seed wins */
+    assert_int_equal(vnca_trainer_init(&tr, &halves, &slice, &other, NULL), 0);
+    if (vnca_trainer_resume(&tr, ckpt, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(tr.step, HALF);
+    for (int i = HALF; i < STEPS; i++) assert_int_equal(vnca_trainer_step(&tr, &s, NULL), 0);
+    assert_memory_equal(straight.params, halves.params, straight.layout.n_params * sizeof(float));
+    vnca_trainer_free(&tr);
+
+    /* a checkpoint for another batch size is refused with a reason */
+    VncaTrainOptions wrong = options;
+    wrong.batch = 8;
+    assert_int_equal(vnca_trainer_init(&tr, &halves, &slice, &wrong, NULL), 0);
+    assert_int_equal(vnca_trainer_resume(&tr, ckpt, &err), -1);
+    assert_non_null(strstr(err.msg, "batch"));
+    vnca_trainer_free(&tr);
+    vnca_model_free(&straight);
+    vnca_model_free(&halves);
+    remove_temp_dir(dir);
+}
+
+int main(int argc, char **argv)
+{
+    data_dir = argc > 1 ? argv[1] : "../shared/data";
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_adam_matches_definition),
+        cmocka_unit_test(test_clip_grad_norm),
+        cmocka_unit_test(test_training_lowers_the_loss),
+        cmocka_unit_test(test_resume_is_exact),
+    };
+    return cmocka_run_group_tests(tests, load_slice, free_slice);
+}
