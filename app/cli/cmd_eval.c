@@ -9,6 +9,29 @@
 #include "commands.h"
 #include "vnca/data.h"
 
+/* eval.iwae<K>_n<N> = "LL +- SE nats ..., ELBO E, seed S" in the model's metadata,
+ * LL the IWAE bound on log p(x) (the paper's sign: higher is better) */
+static int record(VncaModel *m, const char *path, int k, int n, int seed, double nll, double se,
+                  double elbo)
+{
+    char key[64], value[160];
+    VncaError err;
+    snprintf(key, sizeof key, "eval.iwae%d_n%d", k, n);
+    snprintf(value, sizeof value,
+             "%.2f +- %.2f nats (IWAE log p(x), static test set, every %d-th digit), ELBO %.2f, seed %d",
+             -nll, se, 10000 / n, elbo, seed);
+    if (vnca_meta_set(&m->meta, key, value)) {
+        fprintf(stderr, "vnca eval: out of memory\n");
+        return -1;
+    }
+    if (vnca_model_save(m, path, &err)) {
+        fprintf(stderr, "vnca eval: %s\n", err.msg);
+        return -1;
+    }
+    printf("recorded     %s = %s\n", key, value);
+    return 0;
+}
+
 int cmd_eval(int argc, char **argv)
 {
     CliOption options[] = {
@@ -18,6 +41,7 @@ int cmd_eval(int argc, char **argv)
         {"limit", 0, "N", "digits, spread evenly over the test set: every (10000/N)-th "
                           "(default 1000: every 10th, the quoted figure)", 0},
         {"seed", 0, "S", "seed of the importance samples (default 1)", 0},
+        {"record", 0, NULL, "store the figures in the model file's metadata (eval.iwaeK_nN)", 0},
         {0},
     };
     CliCommand cmd = {"eval", "IWAE bound on the static binarized MNIST test set.", NULL,
@@ -76,11 +100,14 @@ int cmd_eval(int argc, char **argv)
     printf("model        %s\n", model_path);
     printf("test digits  %d of %d (every %d-th), IWAE with K = %ld, seed %ld\n", n, test.n,
            test.n / n, k, seed);
-    printf("NLL          %.2f +- %.2f nats (standard error)\n", mean, se);
+    printf("log p(x)     >= %.2f +- %.2f nats (IWAE bound, standard error; NLL %.2f)\n", -mean, se,
+           mean);
     printf("ELBO         %.2f nats\n", elbo_sum / n);
     printf("bits/dim     %.4f (over the 784 pixels of a digit)\n", mean / (784 * log(2.0)));
     printf("seconds      %.0f\n", difftime(time(NULL), start));
     status = 0;
+    if (cli_value(&cmd, "record") && record(&m, model_path, (int)k, n, (int)seed, mean, se, elbo_sum / n))
+        status = 1;
 done:
     vnca_workspace_free(ws);
     vnca_images_free(&test);

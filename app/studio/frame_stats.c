@@ -11,7 +11,10 @@ void frame_stats_add(FrameStats *st, double now_ms, int growing)
     const double interval = now_ms - st->last_ms;
     st->last_ms = now_ms;
     st->frames++;
-    if (!growing) return;
+    /* an interval counts when growth ran through it, not when it began after a wait */
+    const int counts = growing && st->was_growing;
+    st->was_growing = growing;
+    if (!counts) return;
     st->growing_frames++;
     st->growing_ms += interval;
     if (interval > st->longest_growing_ms) st->longest_growing_ms = interval;

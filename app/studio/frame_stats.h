@@ -11,6 +11,7 @@ typedef struct FrameStats {
     long growing_frames;
     double growing_ms;       /* time spent in frames drawn while growing */
     double longest_growing_ms;
+    int was_growing;         /* at the previous frame */
 } FrameStats;
 
 void frame_stats_start(FrameStats *st, double now_ms);

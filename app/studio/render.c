@@ -134,8 +134,7 @@ static void draw_growth_fields(Pen *p, const Studio *s)
     else snprintf(buf, sizeof buf, "%d + %d extra", total, f->t - total);
     field(p, "Step", buf, ink);
     if (f->samples > 0 && f->job == s->growth_job) {
-        snprintf(buf, sizeof buf, "#%d of %d, weight %.2f, ESS %.1f", f->latent_pick + 1, f->samples,
-                 f->weight, f->ess);
+        snprintf(buf, sizeof buf, "#%d of %d (weight %.2f)", f->latent_pick + 1, f->samples, f->weight);
         field(p, "Latent", buf, ink);
     }
 }
@@ -216,27 +215,38 @@ static void draw_help(Screen *sc, const Layout *l)
     enum { MAX_LINES = 48 };
     HelpLine lines[MAX_LINES];
     const int n = input_help(lines, MAX_LINES);
-    SDL_SetRenderDrawColor(sc->renderer, 12, 13, 16, 236);
+    SDL_SetRenderDrawColor(sc->renderer, 8, 9, 12, 200);
     const SDL_Rect all = {0, 0, l->w, l->h};
     SDL_RenderFillRect(sc->renderer, &all);
 
-    /* the body font when it fits, the small one when not */
+    /* a card sized to its lines: the body font when it fits, the small one when not */
     FontRole role = FONT_BODY;
     const int title_h = text_line_height(sc->text, FONT_TITLE) * 3 / 2;
     if (title_h + n * text_line_height(sc->text, FONT_BODY) > l->h - 4 * l->pad) role = FONT_SMALL;
-    int keys_w = 0;
+    int keys_w = 0, what_w = 0;
     for (int i = 0; i < n; i++) {
         int w, h;
         text_measure(sc->text, role, lines[i].keys, &w, &h);
         keys_w = w > keys_w ? w : keys_w;
+        text_measure(sc->text, role, lines[i].what, &w, &h);
+        what_w = w > what_w ? w : what_w;
     }
-    const int x = 3 * l->pad, what_x = x + keys_w + 2 * l->pad;
-    int y = 2 * l->pad;
+    const int gap = 2 * l->pad;
+    int card_w = keys_w + gap + what_w + 2 * gap;
+    card_w = card_w > l->w - 2 * l->pad ? l->w - 2 * l->pad : card_w;
+    int card_h = title_h + n * text_line_height(sc->text, role) + 2 * gap;
+    card_h = card_h > l->h - 2 * l->pad ? l->h - 2 * l->pad : card_h;
+    const SDL_Rect card = {(l->w - card_w) / 2, (l->h - card_h) / 2, card_w, card_h};
+    fill(sc->renderer, &card, panel_fill);
+    outline(sc->renderer, &card, frame_line);
+
+    const int x = card.x + gap, what_x = x + keys_w + gap;
+    int y = card.y + gap;
     text_draw(sc->text, FONT_TITLE, "Keys and mouse", x, y, ink, 0);
     y += title_h;
     for (int i = 0; i < n; i++) {
         text_draw(sc->text, role, lines[i].keys, x, y, accent, 0);
-        y += text_draw(sc->text, role, lines[i].what, what_x, y, ink, l->w - what_x - l->pad);
+        y += text_draw(sc->text, role, lines[i].what, what_x, y, ink, card.x + card.w - gap - what_x);
     }
 }
 

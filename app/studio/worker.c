@@ -360,7 +360,6 @@ static void regrow(Worker *w, const Job *job)
     w->frame.latent_pick = pick;
     w->frame.samples = r.k;
     w->frame.weight = r.weight[pick];
-    w->frame.ess = r.ess;
     vnca_inpaint_free(&r);
 }
 

@@ -33,7 +33,7 @@ typedef struct WorkerFrame {
     float *cells;         /* the cells' state [grid, grid, C], for undoing damage */
     size_t cells_len;
     int latent_pick, samples; /* which of the inpainting's samples was grown (regrow) */
-    double weight, ess;
+    double weight;         /* its importance weight */
 } WorkerFrame;
 
 /* What the worker publishes; copied by worker_poll. */
