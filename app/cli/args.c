@@ -51,6 +51,9 @@ CliParse cli_parse(CliCommand *cmd, int argc, char **argv)
         } else if (cmd->positional && !cmd->arg) {
             cmd->arg = a;
             continue;
+        } else if (cmd->positional && cmd->n_more < cmd->max_more) {
+            cmd->more[cmd->n_more++] = a;
+            continue;
         } else {
             fprintf(stderr, "vnca %s: unexpected argument '%s' (see --help)\n", cmd->name, a);
             return CLI_ERROR;

@@ -22,6 +22,9 @@ typedef struct CliCommand {
     const char *positional;  /* name of the one positional argument, or NULL */
     CliOption *options;      /* terminated by an entry with name NULL */
     const char *arg;         /* parsed positional */
+    /* further positionals, for commands that take a list: room for max_more */
+    const char **more;
+    int n_more, max_more;
 } CliCommand;
 
 typedef enum CliParse { CLI_OK = 0, CLI_HELP = 1, CLI_ERROR = 2 } CliParse;

@@ -45,8 +45,9 @@ int cmd_bench(int argc, char **argv)
         {"batch", 0, "N", "the large batch size (default 32)", 0},
         {0},
     };
-    CliCommand cmd = {"bench", "Measure sgemm, decoding and training speed on this machine.", NULL,
-                      options, NULL};
+    CliCommand cmd = {.name = "bench",
+                      .summary = "Measure sgemm, decoding and training speed on this machine.",
+                      .options = options};
     CliParse parsed = cli_parse(&cmd, argc, argv);
     if (parsed != CLI_OK) return parsed == CLI_HELP ? 0 : 2;
     long seconds, batch;

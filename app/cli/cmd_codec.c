@@ -45,8 +45,9 @@ int cmd_encode(int argc, char **argv)
         {"output", 'o', "FILE", "q(z|x) as [N, 2Z]: means, then log-sigmas (.npy)", 0},
         {0},
     };
-    CliCommand cmd = {"encode", "Encode images into the parameters of q(z|x).", NULL, options,
-                      NULL};
+    CliCommand cmd = {.name = "encode",
+                      .summary = "Encode images into the parameters of q(z|x).",
+                      .options = options};
     CliParse parsed = cli_parse(&cmd, argc, argv);
     if (parsed != CLI_OK) return parsed == CLI_HELP ? 0 : 2;
     const char *model_path = cli_required(&cmd, "model"), *x_path = cli_required(&cmd, "x");
@@ -109,8 +110,9 @@ int cmd_decode(int argc, char **argv)
                                  "(step 0 is the seed; small grids shown as blocks)", 0},
         {0},
     };
-    CliCommand cmd = {"decode", "Grow images from latents with the NCA decoder.", NULL, options,
-                      NULL};
+    CliCommand cmd = {.name = "decode",
+                      .summary = "Grow images from latents with the NCA decoder.",
+                      .options = options};
     CliParse parsed = cli_parse(&cmd, argc, argv);
     if (parsed != CLI_OK) return parsed == CLI_HELP ? 0 : 2;
     const char *model_path = cli_required(&cmd, "model"), *z_path = cli_required(&cmd, "z");

@@ -44,8 +44,9 @@ int cmd_eval(int argc, char **argv)
         {"record", 0, NULL, "store the figures in the model file's metadata (eval.iwaeK_nN)", 0},
         {0},
     };
-    CliCommand cmd = {"eval", "IWAE bound on the static binarized MNIST test set.", NULL,
-                      options, NULL};
+    CliCommand cmd = {.name = "eval",
+                      .summary = "IWAE bound on the static binarized MNIST test set.",
+                      .options = options};
     CliParse parsed = cli_parse(&cmd, argc, argv);
     if (parsed != CLI_OK) return parsed == CLI_HELP ? 0 : 2;
     const char *model_path = cli_required(&cmd, "model"), *dir = cli_required(&cmd, "data");

@@ -32,8 +32,9 @@ int cmd_sample(int argc, char **argv)
         {"output", 'o', "FILE", "grid of Bernoulli means (.png)", 0},
         {0},
     };
-    CliCommand cmd = {"sample", "Draw digits from the prior and decode them into a PNG grid.", NULL,
-                      options, NULL};
+    CliCommand cmd = {.name = "sample",
+                      .summary = "Draw digits from the prior and decode them into a PNG grid.",
+                      .options = options};
     CliParse parsed = cli_parse(&cmd, argc, argv);
     if (parsed != CLI_OK) return parsed == CLI_HELP ? 0 : 2;
     const char *model_path = cli_required(&cmd, "model"), *out = cli_required(&cmd, "output");
@@ -73,8 +74,9 @@ int cmd_reconstruct(int argc, char **argv)
         {"output", 'o', "FILE", "PNG: rows of test digits, each above its reconstruction", 0},
         {0},
     };
-    CliCommand cmd = {"reconstruct", "Test digits beside their reconstructions, as a PNG grid.",
-                      NULL, options, NULL};
+    CliCommand cmd = {.name = "reconstruct",
+                      .summary = "Test digits beside their reconstructions, as a PNG grid.",
+                      .options = options};
     CliParse parsed = cli_parse(&cmd, argc, argv);
     if (parsed != CLI_OK) return parsed == CLI_HELP ? 0 : 2;
     const char *model_path = cli_required(&cmd, "model"), *dir = cli_required(&cmd, "data");

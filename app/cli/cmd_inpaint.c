@@ -58,8 +58,9 @@ int cmd_inpaint(int argc, char **argv)
         {"seed", 0, "S", "seed (default 1)", 0},
         {0},
     };
-    CliCommand cmd = {"inpaint", "Fill in the masked pixels of a digit from p(z | kept pixels).",
-                      NULL, options, NULL};
+    CliCommand cmd = {.name = "inpaint",
+                      .summary = "Fill in the masked pixels of a digit from p(z | kept pixels).",
+                      .options = options};
     CliParse parsed = cli_parse(&cmd, argc, argv);
     if (parsed != CLI_OK) return parsed == CLI_HELP ? 0 : 2;
     const char *model_path = cli_required(&cmd, "model"), *image = cli_required(&cmd, "image");
@@ -154,8 +155,9 @@ int cmd_eval_inpaint(int argc, char **argv)
         {"output", 'o', "FILE", "example grid (.png): original / defaced / naive / conditional", 0},
         {0},
     };
-    CliCommand cmd = {"eval-inpaint", "Inpainting quality on test digits: naive vs conditional.",
-                      NULL, options, NULL};
+    CliCommand cmd = {.name = "eval-inpaint",
+                      .summary = "Inpainting quality on test digits: naive vs conditional.",
+                      .options = options};
     CliParse parsed = cli_parse(&cmd, argc, argv);
     if (parsed != CLI_OK) return parsed == CLI_HELP ? 0 : 2;
     const char *model_path = cli_required(&cmd, "model"), *dir = cli_required(&cmd, "data");

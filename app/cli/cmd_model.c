@@ -64,8 +64,9 @@ int cmd_init(int argc, char **argv)
         {"variant", 0, "KIND", "override: doubling or persistent", 0},
         {0},
     };
-    CliCommand cmd = {"init", "Write a freshly initialized model (last NCA layer zero).", NULL,
-                      options, NULL};
+    CliCommand cmd = {.name = "init",
+                      .summary = "Write a freshly initialized model (last NCA layer zero).",
+                      .options = options};
     CliParse parsed = cli_parse(&cmd, argc, argv);
     if (parsed != CLI_OK) return parsed == CLI_HELP ? 0 : 2;
     const char *out = cli_required(&cmd, "output");
@@ -101,8 +102,9 @@ int cmd_init(int argc, char **argv)
 int cmd_info(int argc, char **argv)
 {
     CliOption options[] = {{0}};
-    CliCommand cmd = {"info", "Show a model's configuration, parameter counts and metadata.",
-                      "FILE", options, NULL};
+    CliCommand cmd = {.name = "info",
+                      .summary = "Show a model's configuration, parameter counts and metadata.",
+                      .positional = "FILE", .options = options};
     CliParse parsed = cli_parse(&cmd, argc, argv);
     if (parsed != CLI_OK) return parsed == CLI_HELP ? 0 : 2;
     if (!cmd.arg) {

@@ -145,7 +145,9 @@ int cmd_train(int argc, char **argv)
         {"log-every", 0, "N", "steps averaged per CSV row (default 10)", 0},
         {0},
     };
-    CliCommand cmd = {"train", "Train a VNCA on MNIST (negative ELBO, Adam).", NULL, options, NULL};
+    CliCommand cmd = {.name = "train",
+                      .summary = "Train a VNCA on MNIST (negative ELBO, Adam).",
+                      .options = options};
     CliParse parsed = cli_parse(&cmd, argc, argv);
     if (parsed != CLI_OK) return parsed == CLI_HELP ? 0 : 2;
     const char *data_dir = cli_required(&cmd, "data"), *out = cli_required(&cmd, "output");

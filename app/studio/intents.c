@@ -213,6 +213,19 @@ static int ends_with(const char *s, const char *suffix)
     return n >= k && strcasecmp(s + n - k, suffix) == 0;
 }
 
+/* *.safetensors, or a file that starts like one (an 8-byte header length,
+ * then the header's JSON) whatever its name */
+static int is_model_file(const char *path)
+{
+    if (ends_with(path, ".safetensors")) return 1;
+    unsigned char head[9];
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    const int starts_like_one = fread(head, 1, sizeof head, f) == sizeof head && head[8] == '{';
+    fclose(f);
+    return starts_like_one;
+}
+
 static void load_model(Studio *s, const char *path)
 {
     worker_load_model(s->worker, path);
@@ -349,7 +362,7 @@ void studio_handle(Studio *s, const Intent *in)
     case INTENT_SAVE: save_canvas(s, in->path); break;
     case INTENT_SCREENSHOT: request_screenshot(s, in->path); break;
     case INTENT_OPEN:
-        if (ends_with(in->path, ".safetensors")) load_model(s, in->path);
+        if (is_model_file(in->path)) load_model(s, in->path);
         else open_picture(s, in->path);
         break;
     case INTENT_LOAD_MODEL: load_model(s, in->path); break;

@@ -1,0 +1,165 @@
+/* vnca plot: learning curves from training CSV logs, as a PNG. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "commands.h"
+#include "image_io.h"
+#include "plot.h"
+
+enum { MAX_RUNS = 16 };
+
+typedef struct Run {
+    char path[1024], label[128];
+    double *x, *y;
+    int n;
+} Run;
+
+static int column_index(char *header, const char *name)
+{
+    int i = 0;
+    for (char *tok = strtok(header, ",\r\n"); tok; tok = strtok(NULL, ",\r\n"), i++)
+        if (strcmp(tok, name) == 0) return i;
+    return -1;
+}
+
+/* field `index` of a comma-separated line, as a number (NAN when absent) */
+static double field(const char *line, int index)
+{
+    for (int i = 0; i < index && line; i++) {
+        line = strchr(line, ',');
+        if (line) line++;
+    }
+    if (!line) return NAN;
+    char *end;
+    double v = strtod(line, &end);
+    return end == line ? NAN : v;
+}
+
+static int read_run(Run *r, const char *x_column, double x_scale, const char *y_column, int smooth)
+{
+    FILE *f = fopen(r->path, "r");
+    if (!f) {
+        fprintf(stderr, "vnca plot: %s: cannot open: %s\n", r->path, strerror(errno));
+        return -1;
+    }
+    char line[4096];
+    int xi = -1, yi = -1, cap = 0, rc = -1;
+    if (fgets(line, sizeof line, f)) {
+        char copy[4096];
+        memcpy(copy, line, sizeof copy);
+        xi = column_index(copy, x_column);
+        memcpy(copy, line, sizeof copy);
+        yi = column_index(copy, y_column);
+    }
+    if (xi < 0 || yi < 0) {
+        fprintf(stderr, "vnca plot: %s: no columns '%s' and '%s' in its header\n", r->path,
+                x_column, y_column);
+        goto done;
+    }
+    while (fgets(line, sizeof line, f)) {
+        if (r->n == cap) {
+            cap = cap ? 2 * cap : 1024;
+            double *x = realloc(r->x, (size_t)cap * sizeof(double));
+            double *y = x ? realloc(r->y, (size_t)cap * sizeof(double)) : NULL;
+            if (x) r->x = x;
+            if (!y) {
+                fprintf(stderr, "vnca plot: %s: out of memory\n", r->path);
+                goto done;
+            }
+            r->y = y;
+        }
+        r->x[r->n] = field(line, xi) * x_scale;
+        r->y[r->n] = field(line, yi);
+        r->n++;
+    }
+    /* a trailing moving average: the rows are already means of a few steps */
+    for (int i = r->n - 1; i >= 0 && smooth > 1; i--) {
+        double sum = 0;
+        int k = 0;
+        for (int j = i; j > i - smooth && j >= 0; j--, k++) sum += r->y[j];
+        r->y[i] = sum / k;
+    }
+    rc = 0;
+done:
+    fclose(f);
+    return rc;
+}
+
+int cmd_plot(int argc, char **argv)
+{
+    CliOption options[] = {
+        {"output", 'o', "FILE", "the chart (.png)", 0},
+        {"y", 0, "COLUMN", "loss (default), recon, kl or grad_norm", 0},
+        {"x", 0, "AXIS", "images (default) or hours (training time)", 0},
+        {"log-x", 0, NULL, "logarithmic x axis", 0},
+        {"smooth", 0, "N", "moving average over N rows (default 20)", 0},
+        {"y-min", 0, "V", "lower end of the y axis", 0},
+        {"y-max", 0, "V", "upper end of the y axis", 0},
+        {"title", 0, "TEXT", "title", 0},
+        {0},
+    };
+    const char *more[MAX_RUNS];
+    CliCommand cmd = {.name = "plot",
+                      .summary = "Learning curves of training logs (CSV[=LABEL] ...) as a PNG.",
+                      .positional = "CSV[=LABEL]...", .options = options, .more = more,
+                      .max_more = MAX_RUNS - 1};
+    CliParse parsed = cli_parse(&cmd, argc, argv);
+    if (parsed != CLI_OK) return parsed == CLI_HELP ? 0 : 2;
+    const char *out = cli_required(&cmd, "output");
+    const char *y = cli_value(&cmd, "y") ? cli_value(&cmd, "y") : "loss";
+    const char *x_axis = cli_value(&cmd, "x") ? cli_value(&cmd, "x") : "images";
+    long smooth;
+    double y_min = 0, y_max = 0;
+    if (!out || cli_int(&cmd, "smooth", 1, 100000, 20, &smooth) ||
+        cli_double(&cmd, "y-min", -1e30, 1e30, &y_min) || cli_double(&cmd, "y-max", -1e30, 1e30, &y_max))
+        return 2;
+    if (!cmd.arg) {
+        fprintf(stderr, "vnca plot: give at least one CSV log (see --help)\n");
+        return 2;
+    }
+    const int hours = strcmp(x_axis, "hours") == 0;
+    if (!hours && strcmp(x_axis, "images") != 0) {
+        fprintf(stderr, "vnca plot: --x '%s': expected images or hours\n", x_axis);
+        return 2;
+    }
+    Run runs[MAX_RUNS] = {0};
+    PlotSeries series[MAX_RUNS];
+    const int n_runs = 1 + cmd.n_more;
+    int status = 1;
+    for (int i = 0; i < n_runs; i++) {
+        const char *spec = i == 0 ? cmd.arg : more[i - 1];
+        const char *eq = strchr(spec, '=');
+        snprintf(runs[i].path, sizeof runs[i].path, "%.*s", eq ? (int)(eq - spec) : (int)strlen(spec), spec);
+        snprintf(runs[i].label, sizeof runs[i].label, "%.127s", eq ? eq + 1 : runs[i].path);
+        if (read_run(&runs[i], hours ? "train_seconds" : "images_seen", hours ? 1.0 / 3600 : 1.0, y,
+                     (int)smooth))
+            goto done;
+        series[i] = (PlotSeries){runs[i].label, runs[i].x, runs[i].y, runs[i].n};
+    }
+    char y_label[64];
+    snprintf(y_label, sizeof y_label, "%s (nats, training batches)", y);
+    PlotSpec spec = {.title = cli_value(&cmd, "title"),
+                     .x_label = hours ? "training hours" : "training images",
+                     .y_label = y_label, .width = 960, .height = 600,
+                     .log_x = cli_value(&cmd, "log-x") != NULL, .y_min = y_min, .y_max = y_max};
+    float *rgb = plot_lines(&spec, series, n_runs);
+    VncaError err;
+    if (!rgb) fprintf(stderr, "vnca plot: nothing to plot (or out of memory)\n");
+    else if (image_save_png(out, rgb, spec.width, spec.height, 3, &err))
+        fprintf(stderr, "vnca plot: %s\n", err.msg);
+    else {
+        printf("wrote %s\n", out);
+        status = 0;
+    }
+    free(rgb);
+done:
+    for (int i = 0; i < n_runs; i++) {
+        free(runs[i].x);
+        free(runs[i].y);
+    }
+    return status;
+}

@@ -1,0 +1,164 @@
+#include "plot.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* a third-party header with static functions we don't all use */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-braces"
+#pragma GCC diagnostic ignored "-Wunused-function"
+#include <stb_easy_font.h>
+#pragma GCC diagnostic pop
+
+typedef struct Canvas {
+    float *rgb;
+    int w, h;
+} Canvas;
+
+static const float palette[][3] = {
+    {0.12f, 0.47f, 0.71f}, {0.84f, 0.15f, 0.16f}, {0.17f, 0.63f, 0.17f}, {1.00f, 0.50f, 0.05f},
+    {0.58f, 0.40f, 0.74f}, {0.55f, 0.34f, 0.29f}, {0.89f, 0.47f, 0.76f}, {0.50f, 0.50f, 0.50f},
+};
+#define PALETTE_SIZE (int)(sizeof palette / sizeof palette[0])
+
+static void put(Canvas *c, int x, int y, const float *color)
+{
+    if (x < 0 || y < 0 || x >= c->w || y >= c->h) return;
+    memcpy(c->rgb + ((size_t)y * c->w + x) * 3, color, 3 * sizeof(float));
+}
+
+static void fill_rect(Canvas *c, int x0, int y0, int x1, int y1, const float *color)
+{
+    for (int y = y0; y < y1; y++)
+        for (int x = x0; x < x1; x++) put(c, x, y, color);
+}
+
+/* a line two pixels wide (Bresenham, doubled) */
+static void line(Canvas *c, int x0, int y0, int x1, int y1, const float *color)
+{
+    int dx = abs(x1 - x0), dy = -abs(y1 - y0), sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1;
+    int e = dx + dy;
+    for (;;) {
+        put(c, x0, y0, color);
+        put(c, x0 + 1, y0, color);
+        put(c, x0, y0 + 1, color);
+        if (x0 == x1 && y0 == y1) break;
+        int e2 = 2 * e;
+        if (e2 >= dy) { e += dy; x0 += sx; }
+        if (e2 <= dx) { e += dx; y0 += sy; }
+    }
+}
+
+enum { TEXT_SCALE = 2 };
+
+static int text_width(const char *text) { return TEXT_SCALE * stb_easy_font_width((char *)text); }
+
+/* stb_easy_font emits axis-aligned quads: fill each, scaled */
+static void text(Canvas *c, int x, int y, const char *s, const float *color)
+{
+    static float quads[4 * 4 * 2000];
+    int n = stb_easy_font_print(0, 0, (char *)s, NULL, quads, sizeof quads);
+    for (int q = 0; q < n; q++) {
+        const float *v = quads + q * 16; /* 4 vertices of x, y, z, color */
+        int qx0 = (int)v[0], qy0 = (int)v[1], qx1 = (int)v[8], qy1 = (int)v[9];
+        fill_rect(c, x + TEXT_SCALE * qx0, y + TEXT_SCALE * qy0, x + TEXT_SCALE * qx1,
+                  y + TEXT_SCALE * qy1, color);
+    }
+}
+
+/* 1, 2 or 5 times a power of ten, giving about `count` ticks over range */
+static double nice_step(double range, int count)
+{
+    double raw = range / count, p = pow(10.0, floor(log10(raw)));
+    double f = raw / p;
+    return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * p;
+}
+
+static void format_tick(char *buf, size_t len, double v)
+{
+    double a = fabs(v);
+    if (a >= 1e6) snprintf(buf, len, "%gM", v / 1e6);
+    else if (a >= 1e4) snprintf(buf, len, "%gk", v / 1e3);
+    else snprintf(buf, len, "%g", v);
+}
+
+float *plot_lines(const PlotSpec *spec, const PlotSeries *series, int n_series)
+{
+    double x_min = INFINITY, x_max = -INFINITY, y_min = INFINITY, y_max = -INFINITY;
+    for (int s = 0; s < n_series; s++)
+        for (int i = 0; i < series[s].n; i++) {
+            double x = series[s].x[i], y = series[s].y[i];
+            if (!isfinite(x) || !isfinite(y) || (spec->log_x && x <= 0)) continue;
+            x = spec->log_x ? log10(x) : x;
+            x_min = fmin(x_min, x);
+            x_max = fmax(x_max, x);
+            y_min = fmin(y_min, y);
+            y_max = fmax(y_max, y);
+        }
+    if (!(x_max > x_min)) return NULL;
+    if (spec->y_min != 0 || spec->y_max != 0) {
+        y_min = spec->y_min;
+        y_max = spec->y_max;
+    }
+    if (!(y_max > y_min)) y_max = y_min + 1;
+    Canvas c = {malloc((size_t)spec->width * spec->height * 3 * sizeof(float)), spec->width,
+                spec->height};
+    if (!c.rgb) return NULL;
+    const float white[3] = {1, 1, 1}, black[3] = {0, 0, 0}, grid[3] = {0.88f, 0.88f, 0.88f};
+    fill_rect(&c, 0, 0, c.w, c.h, white);
+    const int left = 90, right = c.w - 20, top = 50, bottom = c.h - 60;
+#define PX(x) (left + (int)lround(((x) - x_min) / (x_max - x_min) * (right - left)))
+#define PY(y) (bottom - (int)lround(((y) - y_min) / (y_max - y_min) * (bottom - top)))
+    char label[64];
+    double step = nice_step(y_max - y_min, 6);
+    for (double y = ceil(y_min / step) * step; y <= y_max + 1e-9 * step; y += step) {
+        line(&c, left, PY(y), right, PY(y), grid);
+        format_tick(label, sizeof label, y);
+        text(&c, left - 8 - text_width(label), PY(y) - 6, label, black);
+    }
+    if (spec->log_x) {
+        for (double d = floor(x_min); d <= x_max; d += 1.0)
+            for (int m = 1; m <= 9; m++) {
+                double x = d + log10((double)m);
+                if (x < x_min || x > x_max) continue;
+                line(&c, PX(x), top, PX(x), bottom, grid);
+                if (m == 1 || m == 3) {
+                    format_tick(label, sizeof label, pow(10.0, x));
+                    text(&c, PX(x) - text_width(label) / 2, bottom + 8, label, black);
+                }
+            }
+    } else {
+        step = nice_step(x_max - x_min, 6);
+        for (double x = ceil(x_min / step) * step; x <= x_max + 1e-9 * step; x += step) {
+            line(&c, PX(x), top, PX(x), bottom, grid);
+            format_tick(label, sizeof label, x);
+            text(&c, PX(x) - text_width(label) / 2, bottom + 8, label, black);
+        }
+    }
+    line(&c, left, top, left, bottom, black);
+    line(&c, left, bottom, right, bottom, black);
+    for (int s = 0; s < n_series; s++) {
+        const float *color = palette[s % PALETTE_SIZE];
+        int have = 0, px = 0, py = 0;
+        for (int i = 0; i < series[s].n; i++) {
+            double x = series[s].x[i], y = series[s].y[i];
+            if (!isfinite(x) || !isfinite(y) || (spec->log_x && x <= 0)) continue;
+            y = fmin(fmax(y, y_min), y_max);
+            int qx = PX(spec->log_x ? log10(x) : x), qy = PY(y);
+            if (have) line(&c, px, py, qx, qy, color);
+            px = qx;
+            py = qy;
+            have = 1;
+        }
+        fill_rect(&c, right - 260, top + 10 + 22 * s, right - 236, top + 14 + 22 * s, color);
+        text(&c, right - 228, top + 5 + 22 * s, series[s].label, black);
+    }
+#undef PX
+#undef PY
+    text(&c, left, 6, spec->title ? spec->title : "", black);
+    text(&c, (left + right - text_width(spec->x_label)) / 2, c.h - 28, spec->x_label, black);
+    text(&c, 8, top - 22, spec->y_label, black);
+    return c.rgb;
+}

@@ -1,0 +1,364 @@
+/* vnca-studio end to end, under a virtual X server (xvfb-run): scripts of
+ * input actions, and assertions on the pictures the app saves.
+ *
+ * argv[1]: the vnca-studio executable; argv[2]: the shipped model's path
+ * (its test is skipped while the file is absent). The whole test is skipped
+ * (exit 77) without xvfb-run. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <stb_image.h>
+
+#include "image_io.h"
+#include "run_command.h"
+#include "vnca/vnca.h"
+
+enum { SIZE = 32 };
+
+static const char *studio_exe, *shipped_model;
+static char xvfb_run[4096];
+static char *dir;
+static char ink_model[4096];
+
+static const char *in_dir(char *buf, const char *name)
+{
+    snprintf(buf, 4096, "%s/%s", dir, name);
+    return buf;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Runs the studio on a script (text with %1$s standing for the temporary
+ * folder) with the given model, in software rendering under xvfb-run. */
+static void run_studio(CommandResult *r, const char *model, const char *script_text)
+{
+    char script_path[4096], script[8192];
+    snprintf(script, sizeof script, script_text, dir);
+    write_text(in_dir(script_path, "script.txt"), script);
+    char *argv[] = {xvfb_run, "-a", "-s", "-screen 0 1024x700x24", (char *)studio_exe,
+                    "--model", (char *)model, "--software", "--seed", "7", "--speed", "0",
+                    "--size", "900x600", "--script", script_path, NULL};
+    run_command(r, dir, argv);
+    if (r->status != 0) fprintf(stderr, "vnca-studio exited %d; stderr:\n%s\n", r->status, r->err);
+}
+
+/* the S x S canvas saved by the script's `save` */
+static float *canvas(const char *name)
+{
+    char path[4096];
+    float *pixels;
+    int w, h;
+    VncaError err;
+    if (image_load_gray(in_dir(path, name), &pixels, &w, &h, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(w, SIZE);
+    assert_int_equal(h, SIZE);
+    return pixels;
+}
+
+/* the stroke the scripts erase with: left drag from (8, 16) to (24, 16),
+ * brush radius 2.5 (the default) */
+static int well_inside_stroke(int x, int y) { return x >= 9 && x <= 23 && y >= 15 && y <= 17; }
+static int well_outside_stroke(int x, int y)
+{
+    const float cx = x + 0.5f < 8 ? 8 : x + 0.5f > 24 ? 24 : x + 0.5f;
+    return hypotf(x + 0.5f - cx, y + 0.5f - 16.0f) > 3.5f;
+}
+
+static float region_max(const float *p, int (*in)(int, int))
+{
+    float m = 0.0f;
+    for (int y = 0; y < SIZE; y++)
+        for (int x = 0; x < SIZE; x++)
+            if (in(x, y) && p[y * SIZE + x] > m) m = p[y * SIZE + x];
+    return m;
+}
+
+static float region_min(const float *p, int (*in)(int, int))
+{
+    float m = 1.0f;
+    for (int y = 0; y < SIZE; y++)
+        for (int x = 0; x < SIZE; x++)
+            if (in(x, y) && p[y * SIZE + x] < m) m = p[y * SIZE + x];
+    return m;
+}
+
+static void assert_same_outside_stroke(const float *a, const float *b)
+{
+    for (int y = 0; y < SIZE; y++)
+        for (int x = 0; x < SIZE; x++)
+            if (well_outside_stroke(x, y)) assert_float_equal(a[y * SIZE + x], b[y * SIZE + x], 1e-6);
+}
+
+static void assert_same(const float *a, const float *b)
+{
+    assert_memory_equal(a, b, SIZE * SIZE * sizeof(float));
+}
+
+static const char *erase_regrow_undo_script =
+    "wait-idle\n"
+    "save %1$s/grown.png\n"
+    "drag left 8 16 24 16\n"
+    "save %1$s/erased.png\n"
+    "key space\n"
+    "wait-idle\n"
+    "save %1$s/regrown.png\n"
+    "key v\n"
+    "save %1$s/raw.png\n"
+    "key ctrl+z\n"
+    "save %1$s/undone.png\n"
+    "key ctrl+shift+z\n"
+    "save %1$s/redone.png\n"
+    "key c\n"
+    "save %1$s/cleared.png\n"
+    "quit\n";
+
+/* A model whose every cell adds 1 to its pixel logit at every step: its
+ * digits are all ink, so any regrowth must fill the erased pixels with ink. */
+static void test_erase_then_regrow(void **state)
+{
+    (void)state;
+    CommandResult r;
+    run_studio(&r, ink_model, erase_regrow_undo_script);
+    assert_int_equal(r.status, 0);
+    float *grown = canvas("grown.png"), *erased = canvas("erased.png"), *regrown = canvas("regrown.png");
+    float *raw = canvas("raw.png"), *undone = canvas("undone.png"), *redone = canvas("redone.png");
+    float *cleared = canvas("cleared.png");
+
+    assert_true(region_min(grown, well_inside_stroke) > 0.9f);
+    /* erased: dark where the brush went, untouched elsewhere */
+    assert_true(region_max(erased, well_inside_stroke) == 0.0f);
+    assert_same_outside_stroke(grown, erased);
+    /* regrown: ink again where it was erased, the kept pixels as they were */
+    assert_true(region_min(regrown, well_inside_stroke) > 0.9f);
+    assert_same_outside_stroke(erased, regrown);
+    /* V: the decoder's own output, all ink */
+    assert_true(region_min(raw, well_inside_stroke) > 0.9f);
+    /* undo takes the stroke back, redo brings it again, C clears it */
+    assert_same(undone, grown);
+    assert_same(redone, erased);
+    assert_same(cleared, grown);
+
+    free(grown), free(erased), free(regrown), free(raw), free(undone), free(redone), free(cleared);
+}
+
+/* Heal mode: damaged cells are zeroed (pixel logit 0: gray) and the running
+ * automaton (this one adds ink at every step) grows them back. */
+static void test_heal_mode_regrows_damaged_cells(void **state)
+{
+    (void)state;
+    CommandResult r;
+    run_studio(&r, ink_model,
+               "wait-idle\n"
+               "key p\n"
+               "key m\n"
+               "drag left 8 16 24 16\n"
+               "wait-idle\n"
+               "save %1$s/damaged.png\n"
+               "key p\n"
+               "wait 300\n"
+               "key p\n"
+               "wait-idle\n"
+               "save %1$s/healed.png\n"
+               "quit\n");
+    assert_int_equal(r.status, 0);
+    float *damaged = canvas("damaged.png"), *healed = canvas("healed.png");
+    assert_float_equal(region_max(damaged, well_inside_stroke), 0.5f, 0.01f);
+    assert_float_equal(region_min(damaged, well_inside_stroke), 0.5f, 0.01f);
+    assert_true(region_min(healed, well_inside_stroke) > 0.9f);
+    free(damaged);
+    free(healed);
+}
+
+static int central_band(int x, int y) { return x >= 10 && x <= 21 && y >= 4 && y <= 27; }
+
+/* The shipped model: a band down the digit's middle, erased, comes back
+ * with ink in it. */
+static void test_shipped_model_regrows_ink(void **state)
+{
+    (void)state;
+    if (access(shipped_model, R_OK) != 0) {
+        fprintf(stderr, "%s is absent: skipped\n", shipped_model);
+        skip();
+    }
+    CommandResult r;
+    run_studio(&r, shipped_model,
+               "wait-idle\n"
+               "save %1$s/grown.png\n"
+               "wheel 7\n" /* radius 6 */
+               "drag left 16 4 16 28\n"
+               "save %1$s/erased.png\n"
+               "key space\n"
+               "wait-idle\n"
+               "save %1$s/regrown.png\n"
+               "quit\n");
+    assert_int_equal(r.status, 0);
+    float *grown = canvas("grown.png"), *erased = canvas("erased.png"), *regrown = canvas("regrown.png");
+    assert_true(region_max(grown, central_band) > 0.5f);
+    assert_true(region_max(erased, central_band) == 0.0f);
+    assert_true(region_max(regrown, central_band) > 0.5f);
+    free(grown), free(erased), free(regrown);
+}
+
+/* pixels of the error screen's title colour (a light red) in a screenshot */
+static int reddish_pixels(const char *name)
+{
+    char path[4096];
+    int w, h, channels;
+    unsigned char *rgb = stbi_load(in_dir(path, name), &w, &h, &channels, 3);
+    if (!rgb) fail_msg("%s: %s", path, stbi_failure_reason());
+    int n = 0;
+    for (int i = 0; i < w * h; i++)
+        n += rgb[3 * i] > 200 && rgb[3 * i + 1] < 160 && rgb[3 * i + 2] < 150;
+    stbi_image_free(rgb);
+    return n;
+}
+
+/* A corrupt model: the error screen, naming the file; no crash; a model
+ * dropped onto the window then loads and works. */
+static void test_corrupt_model_error_screen(void **state)
+{
+    (void)state;
+    char bad[4096], good[4096], script[8192];
+    write_text(in_dir(bad, "corrupt.safetensors"), "\x10\x00\x00\x00\x00\x00\x00\x00{not json at all");
+    in_dir(good, "dropped.safetensors");
+    assert_int_equal(symlink(ink_model, good), 0);
+    snprintf(script, sizeof script,
+             "wait-idle\n"
+             "screenshot %%1$s/error.png\n"
+             "key space\n"
+             "key n\n"
+             "drop %s\n"
+             "wait-idle\n"
+             "save %%1$s/after-drop.png\n"
+             "screenshot %%1$s/after-drop-screen.png\n"
+             "quit\n",
+             good);
+    CommandResult r;
+    run_studio(&r, bad, script);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, bad));
+    assert_true(reddish_pixels("error.png") > 20);
+    assert_int_equal(reddish_pixels("after-drop-screen.png"), 0);
+    float *after = canvas("after-drop.png");
+    assert_true(region_min(after, well_inside_stroke) > 0.9f);
+    free(after);
+}
+
+/* A missing model, an unreadable picture, an unwritable save path: each
+ * reported on stderr with its path, and the app goes on. */
+static void test_failures_are_reported(void **state)
+{
+    (void)state;
+    char missing[4096];
+    CommandResult r;
+    run_studio(&r, in_dir(missing, "no-such-model.safetensors"),
+               "wait-idle\n"
+               "screenshot %1$s/missing.png\n"
+               "quit\n");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, missing));
+    assert_true(reddish_pixels("missing.png") > 20);
+
+    run_studio(&r, ink_model,
+               "wait-idle\n"
+               "drop %1$s/script.txt\n"
+               "save %1$s/no-such-folder/canvas.png\n"
+               "quit\n");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "script.txt: cannot read the image"));
+    assert_non_null(strstr(r.err, "no-such-folder/canvas.png"));
+}
+
+/* A script that is wrong fails before the window opens, naming its line. */
+static void test_bad_script_is_refused(void **state)
+{
+    (void)state;
+    CommandResult r;
+    run_studio(&r, ink_model, "wait-idle\nfrobnicate 3\n");
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "script.txt:2: unknown action"));
+}
+
+/* the all-ink model: tiny, random, but its last layer's pixel bias 1 */
+static int write_ink_model(const char *path)
+{
+    VncaConfig cfg;
+    VncaModel m;
+    VncaError err;
+    if (vnca_config_named("tiny", &cfg, &err) || vnca_model_alloc(&m, &cfg, &err)) return -1;
+    vnca_model_init(&m, 5);
+    m.w.out_b[0] = 1.0f;
+    int rc = vnca_model_save(&m, path, &err);
+    if (rc) fprintf(stderr, "%s\n", err.msg);
+    vnca_model_free(&m);
+    return rc;
+}
+
+/* xvfb-run's full path from PATH */
+static int find_xvfb_run(void)
+{
+    const char *path = getenv("PATH");
+    char *copy = strdup(path ? path : "/usr/bin:/bin");
+    int found = 0;
+    for (char *save, *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+        snprintf(xvfb_run, sizeof xvfb_run, "%s/xvfb-run", d);
+        found = access(xvfb_run, X_OK) == 0;
+    }
+    free(copy);
+    return found;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    dir = make_temp_dir();
+    return dir ? write_ink_model(in_dir(ink_model, "ink.safetensors")) : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    remove_temp_dir(dir);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: test_studio VNCA_STUDIO SHIPPED_MODEL\n");
+        return 2;
+    }
+    studio_exe = argv[1];
+    shipped_model = argv[2];
+    if (!find_xvfb_run()) {
+        printf("SKIP: xvfb-run is not installed (Debian: apt install xvfb xauth); "
+               "vnca-studio's tests need a virtual X server\n");
+        return 77;
+    }
+    /* X11 under Xvfb, whatever the desktop running the tests uses */
+    setenv("SDL_VIDEODRIVER", "x11", 1);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_erase_then_regrow),
+        cmocka_unit_test(test_heal_mode_regrows_damaged_cells),
+        cmocka_unit_test(test_shipped_model_regrows_ink),
+        cmocka_unit_test(test_corrupt_model_error_screen),
+        cmocka_unit_test(test_failures_are_reported),
+        cmocka_unit_test(test_bad_script_is_refused),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
