@@ -8,5 +8,5 @@ $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
     build-essential meson ninja-build pkg-config \
     libopenblas-dev libopenblas-openmp-dev libcjson-dev zlib1g-dev libcmocka-dev \
-    libsdl2-dev libsdl2-ttf-dev libfontconfig-dev libstb-dev \
+    libsdl2-dev libsdl2-ttf-dev libfontconfig-dev libstb-dev fonts-dejavu-core \
     xvfb xauth

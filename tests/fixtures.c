@@ -30,3 +30,15 @@ float *binary_images(VncaRng *rng, int n, int size)
     for (int i = 0; i < n * size * size; i++) x[i] = vnca_rng_uniform(rng) < 0.3f;
     return x;
 }
+
+int micro_trainer(VncaTrainer *tr, VncaModel *m, VncaImages *data)
+{
+    const VncaConfig cfg = micro_config(VNCA_PERCEIVE_SOBEL);
+    VncaRng rng;
+    vnca_rng_seed(&rng, 11);
+    *data = (VncaImages){.n = 8, .size = cfg.image_size};
+    data->pixels = binary_images(&rng, data->n, data->size);
+    const VncaTrainOptions opt = {.batch = 4, .lr = 1e-3f, .clip = 10, .seed = 3, .shards = 1};
+    if (!data->pixels || make_model(m, &cfg, 5)) return -1;
+    return vnca_trainer_init(tr, m, data, &opt, NULL);
+}

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "vnca/train.h"
 #include "vnca/vnca.h"
 
 /* An 8x8 model small enough to check every parameter by finite differences. */
@@ -16,5 +17,10 @@ int make_model(VncaModel *m, const VncaConfig *cfg, uint64_t seed);
 
 /* n random binary images [n, size, size] (malloc'd; NULL when out of memory) */
 float *binary_images(VncaRng *rng, int n, int size);
+
+/* A trainer for a micro model (micro_config, Sobel perception) on 8 random
+ * 8x8 images, batch 4: small enough to resume from a file thousands of times
+ * a second (the fuzz seeds hold its checkpoints). The caller frees all three. */
+int micro_trainer(VncaTrainer *tr, VncaModel *m, VncaImages *data);
 
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "elbo.h" /* white-box: the rows of a persistent model's pass */
 #include "fixtures.h"
 #include "gradcheck.h"
 #include "vnca/vnca.h"
@@ -158,35 +159,39 @@ typedef struct ElboCase {
     VncaModel *m;
     VncaWorkspace *ws;
     const float *x, *eps;
-    int n;
+    DecoderRows rows;
 } ElboCase;
 
 static double elbo_loss(void *p)
 {
     ElboCase *c = p;
-    return vnca_elbo_forward(c->m, c->ws, c->x, c->eps, c->n).loss;
+    return elbo_forward_rows(c->m, c->ws, c->x, c->eps, &c->rows).loss;
 }
 
-static void check_elbo_gradient(VncaPerception perception)
+/* rows: the plain ELBO (2 growing rows), or a persistent model's batch:
+ * one growing row and one from a pool state, both running extra steps */
+static void check_elbo_gradient(VncaPerception perception, DecoderRows rows)
 {
     VncaConfig cfg = micro_config(perception);
     VncaModel m;
     assert_int_equal(make_model(&m, &cfg, 21), 0);
     VncaRng rng;
     vnca_rng_seed(&rng, 22);
-    const int n = 2;
-    float *x = binary_images(&rng, n, 8), eps[2 * 4];
-    vnca_rng_normal_fill(&rng, eps, (size_t)n * cfg.latent);
-    VncaWorkspace *ws = vnca_workspace_new(&cfg, n, VNCA_WS_TRAIN, NULL);
+    const int n = rows.grow + rows.n_start;
+    float *x = binary_images(&rng, n, 8), eps[2 * 4], start[64 * 4];
+    vnca_rng_normal_fill(&rng, eps, (size_t)rows.grow * cfg.latent);
+    fill_uniform(&rng, start, 64 * 4, -1, 1);
+    if (rows.n_start) rows.start = start;
+    VncaWorkspace *ws = workspace_new(&cfg, n, VNCA_WS_TRAIN, rows.extra, NULL);
     assert_non_null(ws);
     float *grads = calloc(m.layout.n_params, sizeof(float));
-    vnca_elbo_forward(&m, ws, x, eps, n);
+    elbo_forward_rows(&m, ws, x, eps, &rows);
     vnca_elbo_backward(&m, ws, grads);
 
     /* the loss is ~45 nats in float through 5 NCA steps: eps 5e-3 balances
      * round-off (~1e-7 * 45 / eps) against the curvature of the deep net */
     const GradTolerance tol = {.eps = 5e-3f, .atol = 2e-3, .rtol = 2e-2};
-    ElboCase c = {&m, ws, x, eps, n};
+    ElboCase c = {&m, ws, x, eps, rows};
     int bad = 0;
     for (int t = 0; t < m.layout.n; t++) {
         const VncaTensorSpec *spec = &m.layout.t[t];
@@ -202,13 +207,19 @@ static void check_elbo_gradient(VncaPerception perception)
 static void test_elbo_gradient_conv3x3(void **state)
 {
     (void)state;
-    check_elbo_gradient(VNCA_PERCEIVE_CONV3);
+    check_elbo_gradient(VNCA_PERCEIVE_CONV3, (DecoderRows){.grow = 2});
 }
 
 static void test_elbo_gradient_sobel(void **state)
 {
     (void)state;
-    check_elbo_gradient(VNCA_PERCEIVE_SOBEL);
+    check_elbo_gradient(VNCA_PERCEIVE_SOBEL, (DecoderRows){.grow = 2});
+}
+
+static void test_elbo_gradient_pool_and_extra_steps(void **state)
+{
+    (void)state;
+    check_elbo_gradient(VNCA_PERCEIVE_CONV3, (DecoderRows){.grow = 1, .n_start = 1, .extra = 2});
 }
 
 /* ---- the IWAE bound -------------------------------------------------------- */
@@ -330,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_same_seed_same_result),
         cmocka_unit_test(test_elbo_gradient_conv3x3),
         cmocka_unit_test(test_elbo_gradient_sobel),
+        cmocka_unit_test(test_elbo_gradient_pool_and_extra_steps),
         cmocka_unit_test(test_iwae_k1_is_single_sample_elbo),
         cmocka_unit_test(test_mc_elbo_matches_analytic_kl),
         cmocka_unit_test(test_iwae16_at_least_elbo),

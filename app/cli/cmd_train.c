@@ -1,5 +1,7 @@
 /* vnca train: the training loop's driver: options, progress, the CSV log,
- * periodic checkpoints, and a clean stop on SIGINT/SIGTERM. */
+ * periodic checkpoints, and a clean stop on SIGINT/SIGTERM. Under mpirun
+ * the ranks split every batch (parallel.h); rank 0 alone reports and writes
+ * the files, which hold nothing rank-specific. */
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -12,6 +14,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "parallel.h"
 #include "vnca/train.h"
 
 static volatile sig_atomic_t stop_signal = 0;
@@ -124,7 +127,32 @@ static int save_all(VncaTrainer *tr, const char *data_name, double cpu_before, d
     return 0;
 }
 
-int cmd_train(int argc, char **argv)
+/* --variant and the persistent model's pool and damage options */
+static int persistent_options(const CliCommand *cmd, VncaModel *model, VncaTrainOptions *opt)
+{
+    const char *variant = cli_value(cmd, "variant"), *extra = cli_value(cmd, "extra");
+    long pool = opt->pool_size, damage = opt->damage_size;
+    double pool_share = opt->pool_share, damage_share = opt->damage_share;
+    if (variant && vnca_variant_parse(variant, &model->config.variant)) {
+        fprintf(stderr, "vnca train: --variant '%s': expected doubling or persistent\n", variant);
+        return -1;
+    }
+    if (extra && sscanf(extra, "%d:%d", &opt->extra_min, &opt->extra_max) != 2) {
+        fprintf(stderr, "vnca train: --extra '%s': expected MIN:MAX, e.g. 8:16\n", extra);
+        return -1;
+    }
+    if (cli_int(cmd, "pool", 1, 1L << 20, pool, &pool) || cli_int(cmd, "damage", 0, 1024, damage, &damage) ||
+        cli_double(cmd, "pool-share", 0, 1, &pool_share) ||
+        cli_double(cmd, "damage-share", 0, 1, &damage_share))
+        return -1;
+    opt->pool_size = (int)pool;
+    opt->damage_size = (int)damage;
+    opt->pool_share = (float)pool_share;
+    opt->damage_share = (float)damage_share;
+    return 0;
+}
+
+static int train(int argc, char **argv, int rank, int ranks)
 {
     CliOption options[] = {
         {"data", 0, "DIR", "MNIST directory with binarized_mnist/ and mnist/", 0},
@@ -143,6 +171,12 @@ int cmd_train(int argc, char **argv)
         {"limit", 0, "N", "train on the first N images only (for quick checks)", 0},
         {"checkpoint-minutes", 0, "M", "minutes between checkpoints (default 5)", 0},
         {"log-every", 0, "N", "steps averaged per CSV row (default 10)", 0},
+        {"variant", 0, "KIND", "make the model doubling or persistent (trained to hold and heal)", 0},
+        {"extra", 0, "MIN:MAX", "persistent: extra full-size steps per batch (default 8:16)", 0},
+        {"pool", 0, "N", "persistent: pool of earlier final states (default 512)", 0},
+        {"pool-share", 0, "F", "persistent: share of each batch from the pool (default 0.5)", 0},
+        {"damage", 0, "N", "persistent: side of the square of cells zeroed (default 14)", 0},
+        {"damage-share", 0, "F", "persistent: share of pool rows damaged (default 0.25)", 0},
         {0},
     };
     CliCommand cmd = {.name = "train",
@@ -201,8 +235,17 @@ int cmd_train(int argc, char **argv)
     int status = 1;
     FILE *log = NULL;
     VncaTrainer tr;
-    VncaTrainOptions opt = {.batch = (int)batch, .lr = (float)lr, .clip = clip,
-                            .seed = (uint64_t)seed, .dynamic = dynamic, .shards = 1};
+    VncaTrainOptions opt;
+    vnca_train_defaults(&opt);
+    opt.batch = (int)batch;
+    opt.lr = (float)lr;
+    opt.clip = clip;
+    opt.seed = (uint64_t)seed;
+    opt.dynamic = dynamic;
+    opt.shard = rank;
+    opt.shards = ranks;
+    opt.allreduce = parallel_sum;
+    if (persistent_options(&cmd, &model, &opt)) goto done_model;
     if (vnca_trainer_init(&tr, &model, &data, &opt, &err) ||
         (resume && vnca_trainer_resume(&tr, resume, &err))) {
         fprintf(stderr, "vnca train: %s\n", err.msg);
@@ -211,13 +254,16 @@ int cmd_train(int argc, char **argv)
     const char *prior_cpu = vnca_meta_get(&model.meta, "training.cpu_seconds");
     const double cpu_before = prior_cpu ? atof(prior_cpu) : 0.0, cpu_start = cpu_seconds();
 
-    log = fopen(log_path, resume ? "a" : "w");
-    if (!log) {
-        fprintf(stderr, "vnca train: %s: cannot open the log: %s\n", log_path, strerror(errno));
-        goto done;
+    const int lead = rank == 0;
+    if (lead) {
+        log = fopen(log_path, resume ? "a" : "w");
+        if (!log) {
+            fprintf(stderr, "vnca train: %s: cannot open the log: %s\n", log_path, strerror(errno));
+            goto done;
+        }
+        if (!resume && fprintf(log, "step,images_seen,train_seconds,loss,recon,kl,grad_norm\n") < 0)
+            goto log_failed;
     }
-    if (!resume && fprintf(log, "step,images_seen,train_seconds,loss,recon,kl,grad_norm\n") < 0)
-        goto log_failed;
 
     RunPlan plan = {.total_steps = steps, .minutes = minutes, .checkpoint_minutes = ckpt_minutes,
                     .log_every = (int)log_every};
@@ -229,20 +275,29 @@ int cmd_train(int argc, char **argv)
     signal(SIGTERM, on_signal);
     Progress p = {.start = wall_seconds(), .start_step = tr.step, .tty = isatty(2)};
     p.last_print = p.last_checkpoint = p.start;
-    fprintf(stderr, "training %zu parameters on %d images of %s, batch %d, from step %ld\n",
-            model.layout.n_params, data.n, vnca_data_source_name(source), opt.batch, tr.step);
-    while (!stop_signal && (!plan.total_steps || tr.step < plan.total_steps) &&
-           (!plan.minutes || wall_seconds() - p.start < plan.minutes * 60)) {
+    if (lead)
+        fprintf(stderr, "training %zu parameters on %d images of %s, batch %d over %d process%s, "
+                "from step %ld\n", model.layout.n_params, data.n, vnca_data_source_name(source),
+                opt.batch, ranks, ranks > 1 ? "es" : "", tr.step);
+    int stop[2] = {0, 0}; /* a signal that reached some rank; rank 0 out of time */
+    while (!plan.total_steps || tr.step < plan.total_steps) {
+        /* the ranks must take the same steps, so they agree on each one */
+        stop[0] = stop_signal;
+        stop[1] = lead && plan.minutes && wall_seconds() - p.start >= plan.minutes * 60;
+        parallel_max(stop, 2);
+        if (stop[0] || stop[1]) break;
         VncaTrainStats s;
         if (vnca_trainer_step(&tr, &s, &err)) {
             fprintf(stderr, "\nvnca train: %s\n", err.msg);
             goto done;
         }
-        if (!isfinite(s.loss.loss)) {
-            fprintf(stderr, "\nvnca train: the loss became %g at step %ld; stopping without "
-                    "saving (the last checkpoint is intact)\n", s.loss.loss, tr.step);
+        if (!isfinite(s.loss.loss)) { /* the summed loss: every rank stops here */
+            if (lead)
+                fprintf(stderr, "\nvnca train: the loss became %g at step %ld; stopping without "
+                        "saving (the last checkpoint is intact)\n", s.loss.loss, tr.step);
             goto done;
         }
+        if (!lead) continue;
         p.sum_loss += s.loss.loss;
         p.sum_recon += s.loss.recon;
         p.sum_kl += s.loss.kl;
@@ -256,12 +311,14 @@ int cmd_train(int argc, char **argv)
             p.last_checkpoint = now;
         }
     }
-    if (write_log_row(log, &tr, &p)) goto log_failed;
-    if (save_all(&tr, vnca_data_source_name(source), cpu_before, cpu_start, out, ckpt_path))
-        goto done;
-    fprintf(stderr, "%s%s at step %ld (%ld images): wrote %s and %s\n", p.tty ? "\n" : "",
-            stop_signal ? "interrupted" : "done", tr.step, tr.images_seen, out, ckpt_path);
-    status = stop_signal ? 128 + stop_signal : 0;
+    if (lead) {
+        if (write_log_row(log, &tr, &p)) goto log_failed;
+        if (save_all(&tr, vnca_data_source_name(source), cpu_before, cpu_start, out, ckpt_path))
+            goto done;
+        fprintf(stderr, "%s%s at step %ld (%ld images): wrote %s and %s\n", p.tty ? "\n" : "",
+                stop[0] ? "interrupted" : "done", tr.step, tr.images_seen, out, ckpt_path);
+    }
+    status = stop[0] ? 128 + stop[0] : 0;
     goto done;
 log_failed:
     fprintf(stderr, "vnca train: %s: cannot write the log: %s\n", log_path, strerror(errno));
@@ -274,5 +331,15 @@ done:
 done_model:
     vnca_images_free(&data);
     vnca_model_free(&model);
+    return status;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    int rank, ranks;
+    if (parallel_begin(&rank, &ranks)) return 1;
+    const int status = train(argc, argv, rank, ranks);
+    /* an interrupted run stopped on every rank at the same step */
+    parallel_end(status > 0 && status < 128 ? status : 0);
     return status;
 }

@@ -183,10 +183,7 @@ static void switch_mode(Studio *s)
         s->show = SHOW_GROWTH;
         s->growth_job = s->live.frame.job;
         worker_resume(s->worker);
-        studio_report(s, 0, s->live.model.config.variant == VNCA_VARIANT_PERSISTENT
-                                ? "heal mode: damage the cells and watch them regrow"
-                                : "heal mode: this model was trained to grow, not to heal; "
-                                  "its cells may not recover");
+        studio_report(s, 0, "heal mode: damage the live cells and watch them regrow (M: back)");
     } else {
         settle(s);
         s->mode = MODE_REGROW;
@@ -315,7 +312,8 @@ void studio_handle(Studio *s, const Intent *in)
         break;
     case INTENT_STROKE_END: s->stroking = 0; break;
     case INTENT_POINTER:
-        s->pointer_on_canvas = in->on_canvas;
+        s->pointer_on_canvas = in->on_canvas && in->x >= 0 && in->y >= 0 && in->x < s->canvas.size &&
+                               in->y < s->canvas.size;
         s->pointer_x = in->x;
         s->pointer_y = in->y;
         break;

@@ -9,6 +9,7 @@
 #include <SDL.h>
 
 #include "frame_stats.h"
+#include "image_io.h"
 #include "input.h"
 #include "layout.h"
 #include "render.h"
@@ -119,6 +120,30 @@ static SDL_Renderer *make_renderer(SDL_Window *window, int software)
     return r;
 }
 
+/* a digit the automaton grew, white on black; no icon when it is missing */
+static void set_window_icon(SDL_Window *window)
+{
+    char path[PATH_MAX_LEN], err[2048];
+    float *gray;
+    int w, h;
+    VncaError load_err;
+    if (resource_find("assets", "vnca-icon.png", path, sizeof path, err, sizeof err) ||
+        image_load_gray(path, &gray, &w, &h, &load_err))
+        return;
+    SDL_Surface *icon = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_RGBA32);
+    if (icon) {
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                Uint8 *px = (Uint8 *)icon->pixels + y * icon->pitch + 4 * x;
+                px[0] = px[1] = px[2] = (Uint8)(gray[y * w + x] * 255.0f + 0.5f);
+                px[3] = 255;
+            }
+        SDL_SetWindowIcon(window, icon);
+        SDL_FreeSurface(icon);
+    }
+    free(gray);
+}
+
 /* the layout for the window's current size and pixel density */
 static void update_layout(Layout *l, SDL_Window *window, Screen *sc, const Studio *s)
 {
@@ -196,6 +221,9 @@ static int run(const Options *o, SDL_Window *window, Screen *sc, Script *script)
         dirty = 0;
     }
     if (o->stats) frame_stats_print(&stats, stdout);
+    /* gone from the screen at once, though a step or an inpainting in
+     * progress has to finish before the worker can be joined */
+    SDL_HideWindow(window);
     studio_close(&s);
     return status;
 }
@@ -230,6 +258,7 @@ int main(int argc, char **argv)
         return 1;
     }
     SDL_SetWindowMinimumSize(window, 480, 320);
+    set_window_icon(window);
     int ww, ow, dummy;
     SDL_GetWindowSize(window, &ww, &dummy);
     SDL_GetRendererOutputSize(screen.renderer, &ow, &dummy);

@@ -187,25 +187,29 @@ static void draw_panel(Screen *sc, const Layout *l, const Studio *s)
 
 /* ---- whole screens ----------------------------------------------------- */
 
+/* no model: why, and what to do about it, on a card in the middle */
 static void draw_model_missing(Screen *sc, const Layout *l, const Studio *s)
 {
-    Pen p = {sc, 3 * l->pad, 3 * l->pad, l->w - 6 * l->pad, 0};
-    const int gap = text_line_height(sc->text, FONT_BODY);
+    const int card_w = l->w * 3 / 4, inset = 2 * l->pad, line = text_line_height(sc->text, FONT_BODY);
+    SDL_Rect card = {(l->w - card_w) / 2, l->h / 4, card_w, l->h / 2};
+    fill(sc->renderer, &card, panel_fill);
+    outline(sc->renderer, &card, frame_line);
+    Pen p = {sc, card.x + inset, card.y + inset, card.w - 2 * inset, 0};
     if (!s->model_error[0]) {
         note(&p, FONT_TITLE, "Loading the model\u2026", ink);
         note(&p, FONT_BODY, s->live.busy, dim);
         return;
     }
     note(&p, FONT_TITLE, "No model loaded", failure);
-    p.y += gap / 2;
+    p.y += line / 2;
     note(&p, FONT_BODY, s->model_error, ink);
-    p.y += gap;
+    p.y += line;
     note(&p, FONT_BODY, "Drop a model file (.safetensors) onto this window to load it, "
                         "or start vnca-studio --model FILE.", ink);
-    p.y += gap / 2;
+    p.y += line / 2;
     note(&p, FONT_BODY, "F1: keys and mouse.   Ctrl+Q: quit.", dim);
     if (s->status[0] && s->status_is_error && strcmp(s->status, s->model_error) != 0) {
-        p.y += gap;
+        p.y += line;
         note(&p, FONT_SMALL, s->status, failure);
     }
 }

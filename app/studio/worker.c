@@ -511,6 +511,29 @@ void worker_finish(Worker *w)
     free(w);
 }
 
+/* jobs that seed a new growth, which makes any such job still waiting moot */
+static int seeds_growth(JobKind k) { return k == JOB_GROW_PRIOR || k == JOB_GROW_PICTURE || k == JOB_REGROW; }
+
+/* forgets the waiting jobs that `kind` supersedes, so that pressing Space
+ * five times inpaints once more, not five times (under the lock) */
+static void drop_superseded(Worker *w, JobKind kind)
+{
+    if (!seeds_growth(kind)) return;
+    Job **link = &w->head;
+    w->tail = NULL;
+    while (*link) {
+        Job *job = *link;
+        if (seeds_growth(job->kind)) {
+            *link = job->next;
+            job_free(job);
+            w->jobs_done++;
+        } else {
+            w->tail = job;
+            link = &job->next;
+        }
+    }
+}
+
 static uint64_t post(Worker *w, Job *job)
 {
     if (!job) {
@@ -518,6 +541,7 @@ static uint64_t post(Worker *w, Job *job)
         return 0;
     }
     SDL_LockMutex(w->lock);
+    drop_superseded(w, job->kind);
     job->id = ++w->next_id;
     if (w->tail) w->tail->next = job;
     else w->head = job;

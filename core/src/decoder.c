@@ -5,7 +5,15 @@
 #include "decoder.h"
 #include "vnca/ops.h"
 
-void decoder_forward_train(const VncaModel *m, VncaWorkspace *ws, const float *z, int n)
+static void swap(float **a, float **b)
+{
+    float *t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* rows [0, n) from z through the schedule, ending in ws->final_state */
+static void grow_forward(const VncaModel *m, VncaWorkspace *ws, const float *z, int n)
 {
     const VncaConfig *cfg = &m->config;
     const int c = cfg->latent;
@@ -16,9 +24,7 @@ void decoder_forward_train(const VncaModel *m, VncaWorkspace *ws, const float *z
     for (int s = 0; s < cfg->n_stages; s++) {
         if (s > 0) {
             divide_forward(spare, cur, n, g, c);
-            float *swap = cur;
-            cur = spare;
-            spare = swap;
+            swap(&cur, &spare);
             g *= 2;
         }
         const size_t state_bytes = (size_t)n * g * g * c * sizeof(float);
@@ -27,36 +33,60 @@ void decoder_forward_train(const VncaModel *m, VncaWorkspace *ws, const float *z
             nca_step_forward(m, ws->step_in[t], cur, n, g, &ws->step_acts[t]);
         }
     }
-    /* the final state must end in final_state, whichever buffer holds it */
     if (cur != ws->final_state)
         memcpy(ws->final_state, cur, (size_t)n * g * g * c * sizeof(float));
 }
 
-void decoder_backward(const VncaModel *m, VncaWorkspace *ws, const VncaWeights *gw,
-                      float *dfinal, float *dz, int n)
+void decoder_forward_train(const VncaModel *m, VncaWorkspace *ws, const float *z,
+                           const DecoderRows *rows)
+{
+    const VncaConfig *cfg = &m->config;
+    const size_t image_state = (size_t)cfg->image_size * cfg->image_size * cfg->latent;
+    const int n = rows->grow + rows->n_start, first_extra = vnca_total_steps(cfg);
+    if (rows->grow > 0) grow_forward(m, ws, z, rows->grow);
+    if (rows->n_start > 0)
+        memcpy(ws->final_state + (size_t)rows->grow * image_state, rows->start,
+               (size_t)rows->n_start * image_state * sizeof(float));
+    for (int e = 0; e < rows->extra; e++) {
+        const int t = first_extra + e;
+        memcpy(ws->step_in[t], ws->final_state, (size_t)n * image_state * sizeof(float));
+        nca_step_forward(m, ws->step_in[t], ws->final_state, n, cfg->image_size, &ws->step_acts[t]);
+    }
+}
+
+void decoder_backward(const VncaModel *m, VncaWorkspace *ws, const VncaWeights *gw, float *dfinal,
+                      float *dz, const DecoderRows *rows)
 {
     const VncaConfig *cfg = &m->config;
     const int c = cfg->latent;
     float *dcur = dfinal;
     float *dspare = dfinal == ws->dstate[0] ? ws->dstate[1] : ws->dstate[0];
-    int g = cfg->image_size, t = vnca_total_steps(cfg);
+    int g = cfg->image_size, t = vnca_total_steps(cfg) + rows->extra;
+    /* extra steps: every row */
+    const int all = rows->grow + rows->n_start;
+    for (int e = rows->extra - 1; e >= 0; e--) {
+        t--;
+        memset(dspare, 0, (size_t)all * g * g * c * sizeof(float));
+        nca_step_backward(m, gw, ws->step_in[t], dcur, dspare, all, g, &ws->step_acts[t],
+                          &ws->step_grads);
+        swap(&dcur, &dspare);
+    }
+    /* growth: the first `grow` rows, a prefix of every buffer */
+    const int n = rows->grow;
+    if (n == 0) return;
     for (int s = cfg->n_stages - 1; s >= 0; s--) {
         for (int k = cfg->stage_steps[s] - 1; k >= 0; k--) {
             t--;
             memset(dspare, 0, (size_t)n * g * g * c * sizeof(float));
             nca_step_backward(m, gw, ws->step_in[t], dcur, dspare, n, g, &ws->step_acts[t],
                               &ws->step_grads);
-            float *swap = dcur;
-            dcur = dspare;
-            dspare = swap;
+            swap(&dcur, &dspare);
         }
         if (s > 0) {
             g /= 2;
             memset(dspare, 0, (size_t)n * g * g * c * sizeof(float));
             divide_backward(dspare, dcur, n, g, c);
-            float *swap = dcur;
-            dcur = dspare;
-            dspare = swap;
+            swap(&dcur, &dspare);
         }
     }
     /* the seed copies z into every cell: its gradient is their sum */

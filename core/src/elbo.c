@@ -2,53 +2,65 @@
  *   loss = mean_i [ BCE(x_i, decode(mu_i + sigma_i eps_i)) + KL(q_i || N(0, I)) ] */
 #include <string.h>
 
-#include "decoder.h"
+#include "elbo.h"
 #include "encoder.h"
 #include "vnca/ops.h"
 
 static int pixels(const VncaConfig *cfg) { return cfg->image_size * cfg->image_size; }
 
-VncaLoss vnca_elbo_forward(const VncaModel *m, VncaWorkspace *ws, const float *x,
-                           const float *eps, int n)
+VncaLoss elbo_forward_rows(const VncaModel *m, VncaWorkspace *ws, const float *x, const float *eps,
+                           const DecoderRows *rows)
 {
     const VncaConfig *cfg = &m->config;
-    const int z = cfg->latent;
-    double per_image[2];
+    const int z = cfg->latent, grow = rows->grow, all = rows->grow + rows->n_start;
+    double per_image;
     VncaLoss loss = {0};
-    ws->n = n;
+    ws->rows = *rows;
     ws->x = x;
-    encoder_forward(m, ws, x, n);
-    memcpy(ws->eps, eps, (size_t)n * z * sizeof(float));
-    reparam_forward(ws->z, ws->mu, ws->logsig, ws->eps, (size_t)n * z);
-    decoder_forward_train(m, ws, ws->z, n);
-    for (int i = 0; i < n; i++) {
-        bce_logits_forward(&per_image[0], ws->final_state + (size_t)i * pixels(cfg) * z, z,
+    if (grow > 0) {
+        encoder_forward(m, ws, x, grow);
+        memcpy(ws->eps, eps, (size_t)grow * z * sizeof(float));
+        reparam_forward(ws->z, ws->mu, ws->logsig, ws->eps, (size_t)grow * z);
+    }
+    decoder_forward_train(m, ws, ws->z, rows);
+    for (int i = 0; i < all; i++) {
+        bce_logits_forward(&per_image, ws->final_state + (size_t)i * pixels(cfg) * z, z,
                            x + (size_t)i * pixels(cfg), NULL, 1, pixels(cfg));
-        kl_forward(&per_image[1], ws->mu + (size_t)i * z, ws->logsig + (size_t)i * z, 1, z);
-        loss.recon += per_image[0] / n;
-        loss.kl += per_image[1] / n;
+        loss.recon += per_image / all;
+        if (i >= grow) continue;
+        kl_forward(&per_image, ws->mu + (size_t)i * z, ws->logsig + (size_t)i * z, 1, z);
+        loss.kl += per_image / all;
     }
     loss.loss = loss.recon + loss.kl;
     return loss;
 }
 
+VncaLoss vnca_elbo_forward(const VncaModel *m, VncaWorkspace *ws, const float *x,
+                           const float *eps, int n)
+{
+    const DecoderRows rows = {.grow = n};
+    return elbo_forward_rows(m, ws, x, eps, &rows);
+}
+
 void vnca_elbo_backward(const VncaModel *m, VncaWorkspace *ws, float *grads)
 {
     const VncaConfig *cfg = &m->config;
-    const int n = ws->n, z = cfg->latent;
-    const float scale = 1.0f / (float)n;
+    const DecoderRows *rows = &ws->rows;
+    const int grow = rows->grow, all = rows->grow + rows->n_start, z = cfg->latent;
+    const float scale = 1.0f / (float)all;
     VncaWeights gw;
     vnca_weights_bind(cfg, grads, &gw);
 
     float *dfinal = ws->dstate[0];
-    memset(dfinal, 0, (size_t)n * pixels(cfg) * z * sizeof(float));
-    bce_logits_backward(dfinal, ws->final_state, z, ws->x, NULL, n, pixels(cfg), scale);
-    memset(ws->dz, 0, (size_t)n * z * sizeof(float));
-    decoder_backward(m, ws, &gw, dfinal, ws->dz, n);
+    memset(dfinal, 0, (size_t)all * pixels(cfg) * z * sizeof(float));
+    bce_logits_backward(dfinal, ws->final_state, z, ws->x, NULL, all, pixels(cfg), scale);
+    memset(ws->dz, 0, (size_t)grow * z * sizeof(float));
+    decoder_backward(m, ws, &gw, dfinal, ws->dz, rows);
+    if (grow == 0) return;
 
-    memset(ws->dmu, 0, (size_t)n * z * sizeof(float));
-    memset(ws->dlogsig, 0, (size_t)n * z * sizeof(float));
-    reparam_backward(ws->dmu, ws->dlogsig, ws->dz, ws->logsig, ws->eps, (size_t)n * z);
-    kl_backward(ws->dmu, ws->dlogsig, ws->mu, ws->logsig, n, z, scale);
-    encoder_backward(m, ws, &gw, ws->x, n);
+    memset(ws->dmu, 0, (size_t)grow * z * sizeof(float));
+    memset(ws->dlogsig, 0, (size_t)grow * z * sizeof(float));
+    reparam_backward(ws->dmu, ws->dlogsig, ws->dz, ws->logsig, ws->eps, (size_t)grow * z);
+    kl_backward(ws->dmu, ws->dlogsig, ws->mu, ws->logsig, grow, z, scale);
+    encoder_backward(m, ws, &gw, ws->x, grow);
 }

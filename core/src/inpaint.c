@@ -139,14 +139,15 @@ static int refine(const VncaModel *m, const float *x, const float *keep, float *
     }
     for (int i = 0; i < k; i++) memcpy(targets + (size_t)i * pixels, x, pixels * sizeof(float));
     const VncaWeights no_param_grads = {0};
+    const DecoderRows rows = {.grow = k};
     for (int step = 0; step < opt->refine_steps; step++) {
-        decoder_forward_train(m, ws, z, k);
+        decoder_forward_train(m, ws, z, &rows);
         float *dfinal = ws->dstate[0];
         memset(dfinal, 0, (size_t)k * pixels * c * sizeof(float));
         bce_logits_backward(dfinal, ws->final_state, c, targets, keep, k, pixels, 1.0f);
         /* the negative log joint's gradient: decoder part, then the prior's z */
         for (size_t i = 0; i < (size_t)k * c; i++) dz[i] = z[i];
-        decoder_backward(m, ws, &no_param_grads, dfinal, dz, k);
+        decoder_backward(m, ws, &no_param_grads, dfinal, dz, &rows);
         vnca_adam_update(&adam, z, dz);
     }
     rc = 0;

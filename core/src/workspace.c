@@ -64,6 +64,13 @@ static void carve_all(VncaWorkspace *ws, Carver *cv)
             for (int r = 0; r < cfg->res_blocks; r++) acts->a[r] = carve(cv, cells * h);
         }
     }
+    for (int e = 0; e < ws->extra_cap; e++, t++) {
+        NcaStepActs *acts = &ws->step_acts[t];
+        ws->step_in[t] = carve(cv, full * z);
+        acts->feat = ws->col;
+        for (int r = 0; r <= cfg->res_blocks; r++) acts->x[r] = carve(cv, full * h);
+        for (int r = 0; r < cfg->res_blocks; r++) acts->a[r] = carve(cv, full * h);
+    }
     ws->final_state = carve(cv, full * z);
     ws->state_tmp = carve(cv, full * z);
     ws->dstate[0] = carve(cv, full * z);
@@ -86,14 +93,21 @@ static void carve_all(VncaWorkspace *ws, Carver *cv)
 VncaWorkspace *vnca_workspace_new(const VncaConfig *cfg, int cap, VncaWorkspaceKind kind,
                                   VncaError *err)
 {
+    return workspace_new(cfg, cap, kind, 0, err);
+}
+
+VncaWorkspace *workspace_new(const VncaConfig *cfg, int cap, VncaWorkspaceKind kind, int extra_cap,
+                             VncaError *err)
+{
     if (vnca_config_check(cfg, err)) return NULL;
     if (cap < 1) {
         vnca_fail(err, "batch capacity %d must be at least 1", cap);
         return NULL;
     }
-    if (kind == VNCA_WS_TRAIN && vnca_total_steps(cfg) > VNCA_MAX_TRAIN_STEPS) {
-        vnca_fail(err, "training supports at most %d NCA steps, the schedule has %d",
-                  VNCA_MAX_TRAIN_STEPS, vnca_total_steps(cfg));
+    if (extra_cap < 0 || (extra_cap > 0 && kind != VNCA_WS_TRAIN) ||
+        vnca_total_steps(cfg) + extra_cap > VNCA_MAX_TRAIN_STEPS) {
+        vnca_fail(err, "training supports at most %d NCA steps, the schedule has %d and %d extra",
+                  VNCA_MAX_TRAIN_STEPS, vnca_total_steps(cfg), extra_cap);
         return NULL;
     }
     VncaWorkspace *ws = calloc(1, sizeof *ws);
@@ -104,6 +118,7 @@ VncaWorkspace *vnca_workspace_new(const VncaConfig *cfg, int cap, VncaWorkspaceK
     ws->cfg = *cfg;
     ws->cap = cap;
     ws->kind = kind;
+    ws->extra_cap = extra_cap;
     Carver measure = {NULL, 0};
     carve_all(ws, &measure);
     ws->bytes = measure.used * sizeof(float);

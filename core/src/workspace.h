@@ -5,6 +5,18 @@
 #include "nca.h"
 #include "vnca/vnca.h"
 
+/* Which rows a pass runs, in this order in every buffer:
+ *   rows [0, grow) grow from z through the schedule (seed, steps, divisions);
+ *   rows [grow, grow + n_start) begin at full size from `start` states
+ *     [n_start, S, S, C] (a persistent model's pool);
+ * then all rows run `extra` more steps at full size. */
+typedef struct DecoderRows {
+    int grow;
+    const float *start;
+    int n_start;
+    int extra;
+} DecoderRows;
+
 #define VNCA_MAX_TRAIN_STEPS 256
 
 struct VncaWorkspace {
@@ -24,8 +36,9 @@ struct VncaWorkspace {
     int decode_cap;
 
     /* training only: the last forward pass, kept for backward */
-    int n;                           /* images in it */
-    const float *x;                  /* its input (caller's memory) */
+    int extra_cap;                   /* extra full-size steps it can hold */
+    DecoderRows rows;                /* its rows */
+    const float *x;                  /* its targets (caller's memory) */
     float *step_in[VNCA_MAX_TRAIN_STEPS];             /* state before each NCA step [cells_t, C] */
     NcaStepActs step_acts[VNCA_MAX_TRAIN_STEPS];
     float *final_state;              /* [cap, S, S, C] */
@@ -35,5 +48,10 @@ struct VncaWorkspace {
     float *enc_dact[2], *enc_dpre;   /* [cap, largest encoder activation] */
     float *dflat, *dq, *dmu, *dlogsig, *dz;
 };
+
+/* vnca_workspace_new, able to hold `extra_cap` extra full-size steps in
+ * training passes (a persistent model's) */
+VncaWorkspace *workspace_new(const VncaConfig *cfg, int cap, VncaWorkspaceKind kind, int extra_cap,
+                             VncaError *err);
 
 #endif

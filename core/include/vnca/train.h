@@ -52,7 +52,33 @@ typedef struct VncaTrainOptions {
     int shard, shards;
     VncaAllreduce allreduce;
     void *allreduce_ctx;
+    /* A persistent model (config.variant) also learns to hold and to heal its
+     * final state (DESIGN.md section 1, second variant): after growing, every
+     * row of a batch runs a random number of extra steps in [extra_min,
+     * extra_max] at full size; pool_share of each batch restarts from a pool
+     * of pool_size earlier final states (once the pool is full), damage_share
+     * of those with a random damage_size x damage_size square of cells zeroed.
+     * Persistent training runs in one process (shards = 1). */
+    int extra_min, extra_max, pool_size, damage_size;
+    float pool_share, damage_share;
 } VncaTrainOptions;
+
+/* batch 32, lr 1e-4, clip 10, seed 1, one shard; persistent: 8..16 extra
+ * steps, a pool of 512, half of each batch from it, a quarter of those
+ * damaged with 14x14 squares */
+void vnca_train_defaults(VncaTrainOptions *opt);
+
+/* Earlier final states of a persistent model, with the data index of the
+ * digit each one is growing. */
+typedef struct VncaPool {
+    int size, filled;
+    size_t state_len;       /* floats per state: S * S * C */
+    float *states;          /* [size, S, S, C] */
+    int32_t *target;        /* [size] */
+    int *slots;             /* the slots of the current batch's pool rows */
+    float *start;           /* the current batch's pool rows, damaged [batch, S, S, C] */
+    VncaRng rng;            /* choice of slots and damage */
+} VncaPool;
 
 typedef struct VncaTrainStats {
     VncaLoss loss;
@@ -67,6 +93,7 @@ typedef struct VncaTrainer {
     VncaWorkspace *ws;
     float *grads;                  /* [n_params] */
     float *batch_x, *batch_eps;    /* [batch, S, S], [batch, Z] */
+    int32_t *batch_index;          /* data index of each fresh row [batch] */
     float *epoch_images;           /* dynamic: this epoch's binarization [n, S, S] */
     uint32_t *order;               /* this epoch's permutation [n] */
     long step;                     /* optimizer steps taken */
@@ -75,6 +102,7 @@ typedef struct VncaTrainer {
     int position;                  /* next index into order */
     VncaRng noise;                 /* reparameterization noise */
     double train_seconds;          /* wall seconds spent in steps, over all runs */
+    VncaPool pool;                 /* persistent models only */
 } VncaTrainer;
 
 int vnca_trainer_init(VncaTrainer *tr, VncaModel *model, const VncaImages *data,

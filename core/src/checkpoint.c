@@ -1,0 +1,215 @@
+/* Checkpoints: the model, Adam's moments, a persistent model's pool, and the
+ * trainer's position and generators, in one safetensors file whose extra
+ * tensors and metadata keys start with "checkpoint.". */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_file.h"
+#include "trainer.h"
+
+#define PREFIX "checkpoint."
+
+static int set_number(VncaMeta *meta, const char *key, double value)
+{
+    char text[40];
+    snprintf(text, sizeof text, "%.17g", value);
+    return vnca_meta_set(meta, key, text);
+}
+
+static int set_rng(VncaMeta *meta, const char *key, const VncaRng *rng)
+{
+    char text[80];
+    snprintf(text, sizeof text, "%016llx%016llx%016llx%016llx", (unsigned long long)rng->s[0],
+             (unsigned long long)rng->s[1], (unsigned long long)rng->s[2],
+             (unsigned long long)rng->s[3]);
+    return vnca_meta_set(meta, key, text);
+}
+
+static int get_rng(const VncaMeta *meta, const char *key, VncaRng *rng)
+{
+    const char *text = vnca_meta_get(meta, key);
+    unsigned long long s[4];
+    if (!text || strlen(text) != 64 || sscanf(text, "%16llx%16llx%16llx%16llx", &s[0], &s[1], &s[2], &s[3]) != 4)
+        return -1;
+    for (int i = 0; i < 4; i++) rng->s[i] = s[i];
+    return 0;
+}
+
+/* The numbers a checkpoint records, in one table for saving and loading. */
+typedef struct Field {
+    const char *key;
+    double value;
+} Field;
+
+enum { STEP, ADAM_STEP, SEEN, EPOCH, POSITION, SEED, BATCH, DYNAMIC, DATA_SIZE, LR, CLIP, SECONDS,
+       POOL_FILLED, N_FIELDS };
+
+static const char *const field_keys[N_FIELDS] = {
+    PREFIX "step", PREFIX "adam_step", PREFIX "images_seen", PREFIX "epoch", PREFIX "position",
+    PREFIX "seed", PREFIX "batch", PREFIX "dynamic", PREFIX "data_size", PREFIX "lr",
+    PREFIX "clip", PREFIX "train_seconds", PREFIX "pool_filled"};
+
+int vnca_trainer_save(const VncaTrainer *tr, const char *path, VncaError *err)
+{
+    const size_t n = tr->model->layout.n_params;
+    const VncaConfig *cfg = &tr->model->config;
+    const double values[N_FIELDS] = {
+        [STEP] = tr->step, [ADAM_STEP] = tr->adam.step, [SEEN] = tr->images_seen,
+        [EPOCH] = tr->epoch, [POSITION] = tr->position, [SEED] = (double)tr->opt.seed,
+        [BATCH] = tr->opt.batch, [DYNAMIC] = tr->opt.dynamic, [DATA_SIZE] = tr->data->n,
+        [LR] = tr->opt.lr, [CLIP] = tr->opt.clip, [SECONDS] = tr->train_seconds,
+        [POOL_FILLED] = tr->pool.filled};
+    VncaStTensor extra[4] = {
+        {.name = PREFIX "adam.m", .ndim = 1, .shape = {(int64_t)n}, .numel = n, .data = tr->adam.m},
+        {.name = PREFIX "adam.v", .ndim = 1, .shape = {(int64_t)n}, .numel = n, .data = tr->adam.v},
+    };
+    int n_extra = 2;
+    float *targets = NULL;
+    if (trainer_persistent(tr)) {
+        const int64_t size = tr->pool.size, s = cfg->image_size;
+        /* data indices are exact in float up to 2^24 */
+        targets = malloc((size_t)size * sizeof(float));
+        if (!targets) return vnca_fail(err, "%s: out of memory", path);
+        for (int64_t i = 0; i < size; i++) targets[i] = (float)tr->pool.target[i];
+        extra[n_extra++] = (VncaStTensor){.name = PREFIX "pool.states", .ndim = 4,
+                                          .shape = {size, s, s, cfg->latent},
+                                          .numel = (size_t)size * tr->pool.state_len,
+                                          .data = tr->pool.states};
+        extra[n_extra++] = (VncaStTensor){.name = PREFIX "pool.targets", .ndim = 1,
+                                          .shape = {size}, .numel = (size_t)size, .data = targets};
+    }
+    VncaMeta meta = {0};
+    int failed = set_rng(&meta, PREFIX "noise_rng", &tr->noise) ||
+                 set_rng(&meta, PREFIX "pool_rng", &tr->pool.rng);
+    for (int k = 0; k < N_FIELDS && !failed; k++) failed = set_number(&meta, field_keys[k], values[k]);
+    int rc = failed ? vnca_fail(err, "%s: out of memory", path)
+                    : model_save_with(tr->model, path, extra, n_extra, &meta, err);
+    vnca_meta_free(&meta);
+    free(targets);
+    return rc;
+}
+
+/* The model's own facts (training.*, ...) travel in the checkpoint; its
+ * checkpoint.* entries stay behind. */
+static void take_model_meta(VncaModel *m, const VncaMeta *from)
+{
+    VncaMeta kept = {0};
+    for (int i = 0; i < from->n; i++)
+        if (strncmp(from->items[i].key, PREFIX, strlen(PREFIX)) != 0)
+            vnca_meta_set(&kept, from->items[i].key, from->items[i].value);
+    vnca_meta_free(&m->meta);
+    m->meta = kept;
+}
+
+int vnca_checkpoint_load_model(VncaModel *m, const char *path, VncaError *err)
+{
+    VncaStFile file;
+    if (model_load_with(m, path, PREFIX, &file, err)) return -1;
+    vnca_st_free(&file);
+    VncaMeta all = m->meta;
+    m->meta = (VncaMeta){0};
+    take_model_meta(m, &all);
+    vnca_meta_free(&all);
+    return 0;
+}
+
+static int read_fields(const VncaMeta *meta, double *v, const char *path, VncaError *err)
+{
+    for (int k = 0; k < N_FIELDS; k++) {
+        const char *text = vnca_meta_get(meta, field_keys[k]);
+        char *end;
+        if (!text) return vnca_fail(err, "%s: not a checkpoint: missing '%s'", path, field_keys[k]);
+        v[k] = strtod(text, &end);
+        if (end == text || *end || !isfinite(v[k]))
+            return vnca_fail(err, "%s: checkpoint key '%s' has invalid value '%s'", path,
+                             field_keys[k], text);
+    }
+    return 0;
+}
+
+/* a tensor of the file with exactly numel values, or NULL */
+static const float *tensor_data(const VncaStFile *f, const char *name, size_t numel)
+{
+    const VncaStTensor *t = vnca_st_find(f, name);
+    return t && t->numel == numel ? t->data : NULL;
+}
+
+static int restore_pool(VncaTrainer *tr, const VncaStFile *file, int filled, const char *path,
+                        VncaError *err)
+{
+    VncaPool *pool = &tr->pool;
+    const float *states = tensor_data(file, PREFIX "pool.states", (size_t)pool->size * pool->state_len);
+    const float *targets = tensor_data(file, PREFIX "pool.targets", (size_t)pool->size);
+    if (!states || !targets || filled < 0 || filled > pool->size)
+        return vnca_fail(err, "%s: the pool is missing or not of %d states", path, pool->size);
+    for (int i = 0; i < pool->size; i++) {
+        if (!(targets[i] >= 0 && targets[i] < tr->data->n))
+            return vnca_fail(err, "%s: pool target %g is not an image index", path, (double)targets[i]);
+        pool->target[i] = (int32_t)targets[i];
+    }
+    memcpy(pool->states, states, (size_t)pool->size * pool->state_len * sizeof(float));
+    pool->filled = filled;
+    return 0;
+}
+
+int vnca_trainer_resume(VncaTrainer *tr, const char *path, VncaError *err)
+{
+    double v[N_FIELDS];
+    VncaModel loaded;
+    VncaStFile file;
+    if (model_load_with(&loaded, path, PREFIX, &file, err)) return -1;
+    int rc = -1;
+    const size_t n = tr->model->layout.n_params;
+    const float *m = tensor_data(&file, PREFIX "adam.m", n), *vv = tensor_data(&file, PREFIX "adam.v", n);
+    VncaRng noise, pool_rng;
+    if (read_fields(&loaded.meta, v, path, err)) goto done;
+    if (memcmp(&loaded.config, &tr->model->config, sizeof loaded.config) != 0) {
+        vnca_fail(err, "%s: the checkpoint's model configuration differs from this run's", path);
+        goto done;
+    }
+    if (!m || !vv) {
+        vnca_fail(err, "%s: optimizer moments missing or not of %zu values", path, n);
+        goto done;
+    }
+    if ((int)v[DATA_SIZE] != tr->data->n || (int)v[BATCH] != tr->opt.batch ||
+        (int)v[DYNAMIC] != tr->opt.dynamic) {
+        vnca_fail(err, "%s: checkpoint was made with %d images, batch %d, %s binarization; "
+                  "this run has %d, %d, %s", path, (int)v[DATA_SIZE], (int)v[BATCH],
+                  v[DYNAMIC] != 0 ? "dynamic" : "static", tr->data->n, tr->opt.batch,
+                  tr->opt.dynamic ? "dynamic" : "static");
+        goto done;
+    }
+    if (get_rng(&loaded.meta, PREFIX "noise_rng", &noise) ||
+        get_rng(&loaded.meta, PREFIX "pool_rng", &pool_rng)) {
+        vnca_fail(err, "%s: a generator state is missing or malformed", path);
+        goto done;
+    }
+    if (v[POSITION] < 0 || v[POSITION] > tr->data->n || v[EPOCH] < 0) {
+        vnca_fail(err, "%s: checkpoint position out of range", path);
+        goto done;
+    }
+    if (trainer_persistent(tr) && restore_pool(tr, &file, (int)v[POOL_FILLED], path, err)) goto done;
+    memcpy(tr->model->params, loaded.params, n * sizeof(float));
+    memcpy(tr->adam.m, m, n * sizeof(float));
+    memcpy(tr->adam.v, vv, n * sizeof(float));
+    tr->adam.step = (long)v[ADAM_STEP];
+    tr->adam.lr = tr->opt.lr = (float)v[LR];
+    tr->opt.clip = v[CLIP];
+    tr->opt.seed = (uint64_t)v[SEED];
+    tr->step = (long)v[STEP];
+    tr->images_seen = (long)v[SEEN];
+    tr->train_seconds = v[SECONDS];
+    tr->noise = noise;
+    tr->pool.rng = pool_rng;
+    tr->epoch = (int)v[EPOCH];
+    trainer_start_epoch(tr);
+    tr->position = (int)v[POSITION];
+    take_model_meta(tr->model, &loaded.meta);
+    rc = 0;
+done:
+    vnca_st_free(&file);
+    vnca_model_free(&loaded);
+    return rc;
+}

@@ -1,0 +1,73 @@
+/* The persistent model's pool: states that have already grown, taken back
+ * into training (some damaged) so that the automaton learns to keep a
+ * finished digit stable and to regrow what was destroyed. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pool.h"
+
+int pool_init(VncaPool *pool, int size, size_t state_len, int batch, uint64_t seed,
+              VncaError *err)
+{
+    memset(pool, 0, sizeof *pool);
+    if (size < batch) return vnca_fail(err, "pool size %d is smaller than the batch %d", size, batch);
+    pool->size = size;
+    pool->state_len = state_len;
+    pool->states = calloc((size_t)size * state_len, sizeof(float));
+    pool->target = calloc((size_t)size, sizeof(int32_t));
+    pool->slots = calloc((size_t)size, sizeof(int));
+    pool->start = malloc((size_t)batch * state_len * sizeof(float));
+    if (!pool->states || !pool->target || !pool->slots || !pool->start) {
+        pool_free(pool);
+        return vnca_fail(err, "out of memory for a pool of %d states", size);
+    }
+    vnca_rng_seed(&pool->rng, seed ^ 0x706f6f6cULL);
+    return 0;
+}
+
+void pool_free(VncaPool *pool)
+{
+    free(pool->states);
+    free(pool->target);
+    free(pool->slots);
+    free(pool->start);
+    memset(pool, 0, sizeof *pool);
+}
+
+void pool_take(VncaPool *pool, int n, int damaged, int damage, int grid, int channels)
+{
+    /* a partial Fisher-Yates shuffle of the slot numbers picks n distinct ones */
+    for (int i = 0; i < pool->size; i++) pool->slots[i] = i;
+    for (int i = 0; i < n; i++) {
+        int j = i + (int)vnca_rng_below(&pool->rng, (uint32_t)(pool->size - i));
+        int t = pool->slots[i];
+        pool->slots[i] = pool->slots[j];
+        pool->slots[j] = t;
+    }
+    for (int i = 0; i < n; i++) {
+        float *dst = pool->start + (size_t)i * pool->state_len;
+        memcpy(dst, pool->states + (size_t)pool->slots[i] * pool->state_len,
+               pool->state_len * sizeof(float));
+        if (i >= damaged) continue;
+        const int x0 = (int)vnca_rng_below(&pool->rng, (uint32_t)(grid - damage + 1));
+        const int y0 = (int)vnca_rng_below(&pool->rng, (uint32_t)(grid - damage + 1));
+        for (int y = y0; y < y0 + damage; y++)
+            memset(dst + ((size_t)y * grid + x0) * channels, 0,
+                   (size_t)damage * channels * sizeof(float));
+    }
+}
+
+void pool_put(VncaPool *pool, const float *final_states, int n_fresh, const int32_t *fresh_target,
+              int n_taken)
+{
+    const size_t len = pool->state_len;
+    for (int i = 0; i < n_taken; i++)
+        memcpy(pool->states + (size_t)pool->slots[i] * len, final_states + (size_t)(n_fresh + i) * len,
+               len * sizeof(float));
+    for (int i = 0; i < n_fresh; i++) {
+        int slot = pool->filled < pool->size ? pool->filled++
+                                             : (int)vnca_rng_below(&pool->rng, (uint32_t)pool->size);
+        memcpy(pool->states + (size_t)slot * len, final_states + (size_t)i * len, len * sizeof(float));
+        pool->target[slot] = fresh_target[i];
+    }
+}

@@ -1,0 +1,20 @@
+/* Internal: the pool of final states a persistent model trains from. */
+#ifndef VNCA_POOL_H
+#define VNCA_POOL_H
+
+#include "vnca/train.h"
+
+int pool_init(VncaPool *pool, int size, size_t state_len, int batch, uint64_t seed,
+              VncaError *err);
+void pool_free(VncaPool *pool);
+/* Chooses n distinct slots and copies their states to pool->start, the
+ * first `damaged` of them with a random square of side `damage` of their
+ * grid x grid cells (each `channels` floats) zeroed. */
+void pool_take(VncaPool *pool, int n, int damaged, int damage, int grid, int channels);
+/* Puts a batch's final states back: [fresh rows | the n_taken rows of the
+ * last pool_take]. Fresh rows fill empty slots first, then replace random
+ * ones; fresh_target[i] is the data index of fresh row i. */
+void pool_put(VncaPool *pool, const float *final_states, int n_fresh, const int32_t *fresh_target,
+              int n_taken);
+
+#endif

@@ -1,0 +1,89 @@
+#!/bin/sh
+# Remakes the screenshots of vnca-studio in docs/screenshots/, by running its
+# --script actions under a virtual X server (Debian: xvfb, xauth).
+#
+#   sh scripts/studio-screenshots.sh [MODEL] [STUDIO]
+#
+# MODEL defaults to the shipped models/vnca-mnist.safetensors, STUDIO to
+# build/app/vnca-studio. Run from the source tree's root.
+set -eu
+model=${1:-models/vnca-mnist.safetensors}
+studio=${2:-build/app/vnca-studio}
+out=docs/screenshots
+mkdir -p "$out"
+script=$(mktemp)
+trap 'rm -f "$script"' EXIT
+
+studio() {
+    SDL_VIDEODRIVER=x11 xvfb-run -a -s "-screen 0 1024x768x24" \
+        "$studio" --software --size 760x480 --seed 5 "$@" --script "$script"
+}
+
+# a digit growing (paused half way), the grown digit defaced, regrowing
+# (paused half way), regrown, the hidden channels, the help
+cat >"$script" <<EOF
+key p
+wait-idle
+key .
+key .
+key .
+key .
+key .
+key .
+key .
+key .
+key .
+key .
+key .
+key .
+key .
+key .
+wait-idle
+screenshot $out/growing.png
+key p
+wait-idle
+wheel 1
+drag left 14 6 22 12 23 17
+wheel -3
+drag right 17 27 13 29
+wheel 2
+move 23 17
+screenshot $out/erased.png
+key p
+key space
+wait-idle
+key .
+key .
+key .
+key .
+key .
+key .
+key .
+key .
+key .
+key .
+key .
+key .
+key .
+key .
+wait-idle
+screenshot $out/regrowing.png
+key p
+wait-idle
+move 40 40
+screenshot $out/regrown.png
+key tab
+screenshot $out/channels.png
+key tab
+key f1
+screenshot $out/help.png
+EOF
+studio --model "$model"
+
+# no model
+cat >"$script" <<EOF
+wait-idle
+screenshot $out/error.png
+EOF
+studio --model /nonexistent/vnca-mnist.safetensors 2>/dev/null
+ls -l "$out"
