@@ -156,8 +156,9 @@ static void test_erase_then_regrow(void **state)
     free(grown), free(erased), free(regrown), free(raw), free(undone), free(redone), free(cleared);
 }
 
-/* Heal mode: damaged cells are zeroed (pixel logit 0: gray) and the running
- * automaton (this one adds ink at every step) grows them back. */
+/* Heal mode: damaged cells are zeroed (pixel logit 0: gray), undo and redo
+ * swap the cells, and the running automaton (this one adds ink at every
+ * step) grows the damage back. */
 static void test_heal_mode_regrows_damaged_cells(void **state)
 {
     (void)state;
@@ -166,9 +167,17 @@ static void test_heal_mode_regrows_damaged_cells(void **state)
                "wait-idle\n"
                "key p\n"
                "key m\n"
+               "wait-idle\n"
+               "save %1$s/before.png\n"
                "drag left 8 16 24 16\n"
                "wait-idle\n"
                "save %1$s/damaged.png\n"
+               "key ctrl+z\n"
+               "wait-idle\n"
+               "save %1$s/undone.png\n"
+               "key ctrl+y\n"
+               "wait-idle\n"
+               "save %1$s/redone.png\n"
                "key p\n"
                "wait 300\n"
                "key p\n"
@@ -176,12 +185,15 @@ static void test_heal_mode_regrows_damaged_cells(void **state)
                "save %1$s/healed.png\n"
                "quit\n");
     assert_int_equal(r.status, 0);
-    float *damaged = canvas("damaged.png"), *healed = canvas("healed.png");
+    float *before = canvas("before.png"), *damaged = canvas("damaged.png");
+    float *undone = canvas("undone.png"), *redone = canvas("redone.png"), *healed = canvas("healed.png");
     assert_float_equal(region_max(damaged, well_inside_stroke), 0.5f, 0.01f);
     assert_float_equal(region_min(damaged, well_inside_stroke), 0.5f, 0.01f);
+    /* undo puts the cells back as they were before the stroke; redo damages them again */
+    assert_same(undone, before);
+    assert_same(redone, damaged);
     assert_true(region_min(healed, well_inside_stroke) > 0.9f);
-    free(damaged);
-    free(healed);
+    free(before), free(damaged), free(undone), free(redone), free(healed);
 }
 
 static int central_band(int x, int y) { return x >= 10 && x <= 21 && y >= 4 && y <= 27; }

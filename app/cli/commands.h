@@ -17,6 +17,7 @@ int cmd_reconstruct(int argc, char **argv);
 int cmd_inpaint(int argc, char **argv);
 int cmd_eval_inpaint(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+int cmd_heal(int argc, char **argv);
 
 /* Loads a model or prints "vnca CMD: <error>" and returns -1. */
 int load_model_or_report(const char *cmd, const char *path, VncaModel *m);

@@ -21,6 +21,7 @@ static const Subcommand subcommands[] = {
     {"reconstruct", cmd_reconstruct, "test digits and their reconstructions, as a PNG grid"},
     {"inpaint", cmd_inpaint, "fill in the masked pixels of a digit"},
     {"eval-inpaint", cmd_eval_inpaint, "inpainting quality: naive vs conditional"},
+    {"heal", cmd_heal, "regrowth after damage, and stability, on test digits"},
     {"plot", cmd_plot, "learning curves from training logs, as a PNG"},
     {"bench", cmd_bench, "measure sgemm, decoding and training speed"},
 };

@@ -52,6 +52,19 @@ static void settle(Studio *s)
     s->raw_view = 0;
 }
 
+/* the live cells before a heal-mode stroke (snapshots hold bytes) */
+static void snapshot_cells(Studio *s)
+{
+    const WorkerFrame *f = &s->live.frame;
+    if (history_push(&s->history, SNAPSHOT_CELLS, f->cells, f->cells_len * sizeof(float)))
+        studio_report(s, 1, "out of memory: this stroke cannot be undone");
+}
+
+static void restore_cells(Studio *s, const Snapshot *snap)
+{
+    worker_set_cells(s->worker, snap->data, snap->len / sizeof(float));
+}
+
 static void snapshot_canvas(Studio *s)
 {
     const size_t len = canvas_state_len(&s->canvas);
@@ -81,8 +94,7 @@ static void stroke_begin(Studio *s, const Intent *in)
     if (!have_model(s)) return;
     if (s->mode == MODE_HEAL) {
         if (!have_cells(s)) return;
-        if (history_push(&s->history, SNAPSHOT_CELLS, s->live.frame.cells, s->live.frame.cells_len))
-            studio_report(s, 1, "out of memory: this stroke cannot be undone");
+        snapshot_cells(s);
     } else {
         settle(s);
         snapshot_canvas(s);
@@ -104,8 +116,8 @@ static void travel(Studio *s, HistoryDirection d)
     }
     int failed;
     if (snap->kind == SNAPSHOT_CELLS) {
-        worker_set_cells(s->worker, snap->data, snap->len);
-        failed = history_turn(&s->history, d, s->live.frame.cells, s->live.frame.cells_len);
+        restore_cells(s, snap);
+        failed = history_turn(&s->history, d, s->live.frame.cells, s->live.frame.cells_len * sizeof(float));
     } else {
         /* back to the marked digit: a regrow on view is dropped, not kept */
         if (s->show != SHOW_DIGIT) worker_stop(s->worker);
@@ -133,8 +145,8 @@ static void clear_damage(Studio *s)
             return;
         }
         /* the cells as they were before the first stroke, as one undoable step */
-        worker_set_cells(s->worker, first->data, first->len);
-        history_push(&s->history, SNAPSHOT_CELLS, s->live.frame.cells, s->live.frame.cells_len);
+        restore_cells(s, first);
+        snapshot_cells(s);
     } else {
         if (!canvas_has_marks(&s->canvas) && s->show != SHOW_REGROW) {
             studio_report(s, 0, "no damage to clear");

@@ -155,7 +155,6 @@ static void capture_frame(Worker *w)
     memcpy(f->cells, g->state, cells_len * sizeof(float));
     f->grid = g->grid;
     f->stage = g->stage;
-    f->step = g->step;
     f->t = g->t;
     f->done = vnca_growth_done(g);
 }

@@ -27,7 +27,7 @@ typedef struct WorkerModel {
 typedef struct WorkerFrame {
     uint64_t job;         /* the job that seeded this growth; 0: none yet */
     int size;             /* S */
-    int grid, stage, step, t, done;
+    int grid, stage, t, done;   /* cells a side, stage index, updates in all, schedule complete */
     float *prob;          /* [S, S] pixel probabilities (channel 0 through a sigmoid) */
     float *hidden;        /* [S, S, 3] channels 1, 2, 3, each scaled to [0, 1] */
     float *cells;         /* the cells' state [grid, grid, C], for undoing damage */

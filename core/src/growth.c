@@ -58,6 +58,17 @@ void vnca_growth_seed(VncaGrowth *g, const float *z)
                    (size_t)c * sizeof(float));
 }
 
+void vnca_growth_copy(VncaGrowth *dst, const VncaGrowth *src)
+{
+    dst->n = src->n;
+    dst->stage = src->stage;
+    dst->step = src->step;
+    dst->t = src->t;
+    dst->grid = src->grid;
+    memcpy(dst->state, src->state,
+           (size_t)src->n * src->grid * src->grid * src->channels * sizeof(float));
+}
+
 int vnca_growth_done(const VncaGrowth *g)
 {
     const VncaConfig *cfg = &g->model->config;

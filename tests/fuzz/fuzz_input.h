@@ -12,6 +12,10 @@
  * under test. */
 const char *fuzz_input_path(const uint8_t *data, size_t size);
 
+/* Reads every byte of p[0, len), so that the sanitizers check that memory a
+ * reader handed back is really there. */
+void fuzz_touch(const void *p, size_t len);
+
 /* The fuzzing entry point every target defines (libFuzzer's, or the replay
  * driver's main calls it). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

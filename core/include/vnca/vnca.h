@@ -235,6 +235,9 @@ void vnca_growth_seed(VncaGrowth *g, const float *z);
  * larger stage follows, the cells first divide (the grid doubles). After the
  * schedule is done, further calls are extra steps at full resolution. */
 void vnca_growth_step(VncaGrowth *g);
+/* dst takes src's position and states; both were made for the same model
+ * and dst holds at least src->n images. */
+void vnca_growth_copy(VncaGrowth *dst, const VncaGrowth *src);
 /* True once the whole growth schedule has run. */
 int vnca_growth_done(const VncaGrowth *g);
 /* Channel `ch` of every cell: out [n, grid, grid]. Channel 0 holds the logits. */

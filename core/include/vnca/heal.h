@@ -1,0 +1,31 @@
+/* vnca/heal.h: measuring regeneration. Grow a digit from its posterior mean,
+ * destroy a square of cells, let the automaton run on, and compare the
+ * reconstruction's negative log-likelihood at each point. */
+#ifndef VNCA_HEAL_H
+#define VNCA_HEAL_H
+
+#include <stdint.h>
+
+#include "vnca/vnca.h"
+
+typedef struct VncaHealOptions {
+    int damage;          /* side of the square of cells zeroed (14) */
+    int steps;           /* healing steps after the damage (32) */
+    int hold_steps;      /* undamaged steps for the stability check (100) */
+    uint64_t seed;       /* where the squares go */
+} VncaHealOptions;
+
+/* Mean reconstruction NLL (BCE over the pixels, nats per image) ... */
+typedef struct VncaHealStats {
+    double grown;        /* ... right after growing */
+    double damaged;      /* ... right after the damage, before any healing step */
+    double healed;       /* ... after `steps` healing steps */
+    double held;         /* ... undamaged, after `hold_steps` more steps */
+} VncaHealStats;
+
+/* Over x [n, S, S]. pictures (NULL, or [n_pictures, 3, S, S]) receives the
+ * first images' pixel probabilities grown / damaged / healed. */
+int vnca_heal_measure(const VncaModel *m, const float *x, int n, const VncaHealOptions *opt,
+                      VncaHealStats *out, float *pictures, int n_pictures, VncaError *err);
+
+#endif

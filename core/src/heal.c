@@ -1,0 +1,111 @@
+/* Regeneration measured: grow, damage, heal, in batches of VncaGrowth. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vnca/heal.h"
+#include "vnca/ops.h"
+
+enum { BATCH = 32 };
+
+/* sum over the batch of the reconstruction NLL of the current state */
+static double batch_nll(const VncaGrowth *g, const float *x)
+{
+    double total = 0.0, per_image;
+    const int pixels = g->grid * g->grid;
+    for (int i = 0; i < g->n; i++) {
+        bce_logits_forward(&per_image, g->state + (size_t)i * pixels * g->channels, g->channels,
+                           x + (size_t)i * pixels, NULL, 1, pixels);
+        total += per_image;
+    }
+    return total;
+}
+
+static void zero_square(VncaGrowth *g, int image, int x0, int y0, int side)
+{
+    for (int y = y0; y < y0 + side; y++)
+        memset(g->state + (((size_t)image * g->grid + y) * g->grid + x0) * g->channels, 0,
+               (size_t)side * g->channels * sizeof(float));
+}
+
+/* picture k of image i: probabilities of the current state */
+static void keep_picture(const VncaGrowth *g, float *pictures, int first, int n_pictures, int k,
+                         float *logits)
+{
+    const size_t pixels = (size_t)g->grid * g->grid;
+    vnca_growth_channel(g, 0, logits);
+    for (int i = 0; i < g->n && first + i < n_pictures; i++)
+        for (size_t j = 0; j < pixels; j++)
+            pictures[((size_t)(first + i) * 3 + k) * pixels + j] =
+                1.0f / (1.0f + expf(-logits[(size_t)i * pixels + j]));
+}
+
+static void run(VncaGrowth *g, int steps)
+{
+    for (int s = 0; s < steps; s++) vnca_growth_step(g);
+}
+
+int vnca_heal_measure(const VncaModel *m, const float *x, int n, const VncaHealOptions *opt,
+                      VncaHealStats *out, float *pictures, int n_pictures, VncaError *err)
+{
+    const VncaConfig *cfg = &m->config;
+    const int size = cfg->image_size, z = cfg->latent;
+    const size_t pixels = (size_t)size * size;
+    memset(out, 0, sizeof *out);
+    if (opt->damage < 0 || opt->damage > size || opt->steps < 0 || opt->hold_steps < 0)
+        return vnca_fail(err, "damage %d, %d healing and %d holding steps: out of range",
+                         opt->damage, opt->steps, opt->hold_steps);
+    VncaGrowth g, held;
+    const int cap = n < BATCH ? n : BATCH;
+    if (vnca_growth_init(&g, m, cap, err)) return -1;
+    if (vnca_growth_init(&held, m, cap, err)) {
+        vnca_growth_free(&g);
+        return -1;
+    }
+    VncaWorkspace *ws = vnca_workspace_new(cfg, cap, VNCA_WS_INFER, err);
+    float *mu = malloc((size_t)cap * z * sizeof(float)), *logsig = malloc((size_t)cap * z * sizeof(float));
+    float *logits = malloc((size_t)cap * pixels * sizeof(float));
+    int rc = -1;
+    if (!ws || !mu || !logsig || !logits) {
+        if (ws) vnca_fail(err, "out of memory for measuring healing");
+        goto done;
+    }
+    VncaRng rng;
+    vnca_rng_seed(&rng, opt->seed);
+    for (int i0 = 0; i0 < n; i0 += cap) {
+        const int b = n - i0 < cap ? n - i0 : cap;
+        const float *xb = x + (size_t)i0 * pixels;
+        vnca_encode(m, ws, xb, b, mu, logsig);
+        g.n = b;
+        vnca_growth_seed(&g, mu);
+        while (!vnca_growth_done(&g)) vnca_growth_step(&g);
+        vnca_growth_copy(&held, &g);
+        out->grown += batch_nll(&g, xb);
+        if (pictures) keep_picture(&g, pictures, i0, n_pictures, 0, logits);
+        for (int i = 0; i < b; i++) {
+            const int x0 = (int)vnca_rng_below(&rng, (uint32_t)(size - opt->damage + 1));
+            const int y0 = (int)vnca_rng_below(&rng, (uint32_t)(size - opt->damage + 1));
+            zero_square(&g, i, x0, y0, opt->damage);
+        }
+        out->damaged += batch_nll(&g, xb);
+        if (pictures) keep_picture(&g, pictures, i0, n_pictures, 1, logits);
+        run(&g, opt->steps);
+        out->healed += batch_nll(&g, xb);
+        if (pictures) keep_picture(&g, pictures, i0, n_pictures, 2, logits);
+        run(&held, opt->hold_steps);
+        out->held += batch_nll(&held, xb);
+    }
+    out->grown /= n;
+    out->damaged /= n;
+    out->healed /= n;
+    out->held /= n;
+    rc = 0;
+done:
+    free(mu);
+    free(logsig);
+    free(logits);
+    vnca_workspace_free(ws);
+    vnca_growth_free(&g);
+    vnca_growth_free(&held);
+    return rc;
+}
