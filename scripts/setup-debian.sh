@@ -9,4 +9,5 @@ DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recomme
     build-essential meson ninja-build pkg-config \
     libopenblas-dev libopenblas-openmp-dev libcjson-dev zlib1g-dev libcmocka-dev \
     libsdl2-dev libsdl2-ttf-dev libfontconfig-dev libstb-dev fonts-dejavu-core \
-    xvfb xauth
+    xvfb xauth \
+    openmpi-bin libopenmpi-dev
