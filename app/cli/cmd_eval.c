@@ -58,15 +58,9 @@ int cmd_eval(int argc, char **argv)
     VncaModel m;
     VncaImages test;
     VncaError err;
-    if (load_model_or_report("eval", model_path, &m)) return 1;
-    if (vnca_data_load(dir, VNCA_DATA_STATIC_TEST, m.config.image_size, &test, &err)) {
-        fprintf(stderr, "vnca eval: %s\n", err.msg);
-        vnca_model_free(&m);
-        return 1;
-    }
+    if (load_model_and_test_set("eval", model_path, dir, &m, &test)) return 1;
     int status = 1;
     const int n = limit < test.n ? (int)limit : test.n;
-    const size_t pixels = (size_t)test.size * test.size;
     VncaWorkspace *ws = vnca_workspace_new(&m.config, 32, VNCA_WS_INFER, &err);
     if (!ws) {
         fprintf(stderr, "vnca eval: %s\n", err.msg);
@@ -78,10 +72,8 @@ int cmd_eval(int argc, char **argv)
     const int tty = isatty(2);
     time_t start = time(NULL), last = start;
     for (int i = 0; i < n; i++) {
-        /* the test file is ordered by class: spread the subset over it */
-        const size_t index = (size_t)i * test.n / n;
         double bound, elbo;
-        if (vnca_iwae(&m, ws, test.pixels + index * pixels, 1, (int)k, &rng, &bound, &elbo, &err)) {
+        if (vnca_iwae(&m, ws, spread_digit(&test, i, n), 1, (int)k, &rng, &bound, &elbo, &err)) {
             fprintf(stderr, "vnca eval: %s\n", err.msg);
             goto done;
         }

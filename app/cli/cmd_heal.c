@@ -41,12 +41,7 @@ int cmd_heal(int argc, char **argv)
     VncaModel m;
     VncaImages test;
     VncaError err;
-    if (load_model_or_report("heal", model_path, &m)) return 1;
-    if (vnca_data_load(dir, VNCA_DATA_STATIC_TEST, m.config.image_size, &test, &err)) {
-        fprintf(stderr, "vnca heal: %s\n", err.msg);
-        vnca_model_free(&m);
-        return 1;
-    }
+    if (load_model_and_test_set("heal", model_path, dir, &m, &test)) return 1;
     const size_t pixels = (size_t)test.size * test.size;
     float *x = malloc((size_t)n * pixels * sizeof(float));
     float *pictures = calloc(3 * PICTURES * pixels, sizeof(float));
@@ -56,9 +51,7 @@ int cmd_heal(int argc, char **argv)
         fprintf(stderr, "vnca heal: out of memory\n");
         goto done;
     }
-    /* the pictures are spread over the classes, the first of every n/8 */
-    for (long i = 0; i < n; i++)
-        memcpy(x + i * pixels, test.pixels + (size_t)(i * test.n / n) * pixels, pixels * sizeof(float));
+    for (long i = 0; i < n; i++) memcpy(x + i * pixels, spread_digit(&test, i, n), pixels * sizeof(float));
     VncaHealOptions opt = {.damage = (int)damage, .steps = (int)steps, .hold_steps = (int)hold,
                            .seed = (uint64_t)seed};
     VncaHealStats s;

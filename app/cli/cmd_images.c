@@ -86,12 +86,7 @@ int cmd_reconstruct(int argc, char **argv)
     VncaModel m;
     VncaImages test;
     VncaError err;
-    if (load_model_or_report("reconstruct", model_path, &m)) return 1;
-    if (vnca_data_load(dir, VNCA_DATA_STATIC_TEST, m.config.image_size, &test, &err)) {
-        fprintf(stderr, "vnca reconstruct: %s\n", err.msg);
-        vnca_model_free(&m);
-        return 1;
-    }
+    if (load_model_and_test_set("reconstruct", model_path, dir, &m, &test)) return 1;
     const int size = test.size, cols = n < 8 ? (int)n : 8, rows = (int)((n + cols - 1) / cols);
     const size_t pixels = (size_t)size * size;
     VncaWorkspace *ws = vnca_workspace_new(&m.config, n < 32 ? (int)n : 32, VNCA_WS_INFER, &err);
@@ -103,8 +98,7 @@ int cmd_reconstruct(int argc, char **argv)
         fprintf(stderr, "vnca reconstruct: %s\n", ws ? "out of memory" : err.msg);
         goto done;
     }
-    for (long i = 0; i < n; i++) /* the test file is ordered by class: spread over it */
-        memcpy(x + i * pixels, test.pixels + (size_t)(i * test.n / n) * pixels, pixels * sizeof(float));
+    for (long i = 0; i < n; i++) memcpy(x + i * pixels, spread_digit(&test, i, n), pixels * sizeof(float));
     vnca_reconstruct(&m, ws, x, (int)n, probs);
     for (long i = 0; i < n; i++) {
         const long row = i / cols, col = i % cols;

@@ -177,12 +177,7 @@ int cmd_eval_inpaint(int argc, char **argv)
     VncaModel m;
     VncaImages test;
     VncaError err;
-    if (load_model_or_report("eval-inpaint", model_path, &m)) return 1;
-    if (vnca_data_load(dir, VNCA_DATA_STATIC_TEST, m.config.image_size, &test, &err)) {
-        fprintf(stderr, "vnca eval-inpaint: %s\n", err.msg);
-        vnca_model_free(&m);
-        return 1;
-    }
+    if (load_model_and_test_set("eval-inpaint", model_path, dir, &m, &test)) return 1;
     const int size = test.size, pixels = size * size;
     int status = 1;
     VncaWorkspace *ws = vnca_workspace_new(&m.config, 32, VNCA_WS_INFER, &err);
@@ -203,7 +198,7 @@ int cmd_eval_inpaint(int argc, char **argv)
     MethodScore score[2] = {{0}};
     const int examples = n < EXAMPLES ? (int)n : EXAMPLES;
     for (long i = 0; i < n; i++) {
-        const float *x = test.pixels + (size_t)(i * test.n / n) * pixels;
+        const float *x = spread_digit(&test, i, n);
         vnca_mask_make(kind, size, &mask_rng, unknown);
         for (int j = 0; j < pixels; j++) defaced[j] = unknown[j] ? 0.0f : x[j];
         double t0 = seconds_now(), nll, acc;

@@ -13,6 +13,23 @@ int load_model_or_report(const char *cmd, const char *path, VncaModel *m)
     return -1;
 }
 
+int load_model_and_test_set(const char *cmd, const char *path, const char *dir, VncaModel *m,
+                            VncaImages *test)
+{
+    VncaError err;
+    if (load_model_or_report(cmd, path, m)) return -1;
+    if (vnca_data_load(dir, VNCA_DATA_STATIC_TEST, m->config.image_size, test, &err) == 0) return 0;
+    fprintf(stderr, "vnca %s: %s\n", cmd, err.msg);
+    vnca_model_free(m);
+    return -1;
+}
+
+const float *spread_digit(const VncaImages *test, long i, long n)
+{
+    const size_t pixels = (size_t)test->size * test->size;
+    return test->pixels + (size_t)(i * test->n / n) * pixels;
+}
+
 /* --config NAME, then any field overrides */
 static int config_from_options(const CliCommand *cmd, VncaConfig *cfg)
 {
