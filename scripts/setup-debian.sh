@@ -8,6 +8,8 @@ $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
     build-essential meson ninja-build pkg-config \
     libopenblas-dev libopenblas-openmp-dev libcjson-dev zlib1g-dev libcmocka-dev \
-    libsdl2-dev libsdl2-ttf-dev libfontconfig-dev libstb-dev fonts-dejavu-core \
+    libsdl2-dev libsdl2-ttf-dev libfontconfig-dev libstb-dev libpng-dev libjpeg-dev \
+    fonts-dejavu-core \
     xvfb xauth \
-    openmpi-bin libopenmpi-dev
+    openmpi-bin libopenmpi-dev \
+    valgrind

@@ -1,6 +1,8 @@
 /* Checkpoints: the model, Adam's moments, a persistent model's pool, and the
  * trainer's position and generators, in one safetensors file whose extra
  * tensors and metadata keys start with "checkpoint.". */
+#include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,18 +40,35 @@ static int get_rng(const VncaMeta *meta, const char *key, VncaRng *rng)
 }
 
 /* The numbers a checkpoint records, in one table for saving and loading. */
-typedef struct Field {
-    const char *key;
-    double value;
-} Field;
-
 enum { STEP, ADAM_STEP, SEEN, EPOCH, POSITION, SEED, BATCH, DYNAMIC, DATA_SIZE, LR, CLIP, SECONDS,
        POOL_FILLED, N_FIELDS };
 
-static const char *const field_keys[N_FIELDS] = {
-    PREFIX "step", PREFIX "adam_step", PREFIX "images_seen", PREFIX "epoch", PREFIX "position",
-    PREFIX "seed", PREFIX "batch", PREFIX "dynamic", PREFIX "data_size", PREFIX "lr",
-    PREFIX "clip", PREFIX "train_seconds", PREFIX "pool_filled"};
+/* Counts up to 2^53: doubles hold them exactly, and longs hold them. */
+#define MAX_COUNT 9007199254740992.0
+
+/* Each number's key, and the range it must be in when read back: a file may
+ * hold anything, and converting a double outside its type's range (1e300 to
+ * an int) is undefined behaviour. The epoch stays below INT_MAX, which the
+ * trainer increments. */
+static const struct {
+    const char *key;
+    double min, max;
+    int integer;
+} fields[N_FIELDS] = {
+    [STEP] = {PREFIX "step", 0, MAX_COUNT, 1},
+    [ADAM_STEP] = {PREFIX "adam_step", 0, MAX_COUNT, 1},
+    [SEEN] = {PREFIX "images_seen", 0, MAX_COUNT, 1},
+    [EPOCH] = {PREFIX "epoch", 0, INT_MAX - 1, 1},
+    [POSITION] = {PREFIX "position", 0, INT_MAX, 1},
+    [SEED] = {PREFIX "seed", 0, MAX_COUNT, 1},
+    [BATCH] = {PREFIX "batch", 1, INT_MAX, 1},
+    [DYNAMIC] = {PREFIX "dynamic", 0, 1, 1},
+    [DATA_SIZE] = {PREFIX "data_size", 1, INT_MAX, 1},
+    [LR] = {PREFIX "lr", 0, FLT_MAX, 0},
+    [CLIP] = {PREFIX "clip", 0, DBL_MAX, 0},
+    [SECONDS] = {PREFIX "train_seconds", 0, DBL_MAX, 0},
+    [POOL_FILLED] = {PREFIX "pool_filled", 0, INT_MAX, 1},
+};
 
 int vnca_trainer_save(const VncaTrainer *tr, const char *path, VncaError *err)
 {
@@ -83,7 +102,8 @@ int vnca_trainer_save(const VncaTrainer *tr, const char *path, VncaError *err)
     VncaMeta meta = {0};
     int failed = set_rng(&meta, PREFIX "noise_rng", &tr->noise) ||
                  set_rng(&meta, PREFIX "pool_rng", &tr->pool.rng);
-    for (int k = 0; k < N_FIELDS && !failed; k++) failed = set_number(&meta, field_keys[k], values[k]);
+    for (int k = 0; k < N_FIELDS && !failed; k++)
+        failed = set_number(&meta, fields[k].key, values[k]);
     int rc = failed ? vnca_fail(err, "%s: out of memory", path)
                     : model_save_with(tr->model, path, extra, n_extra, &meta, err);
     vnca_meta_free(&meta);
@@ -118,13 +138,16 @@ int vnca_checkpoint_load_model(VncaModel *m, const char *path, VncaError *err)
 static int read_fields(const VncaMeta *meta, double *v, const char *path, VncaError *err)
 {
     for (int k = 0; k < N_FIELDS; k++) {
-        const char *text = vnca_meta_get(meta, field_keys[k]);
+        const char *text = vnca_meta_get(meta, fields[k].key);
         char *end;
-        if (!text) return vnca_fail(err, "%s: not a checkpoint: missing '%s'", path, field_keys[k]);
+        if (!text) return vnca_fail(err, "%s: not a checkpoint: missing '%s'", path, fields[k].key);
         v[k] = strtod(text, &end);
-        if (end == text || *end || !isfinite(v[k]))
-            return vnca_fail(err, "%s: checkpoint key '%s' has invalid value '%s'", path,
-                             field_keys[k], text);
+        if (end == text || *end || !(v[k] >= fields[k].min && v[k] <= fields[k].max) ||
+            (fields[k].integer && v[k] != floor(v[k])))
+            return vnca_fail(err, "%s: checkpoint key '%s' has invalid value '%s' (expected %s "
+                             "in [%.17g, %.17g])", path, fields[k].key, text,
+                             fields[k].integer ? "an integer" : "a number", fields[k].min,
+                             fields[k].max);
     }
     return 0;
 }
@@ -186,7 +209,7 @@ int vnca_trainer_resume(VncaTrainer *tr, const char *path, VncaError *err)
         vnca_fail(err, "%s: a generator state is missing or malformed", path);
         goto done;
     }
-    if (v[POSITION] < 0 || v[POSITION] > tr->data->n || v[EPOCH] < 0) {
+    if (v[POSITION] > tr->data->n) {
         vnca_fail(err, "%s: checkpoint position out of range", path);
         goto done;
     }

@@ -35,6 +35,38 @@ static int gz_read_exact(gzFile gz, void *buf, size_t len, const char *path, con
     return 0;
 }
 
+/* The data, read into a buffer grown as the bytes arrive: the header's
+ * sizes are only claims, and a few bytes claiming terabytes must not get
+ * them allocated. Closes gz on failure. */
+static uint8_t *read_data(gzFile gz, size_t total, const char *path, VncaError *err)
+{
+    enum { FIRST_CHUNK = 1 << 20 };
+    size_t cap = 0, got = 0;
+    uint8_t *buf = NULL;
+    while (got < total) {
+        if (got == cap) {
+            size_t want = !cap ? (total < FIRST_CHUNK ? total : FIRST_CHUNK)
+                               : (cap < total / 2 ? 2 * cap : total);
+            uint8_t *grown = realloc(buf, want);
+            if (!grown) {
+                free(buf);
+                gzclose(gz);
+                vnca_fail(err, "%s: out of memory for %zu bytes", path, want);
+                return NULL;
+            }
+            buf = grown;
+            cap = want;
+        }
+        if (gz_read_exact(gz, buf + got, cap - got, path, "reading the idx data (file truncated?)",
+                          err)) {
+            free(buf);
+            return NULL;
+        }
+        got = cap;
+    }
+    return buf;
+}
+
 static uint32_t big_endian_u32(const unsigned char *b)
 {
     return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
@@ -67,16 +99,8 @@ int vnca_idx_read(const char *path, int expect_dims, uint8_t **data, int dims[3]
         dims[d] = (int)v;
         total *= v;
     }
-    *data = malloc(total);
-    if (!*data) {
-        gzclose(gz);
-        return vnca_fail(err, "%s: out of memory for %zu bytes", path, total);
-    }
-    if (gz_read_exact(gz, *data, total, path, "reading the idx data (file truncated?)", err)) {
-        free(*data);
-        *data = NULL;
-        return -1;
-    }
+    *data = read_data(gz, total, path, err);
+    if (!*data) return -1;
     unsigned char extra;
     int more = gzread(gz, &extra, 1);
     gzclose(gz);

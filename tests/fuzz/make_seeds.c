@@ -56,14 +56,17 @@ static void safetensors_seeds(void)
     VncaModel m;
     VncaConfig sobel = micro_config(VNCA_PERCEIVE_SOBEL), conv3 = micro_config(VNCA_PERCEIVE_CONV3);
     conv3.variant = VNCA_VARIANT_PERSISTENT;
-    check(make_model(&m, &sobel, 1) || vnca_model_save(&m, seed_path("safetensors", "micro-sobel.safetensors"), NULL),
+    check(make_model(&m, &sobel, 1) ||
+          vnca_model_save(&m, seed_path("safetensors", "micro-sobel.safetensors"), NULL),
           "micro-sobel");
     /* the loader must refuse a model with a NaN in it */
     m.params[m.layout.n_params / 2] = NAN;
-    check(vnca_model_save(&m, seed_path("safetensors", "micro-nan.safetensors"), NULL), "micro-nan");
+    check(vnca_model_save(&m, seed_path("safetensors", "micro-nan.safetensors"), NULL),
+          "micro-nan");
     vnca_model_free(&m);
     check(make_model(&m, &conv3, 2) || vnca_meta_set(&m.meta, "training.steps", "12") ||
-          vnca_model_save(&m, seed_path("safetensors", "micro-conv3-persistent.safetensors"), NULL),
+          vnca_model_save(&m, seed_path("safetensors", "micro-conv3-persistent.safetensors"),
+                          NULL),
           "micro-conv3");
     vnca_model_free(&m);
 
@@ -73,14 +76,27 @@ static void safetensors_seeds(void)
                          {.name = "empty", .ndim = 2, .shape = {0, 3}}};
     VncaMeta meta = {0};
     check(vnca_meta_set(&meta, "note", "seed") ||
-          vnca_st_write(seed_path("safetensors", "tensors.safetensors"), t, 3, &meta, NULL), "tensors");
+          vnca_st_write(seed_path("safetensors", "tensors.safetensors"), t, 3, &meta, NULL),
+          "tensors");
     vnca_meta_free(&meta);
-    write_raw_st("overlap.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+    write_raw_st("overlap.safetensors",
+                 "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
                  "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12);
-    write_raw_st("huge-shape.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],"
+    write_raw_st("huge-shape.safetensors",
+                 "{\"a\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],"
                  "\"data_offsets\":[0,0]}}", 0);
-    write_raw_st("escapes.safetensors", "{\"__metadata__\":{\"k\\u0000ey\":\"v\\ud83d\\ude00\"},"
+    write_raw_st("escapes.safetensors",
+                 "{\"__metadata__\":{\"k\\u0000ey\":\"v\\ud83d\\ude00\"},"
                  "\"\\\"a\\\"\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[0,4]}}", 4);
+}
+
+/* A copy of the checkpoint `from` with one number changed. */
+static void checkpoint_with(const char *from, const char *name, const char *key, const char *value)
+{
+    VncaStFile f;
+    check(vnca_st_read(from, &f, NULL) || vnca_meta_set(&f.meta, key, value) ||
+          vnca_st_write(seed_path("checkpoint", name), f.tensors, f.n, &f.meta, NULL), name);
+    vnca_st_free(&f);
 }
 
 static void checkpoint_seeds(void)
@@ -89,12 +105,17 @@ static void checkpoint_seeds(void)
     VncaModel m;
     VncaImages data;
     VncaTrainStats stats;
+    char valid[4096];
+    snprintf(valid, sizeof valid, "%s", seed_path("checkpoint", "micro-step3.ckpt"));
     check(micro_trainer(&tr, &m, &data), "micro trainer");
     for (int i = 0; i < 3; i++) check(vnca_trainer_step(&tr, &stats, NULL), "step");
-    check(vnca_trainer_save(&tr, seed_path("checkpoint", "micro-step3.ckpt"), NULL), "checkpoint");
+    check(vnca_trainer_save(&tr, valid, NULL), "checkpoint");
     vnca_trainer_free(&tr);
     vnca_model_free(&m);
     vnca_images_free(&data);
+    /* numbers out of their types' range: converting them was undefined */
+    checkpoint_with(valid, "data-size-1e300.ckpt", "checkpoint.data_size", "1e300");
+    checkpoint_with(valid, "seed-negative.ckpt", "checkpoint.seed", "-1");
 }
 
 /* A .npy file of the given version (1: 2-byte, 2: 4-byte header length). */
@@ -137,25 +158,24 @@ static void idx_seeds(void)
 
 static void image_seeds(void)
 {
-    /* a stroke, dark on light, in the formats people drop */
+    /* a stroke, dark on light, in the formats the app takes, and in one it
+     * refuses */
     enum { S = 12 };
-    float gray[S * S];
+    float gray[S * S], rgb[3 * S * S];
     unsigned char bytes[S * S];
     for (int i = 0; i < S * S; i++) {
         int x = i % S, y = i / S;
         gray[i] = abs(x - y) < 2 && x > 2 && x < 10 ? 0.1f : 0.9f;
+        rgb[3 * i] = gray[i], rgb[3 * i + 1] = 0.5f, rgb[3 * i + 2] = 1 - gray[i];
         bytes[i] = (unsigned char)(255 * gray[i]);
     }
-    check(image_save_png(seed_path("image", "stroke.png"), gray, S, S, 1, NULL), "png");
+    check(image_save_png(seed_path("image", "stroke.png"), gray, S, S, 1, NULL) ||
+          image_save_png(seed_path("image", "stroke-rgb.png"), rgb, S, S, 3, NULL), "png");
     check(!stbi_write_jpg(seed_path("image", "stroke.jpg"), S, S, 1, bytes, 90) ||
-          !stbi_write_bmp(seed_path("image", "stroke.bmp"), S, S, 1, bytes) ||
-          !stbi_write_tga(seed_path("image", "stroke.tga"), S, S, 1, bytes), "jpg, bmp, tga");
-    char pgm[32];
-    int len = snprintf(pgm, sizeof pgm, "P5\n%d %d\n255\n", S, S);
-    write_bytes(seed_path("image", "stroke.pgm"), pgm, (size_t)len, bytes, sizeof bytes);
+          !stbi_write_bmp(seed_path("image", "stroke.bmp"), S, S, 1, bytes), "jpg, bmp");
     /* blank: decodes, but holds no digit */
-    memset(bytes, 200, sizeof bytes);
-    write_bytes(seed_path("image", "blank.pgm"), pgm, (size_t)len, bytes, sizeof bytes);
+    for (int i = 0; i < S * S; i++) gray[i] = 0.8f;
+    check(image_save_png(seed_path("image", "blank.png"), gray, S, S, 1, NULL), "blank png");
 }
 
 int main(int argc, char **argv)

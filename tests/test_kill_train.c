@@ -1,0 +1,198 @@
+/* Hard stops: `vnca train` killed with SIGKILL at random moments, several of
+ * them while it writes its checkpoint or its model file, and resumed each
+ * time. The files on disk must always load (the old version or the new one,
+ * never half of one), the checkpoint's step must never go back, and the run
+ * must end with the same bits as an unbroken run of the same steps.
+ *
+ * argv[1]: the vnca executable; argv[2]: the MNIST directory (skipped
+ * without it). The kill moments are random; VNCA_KILL_SEED=N repeats a run's. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "run_command.h"
+#include "vnca/safetensors.h"
+#include "vnca/train.h"
+
+/* 32 steps an epoch (256 images, batch 8): the kills usually fall in both */
+#define STEPS "64"
+enum { ROUNDS = 12, POLL_US = 200 };
+
+static const char *vnca_exe, *data_dir;
+static char *dir;
+static VncaRng rng;
+
+static const char *in_dir(char *buf, const char *name)
+{
+    snprintf(buf, 4096, "%s/%s", dir, name);
+    return buf;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int exists(const char *path) { return access(path, F_OK) == 0; }
+
+/* `vnca train` writing out, out.ckpt and out.csv: resumed from out.ckpt when
+ * there is one, else from the start; checkpoints every few steps or never. */
+static pid_t start_training(const char *out, int checkpoints)
+{
+    char ckpt[4096];
+    snprintf(ckpt, sizeof ckpt, "%s.ckpt", out);
+    const int resume = exists(ckpt);
+    char *argv[] = {(char *)vnca_exe, "train", "--data", (char *)data_dir,
+                    resume ? "--resume" : "--config", resume ? ckpt : "tiny",
+                    "--limit", "256", "--batch", "8", "--steps", STEPS,
+                    "--checkpoint-minutes", checkpoints ? "0.001" : "0", "-o", (char *)out, NULL};
+    pid_t pid = start_command(dir, argv);
+    assert_true(pid > 0);
+    return pid;
+}
+
+/* Whether pid has ended, without reaping it (finish_command does). */
+static int has_ended(pid_t pid)
+{
+    siginfo_t info = {0};
+    return waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid;
+}
+
+typedef enum Moment { IN_CHECKPOINT, IN_MODEL, ANYTIME } Moment;
+
+/* Trains until the moment and kills: IN_CHECKPOINT and IN_MODEL while the
+ * k-th temporary file of the checkpoint or the model is being written,
+ * ANYTIME after `delay` seconds (perhaps still loading the data). Returns
+ * 1 when it killed, 0 when the training ended first. */
+static int train_and_kill(const char *out, Moment moment, int k, double delay)
+{
+    const pid_t pid = start_training(out, 1);
+    char tmp[4096 + 32];
+    snprintf(tmp, sizeof tmp, "%s%s.tmp.%ld", out, moment == IN_CHECKPOINT ? ".ckpt" : "",
+             (long)pid);
+    const double start = now_seconds();
+    int seen = 0, present = 0, killed = 0;
+    while (!has_ended(pid)) {
+        const int now_present = moment != ANYTIME && exists(tmp);
+        seen += now_present && !present;
+        present = now_present;
+        if (moment == ANYTIME ? now_seconds() - start >= delay : seen == k && present) {
+            killed = kill(pid, SIGKILL) == 0;
+            break;
+        }
+        usleep(POLL_US);
+    }
+    CommandResult r;
+    finish_command(&r, dir, pid);
+    if (r.status == 128 + SIGKILL) return 1;
+    if (r.status != 0 || killed) fail_msg("vnca train exited %d:\n%s", r.status, r.err);
+    return 0;
+}
+
+/* The files a kill left must load; returns the checkpoint's step (-1: none yet). */
+static long check_files(const char *out)
+{
+    char ckpt[4096];
+    snprintf(ckpt, sizeof ckpt, "%s.ckpt", out);
+    VncaError err;
+    VncaModel m;
+    if (exists(out)) {
+        if (vnca_model_load(&m, out, &err)) fail_msg("after a kill: %s", err.msg);
+        vnca_model_free(&m);
+    }
+    if (!exists(ckpt)) return -1;
+    VncaStFile f;
+    if (vnca_checkpoint_load_model(&m, ckpt, &err) || vnca_st_read(ckpt, &f, &err))
+        fail_msg("after a kill: %s", err.msg);
+    vnca_model_free(&m);
+    const char *step = vnca_meta_get(&f.meta, "checkpoint.step");
+    assert_non_null(step);
+    long value = atol(step);
+    vnca_st_free(&f);
+    return value;
+}
+
+static void load_params(const char *path, VncaModel *m)
+{
+    VncaError err;
+    if (vnca_model_load(m, path, &err)) fail_msg("%s", err.msg);
+}
+
+static void test_killed_training_resumes_exactly(void **state)
+{
+    (void)state;
+    char ref[4096], out[4096];
+    in_dir(ref, "unbroken.st");
+    in_dir(out, "killed.st");
+    CommandResult r;
+    finish_command(&r, dir, start_training(ref, 0));
+    if (r.status != 0) fail_msg("vnca train exited %d:\n%s", r.status, r.err);
+
+    long step = -1;
+    int kills = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+        const Moment moment = (Moment)(round % 3);
+        const int k = 1 + (int)vnca_rng_below(&rng, 4);
+        const double delay = 3.0 * vnca_rng_uniform(&rng);
+        const int killed = train_and_kill(out, moment, k, delay);
+        const long now = check_files(out);
+        printf("round %d: %s -> checkpoint at step %ld\n", round,
+               !killed                 ? "ran to the end"
+               : moment == IN_CHECKPOINT ? "killed writing the checkpoint"
+               : moment == IN_MODEL    ? "killed writing the model"
+                                       : "killed at a random time", now);
+        kills += killed;
+        assert_true(now >= step);
+        step = now;
+    }
+    assert_true(kills > 0);
+    finish_command(&r, dir, start_training(out, 1));
+    if (r.status != 0) fail_msg("vnca train --resume exited %d:\n%s", r.status, r.err);
+    assert_int_equal(check_files(out), atol(STEPS));
+
+    VncaModel unbroken, killed;
+    load_params(ref, &unbroken);
+    load_params(out, &killed);
+    assert_int_equal(unbroken.layout.n_params, killed.layout.n_params);
+    assert_memory_equal(unbroken.params, killed.params, unbroken.layout.n_params * sizeof(float));
+    vnca_model_free(&unbroken);
+    vnca_model_free(&killed);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: test_kill_train VNCA_EXE MNIST_DIR\n");
+        return 2;
+    }
+    vnca_exe = argv[1];
+    data_dir = argv[2];
+    struct stat st;
+    if (stat(data_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        printf("skipped: no MNIST data at %s (%s)\n", data_dir, strerror(errno));
+        return 77;
+    }
+    const char *seed_text = getenv("VNCA_KILL_SEED");
+    const uint64_t seed = seed_text ? strtoull(seed_text, NULL, 10) : (uint64_t)time(NULL);
+    printf("kill moments: VNCA_KILL_SEED=%llu\n", (unsigned long long)seed);
+    vnca_rng_seed(&rng, seed);
+    dir = make_temp_dir();
+    if (!dir) return 1;
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_killed_training_resumes_exactly)};
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    remove_temp_dir(dir);
+    return failed;
+}
