@@ -541,14 +541,15 @@ static uint64_t post(Worker *w, Job *job)
     }
     SDL_LockMutex(w->lock);
     drop_superseded(w, job->kind);
-    job->id = ++w->next_id;
+    /* once the lock is released the worker may run and free the job */
+    const uint64_t id = job->id = ++w->next_id;
     if (w->tail) w->tail->next = job;
     else w->head = job;
     w->tail = job;
     w->jobs_posted++;
     SDL_CondSignal(w->wake);
     SDL_UnlockMutex(w->lock);
-    return job->id;
+    return id;
 }
 
 /* a job with copies of the caller's arrays (either may be NULL); NULL when out of memory */
