@@ -3,6 +3,7 @@
 #include "script.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,11 +61,15 @@ static int parse_long(const char *s, long *out)
     return s[0] && !*end && !errno ? 0 : -1;
 }
 
+/* Coordinates are image pixels: a finite number of modest size (a NaN or
+ * 1e40 would reach float-to-int conversions downstream). */
+#define COORDINATE_LIMIT 100000.0f
+
 static int parse_float(const char *s, float *out)
 {
     char *end;
     *out = strtof(s, &end);
-    return s[0] && !*end ? 0 : -1;
+    return s[0] && !*end && isfinite(*out) && fabsf(*out) <= COORDINATE_LIMIT ? 0 : -1;
 }
 
 static int parse_tool(const char *s, Tool *tool)
@@ -140,7 +145,9 @@ static const char *parse_action(char **word, int n, Action *a)
     }
     if (strcmp(verb, "wheel") == 0) {
         a->kind = ACT_WHEEL;
-        if (n != 2 || parse_long(word[1], &a->number)) return "expected: wheel N";
+        /* each notch is one brush-size change: more than a few hundred is a typo */
+        if (n != 2 || parse_long(word[1], &a->number) || labs(a->number) > 1000)
+            return "expected: wheel N, |N| <= 1000";
         return NULL;
     }
     if (strcmp(verb, "wait") == 0 || strcmp(verb, "wait-idle") == 0) {
