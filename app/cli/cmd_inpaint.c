@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "args.h"
 #include "commands.h"
+#include "vnca/bench.h"
 #include "grid.h"
 #include "image_io.h"
 #include "vnca/data.h"
@@ -122,13 +122,6 @@ done:
     return status;
 }
 
-static double seconds_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* kept pixels from x, the unknown ones from prob (or mid-gray when NULL) */
 static void composite(float *out, const float *x, const float *prob, const uint8_t *unknown,
                       int pixels)
@@ -201,16 +194,16 @@ int cmd_eval_inpaint(int argc, char **argv)
         const float *x = spread_digit(&test, i, n);
         vnca_mask_make(kind, size, &mask_rng, unknown);
         for (int j = 0; j < pixels; j++) defaced[j] = unknown[j] ? 0.0f : x[j];
-        double t0 = seconds_now(), nll, acc;
+        double t0 = vnca_seconds(), nll, acc;
         vnca_reconstruct(&m, ws, defaced, 1, naive);
-        double t1 = seconds_now();
+        double t1 = vnca_seconds();
         VncaInpaintResult r;
         opt.seed = (uint64_t)seed + (uint64_t)i;
         if (vnca_inpaint(&m, ws, x, unknown, &opt, &r, &err)) {
             fprintf(stderr, "vnca eval-inpaint: %s\n", err.msg);
             goto done;
         }
-        double t2 = seconds_now();
+        double t2 = vnca_seconds();
         vnca_inpaint_score(x, naive, unknown, pixels, &nll, &acc);
         score[0].nll += nll / n;
         score[0].accuracy += acc / n;

@@ -9,24 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "args.h"
 #include "commands.h"
+#include "vnca/bench.h"
 #include "parallel.h"
 #include "vnca/train.h"
 
 static volatile sig_atomic_t stop_signal = 0;
 
 static void on_signal(int sig) { stop_signal = sig; }
-
-static double wall_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static double cpu_seconds(void)
 {
@@ -273,7 +266,7 @@ static int train(int argc, char **argv, int rank, int ranks)
     }
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    Progress p = {.start = wall_seconds(), .start_step = tr.step, .tty = isatty(2)};
+    Progress p = {.start = vnca_seconds(), .start_step = tr.step, .tty = isatty(2)};
     p.last_print = p.last_checkpoint = p.start;
     if (lead)
         fprintf(stderr, "training %zu parameters on %d images of %s, batch %d over %d process%s, "
@@ -283,7 +276,7 @@ static int train(int argc, char **argv, int rank, int ranks)
     while (!plan.total_steps || tr.step < plan.total_steps) {
         /* the ranks must take the same steps, so they agree on each one */
         stop[0] = stop_signal;
-        stop[1] = lead && plan.minutes && wall_seconds() - p.start >= plan.minutes * 60;
+        stop[1] = lead && plan.minutes && vnca_seconds() - p.start >= plan.minutes * 60;
         parallel_max(stop, 2);
         if (stop[0] || stop[1]) break;
         VncaTrainStats s;
@@ -303,7 +296,7 @@ static int train(int argc, char **argv, int rank, int ranks)
         p.sum_kl += s.loss.kl;
         p.sum_norm += s.grad_norm;
         if (++p.count == plan.log_every && write_log_row(log, &tr, &p)) goto log_failed;
-        double now = wall_seconds();
+        double now = vnca_seconds();
         if (now - p.last_print >= (p.tty ? 0.5 : 30.0)) print_progress(&tr, &plan, &p, &s, now);
         if (plan.checkpoint_minutes && now - p.last_checkpoint >= plan.checkpoint_minutes * 60) {
             if (save_all(&tr, vnca_data_source_name(source), cpu_before, cpu_start, out, ckpt_path))

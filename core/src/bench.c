@@ -6,7 +6,7 @@
 
 #include "vnca/bench.h"
 
-static double now_seconds(void)
+double vnca_seconds(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -27,12 +27,12 @@ double vnca_bench_sgemm(int size, double min_seconds)
             b[i] = vnca_rng_uniform(&rng);
         }
         const double flops = 2.0 * size * (double)size * size;
-        double start = now_seconds();
-        for (int run = 0; run < 2 || now_seconds() - start < min_seconds; run++) {
-            double t0 = now_seconds();
+        double start = vnca_seconds();
+        for (int run = 0; run < 2 || vnca_seconds() - start < min_seconds; run++) {
+            double t0 = vnca_seconds();
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, size, size, size, 1.0f, a, size,
                         b, size, 0.0f, c, size);
-            double gflops = flops / (now_seconds() - t0) * 1e-9;
+            double gflops = flops / (vnca_seconds() - t0) * 1e-9;
             if (run > 0 && gflops > best) best = gflops; /* run 0 warms up */
         }
     }
@@ -101,11 +101,11 @@ static int time_batches(const VncaConfig *cfg, int batch, double min_seconds,
     if (bench_run_init(&r, cfg, batch, kind, err)) return -1;
     run_batch(&r, batch);
     int runs = 0;
-    double start = now_seconds(), elapsed;
+    double start = vnca_seconds(), elapsed;
     do {
         run_batch(&r, batch);
         runs++;
-        elapsed = now_seconds() - start;
+        elapsed = vnca_seconds() - start;
     } while (elapsed < min_seconds);
     bench_run_free(&r);
     const double images = (double)runs * batch;

@@ -4,11 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "elbo.h"
 #include "pool.h"
 #include "trainer.h"
+#include "vnca/bench.h"
 
 /* independent, reproducible streams per (seed, epoch, purpose) */
 static void seed_stream(VncaRng *rng, uint64_t seed, int epoch, int purpose)
@@ -128,13 +128,6 @@ void vnca_trainer_free(VncaTrainer *tr)
     memset(tr, 0, sizeof *tr);
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* this shard's fresh rows of the next n_fresh data images, into batch_x */
 static void gather_fresh(VncaTrainer *tr, int n_fresh, int lo, int hi)
 {
@@ -181,7 +174,7 @@ static int reduce_shards(VncaTrainer *tr, VncaLoss *loss, float share, VncaError
 
 int vnca_trainer_step(VncaTrainer *tr, VncaTrainStats *stats, VncaError *err)
 {
-    const double t0 = now_seconds();
+    const double t0 = vnca_seconds();
     const int b = tr->opt.batch, z = tr->model->config.latent, persistent = trainer_persistent(tr);
     const int n_pool = persistent && tr->pool.filled == tr->pool.size
                            ? (int)lround(tr->opt.pool_share * b) : 0;
@@ -210,6 +203,6 @@ int vnca_trainer_step(VncaTrainer *tr, VncaTrainStats *stats, VncaError *err)
     vnca_adam_update(&tr->adam, tr->model->params, tr->grads);
     tr->step++;
     tr->images_seen += n_fresh;
-    tr->train_seconds += now_seconds() - t0;
+    tr->train_seconds += vnca_seconds() - t0;
     return 0;
 }

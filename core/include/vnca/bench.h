@@ -6,6 +6,9 @@
 #include "vnca/error.h"
 #include "vnca/vnca.h"
 
+/* Seconds on the monotonic clock (for durations only). */
+double vnca_seconds(void);
+
 typedef struct VncaBenchFigure {
     double ms_per_image;
     double images_per_s;
