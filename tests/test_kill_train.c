@@ -2,11 +2,14 @@
  * them while it writes its checkpoint or its model file, and resumed each
  * time. The files on disk must always load (the old version or the new one,
  * never half of one), the checkpoint's step must never go back, and the run
- * must end with the same bits as an unbroken run of the same steps.
+ * must end with the same bits as an unbroken run of the same steps, with a
+ * log in step order and no temporary files left behind.
  *
  * argv[1]: the vnca executable; argv[2]: the MNIST directory (skipped
  * without it). The kill moments are random; VNCA_KILL_SEED=N repeats a run's. */
+#include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -125,6 +128,40 @@ static long check_files(const char *out)
     return value;
 }
 
+/* The log has one row per step range, in order: no steps that a resumed run
+ * took again, and none cut short. Returns the last row's step. */
+static long check_log(const char *out)
+{
+    char path[4096 + 8];
+    snprintf(path, sizeof path, "%s.csv", out);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[512];
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_string_equal(line, "step,images_seen,train_seconds,loss,recon,kl,grad_norm\n");
+    long last = 0, step, seen;
+    double seconds, loss;
+    while (fgets(line, sizeof line, f)) {
+        if (sscanf(line, "%ld,%ld,%lf,%lf,", &step, &seen, &seconds, &loss) != 4)
+            fail_msg("%s: malformed row '%s'", path, line);
+        if (step <= last) fail_msg("%s: step %ld after step %ld", path, step, last);
+        assert_int_equal(seen, step * 8);
+        last = step;
+    }
+    fclose(f);
+    return last;
+}
+
+/* No "<name>.tmp.<pid>" is left: each run clears those of killed ones. */
+static void check_no_temp_files(void)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d));)
+        if (strstr(e->d_name, ".tmp.")) fail_msg("left behind: %s/%s", dir, e->d_name);
+    closedir(d);
+}
+
 static void load_params(const char *path, VncaModel *m)
 {
     VncaError err;
@@ -162,6 +199,8 @@ static void test_killed_training_resumes_exactly(void **state)
     finish_command(&r, dir, start_training(out, 1));
     if (r.status != 0) fail_msg("vnca train --resume exited %d:\n%s", r.status, r.err);
     assert_int_equal(check_files(out), atol(STEPS));
+    assert_int_equal(check_log(out), atol(STEPS));
+    check_no_temp_files();
 
     VncaModel unbroken, killed;
     load_params(ref, &unbroken);
@@ -170,6 +209,73 @@ static void test_killed_training_resumes_exactly(void **state)
     assert_memory_equal(unbroken.params, killed.params, unbroken.layout.n_params * sizeof(float));
     vnca_model_free(&unbroken);
     vnca_model_free(&killed);
+}
+
+static double meta_number(const char *path, const char *key)
+{
+    VncaError err;
+    VncaStFile f;
+    if (vnca_st_read(path, &f, &err)) fail_msg("%s", err.msg);
+    const char *text = vnca_meta_get(&f.meta, key);
+    if (!text) fail_msg("%s: no %s", path, key);
+    const double value = atof(text);
+    vnca_st_free(&f);
+    return value;
+}
+
+/* Sum of |a - b| over the parameters */
+static double distance(const VncaModel *a, const VncaModel *b)
+{
+    double d = 0;
+    for (size_t i = 0; i < a->layout.n_params; i++) d += fabs((double)a->params[i] - b->params[i]);
+    return d;
+}
+
+/* `vnca train --resume CKPT` for steps 4..8 at the checkpoint's rate or at `lr` */
+static void resume_to_eight(const char *ckpt, const char *out, const char *lr)
+{
+    char *argv[] = {(char *)vnca_exe, "train", "--data", (char *)data_dir, "--resume", (char *)ckpt,
+                    "--limit", "64", "--batch", "8", "--steps", "8", "-o", (char *)out,
+                    lr ? "--lr" : NULL, (char *)lr, NULL};
+    CommandResult r;
+    run_command(&r, dir, argv);
+    if (r.status != 0) fail_msg("vnca train --resume exited %d:\n%s", r.status, r.err);
+    if (lr) assert_non_null(strstr(r.err, "learning rate 0.0002 from step 4 on (was 0.001)"));
+}
+
+/* --lr with --resume: the new rate from the checkpoint's step on, recorded in
+ * the checkpoint and the model; Adam's steps shrink with it. */
+static void test_resume_takes_a_new_rate(void **state)
+{
+    (void)state;
+    char start[4096], same[4096], slower[4096], ckpt[4096 + 8];
+    in_dir(start, "rate.st");
+    in_dir(same, "same-rate.st");
+    in_dir(slower, "lower-rate.st");
+    snprintf(ckpt, sizeof ckpt, "%s.ckpt", start);
+    char *first[] = {(char *)vnca_exe, "train", "--data", (char *)data_dir, "--config", "tiny",
+                     "--limit", "64", "--batch", "8", "--steps", "4", "--lr", "1e-3", "-o", start, NULL};
+    CommandResult r;
+    run_command(&r, dir, first);
+    if (r.status != 0) fail_msg("vnca train exited %d:\n%s", r.status, r.err);
+    resume_to_eight(ckpt, same, NULL);
+    resume_to_eight(ckpt, slower, "2e-4");
+
+    char slower_ckpt[4096 + 8];
+    snprintf(slower_ckpt, sizeof slower_ckpt, "%s.ckpt", slower);
+    assert_float_equal(meta_number(slower_ckpt, "checkpoint.lr"), 2e-4, 1e-9);
+    assert_float_equal(meta_number(slower, "training.lr"), 2e-4, 1e-9);
+    assert_float_equal(meta_number(same, "training.lr"), 1e-3, 1e-9);
+    VncaModel m0, m_same, m_slower;
+    load_params(start, &m0);
+    load_params(same, &m_same);
+    load_params(slower, &m_slower);
+    const double moved_same = distance(&m0, &m_same), moved_slower = distance(&m0, &m_slower);
+    printf("steps 4..8 moved the weights %.4f at lr 1e-3, %.4f at 2e-4\n", moved_same, moved_slower);
+    assert_true(moved_slower > 0.1 * moved_same && moved_slower < 0.4 * moved_same);
+    vnca_model_free(&m0);
+    vnca_model_free(&m_same);
+    vnca_model_free(&m_slower);
 }
 
 int main(int argc, char **argv)
@@ -191,7 +297,8 @@ int main(int argc, char **argv)
     vnca_rng_seed(&rng, seed);
     dir = make_temp_dir();
     if (!dir) return 1;
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_killed_training_resumes_exactly)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_killed_training_resumes_exactly),
+                                       cmocka_unit_test(test_resume_takes_a_new_rate)};
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     remove_temp_dir(dir);
     return failed;

@@ -14,7 +14,9 @@
 #include "args.h"
 #include "commands.h"
 #include "vnca/bench.h"
+#include "vnca/io.h"
 #include "parallel.h"
+#include "train_log.h"
 #include "vnca/train.h"
 
 static volatile sig_atomic_t stop_signal = 0;
@@ -157,7 +159,7 @@ static int train(int argc, char **argv, int rank, int ranks)
         {"steps", 0, "N", "stop after N optimizer steps in all", 0},
         {"minutes", 0, "M", "stop after M minutes of this run", 0},
         {"batch", 0, "N", "batch size (default 32)", 0},
-        {"lr", 0, "RATE", "Adam learning rate (default 1e-4)", 0},
+        {"lr", 0, "RATE", "Adam learning rate (default 1e-4; with --resume, a new rate from there on)", 0},
         {"clip", 0, "NORM", "gradient norm clip (default 10)", 0},
         {"seed", 0, "S", "seed for the data order and the noise (default 1)", 0},
         {"dynamic", 0, NULL, "grayscale MNIST binarized afresh each epoch (default: static)", 0},
@@ -244,18 +246,23 @@ static int train(int argc, char **argv, int rank, int ranks)
         fprintf(stderr, "vnca train: %s\n", err.msg);
         goto done_model;
     }
+    if (resume && cli_value(&cmd, "lr") && (float)lr != tr.opt.lr) {
+        if (rank == 0)
+            fprintf(stderr, "learning rate %g from step %ld on (was %g)\n", lr, tr.step, (double)tr.opt.lr);
+        tr.adam.lr = tr.opt.lr = (float)lr;
+    }
     const char *prior_cpu = vnca_meta_get(&model.meta, "training.cpu_seconds");
     const double cpu_before = prior_cpu ? atof(prior_cpu) : 0.0, cpu_start = cpu_seconds();
 
     const int lead = rank == 0;
     if (lead) {
-        log = fopen(log_path, resume ? "a" : "w");
+        const int stale = vnca_remove_stale_temp_files(out) + vnca_remove_stale_temp_files(ckpt_path);
+        if (stale) fprintf(stderr, "removed %d temporary file%s left by a killed run\n", stale, stale > 1 ? "s" : "");
+        log = train_log_open(log_path, resume ? tr.step : -1, &err);
         if (!log) {
-            fprintf(stderr, "vnca train: %s: cannot open the log: %s\n", log_path, strerror(errno));
+            fprintf(stderr, "vnca train: %s\n", err.msg);
             goto done;
         }
-        if (!resume && fprintf(log, "step,images_seen,train_seconds,loss,recon,kl,grad_norm\n") < 0)
-            goto log_failed;
     }
 
     RunPlan plan = {.total_steps = steps, .minutes = minutes, .checkpoint_minutes = ckpt_minutes,

@@ -2,7 +2,9 @@
 #include "file_io.h"
 #include "vnca/io.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -160,4 +162,46 @@ int vnca_write_file_atomic(const char *path, const void *data, size_t len, VncaE
         return -1;
     }
     return atomic_commit(&af, err);
+}
+
+int vnca_read_file(const char *path, unsigned char **data, size_t *len, VncaError *err)
+{
+    return read_file_all(path, data, len, err);
+}
+
+/* The pid of "<base>.tmp.<pid>", or 0 when name is not one of those. */
+static long temp_file_pid(const char *name, const char *base)
+{
+    const size_t n = strlen(base);
+    if (strncmp(name, base, n) != 0 || strncmp(name + n, ".tmp.", 5) != 0) return 0;
+    const char *digits = name + n + 5;
+    char *end;
+    errno = 0;
+    const long pid = strtol(digits, &end, 10);
+    return end != digits && *end == '\0' && errno == 0 && pid > 0 ? pid : 0;
+}
+
+/* EPERM means the process runs, under another user */
+static int process_gone(pid_t pid) { return kill(pid, 0) != 0 && errno == ESRCH; }
+
+int vnca_remove_stale_temp_files(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    char dir[4096];
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path) >= (int)sizeof dir) return 0;
+    if (!dir[0]) snprintf(dir, sizeof dir, "/");
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    int removed = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        const long pid = temp_file_pid(e->d_name, base);
+        if (!pid || !process_gone((pid_t)pid)) continue;
+        char full[8192];
+        snprintf(full, sizeof full, "%s/%s", dir, e->d_name);
+        removed += remove(full) == 0;
+    }
+    closedir(d);
+    return removed;
 }

@@ -1,0 +1,64 @@
+/* train_log.c: the CSV log of `vnca train` (see train_log.h). */
+#include "train_log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vnca/io.h"
+
+static const char header[] = "step,images_seen,train_seconds,loss,recon,kl,grad_norm\n";
+
+/* Keeps the header and the rows up to `step`, in place; returns the new length. */
+static size_t trim_rows(char *text, size_t len, long step)
+{
+    char *line = memchr(text, '\n', len);
+    if (!line) return 0;
+    char *kept = ++line;
+    while (line < text + len) {
+        char *end = memchr(line, '\n', (size_t)(text + len - line));
+        if (!end) break; /* a row cut short by a kill */
+        const size_t row_len = (size_t)(end - line) + 1;
+        char *after = line;
+        const long row_step = *line >= '0' && *line <= '9' ? strtol(line, &after, 10) : 0;
+        if (after != line && *after == ',' && row_step <= step) {
+            memmove(kept, line, row_len);
+            kept += row_len;
+        }
+        line = end + 1;
+    }
+    return (size_t)(kept - text);
+}
+
+/* A kill between creating a log and writing its header leaves a prefix of it */
+static int starts_as_log(const char *text, size_t len)
+{
+    const size_t n = len < sizeof header - 1 ? len : sizeof header - 1;
+    return memcmp(text, header, n) == 0;
+}
+
+FILE *train_log_open(const char *path, long resume_step, VncaError *err)
+{
+    size_t len = 0;
+    unsigned char *bytes = NULL;
+    if (resume_step >= 0 && access(path, F_OK) == 0 && vnca_read_file(path, &bytes, &len, err))
+        return NULL;
+    char *text = (char *)bytes;
+    if (text && !starts_as_log(text, len)) {
+        vnca_fail(err, "%s: not a vnca training log (unexpected header); move it aside", path);
+        free(text);
+        return NULL;
+    }
+    const int keep = text && len >= sizeof header - 1;
+    const int rc = keep ? vnca_write_file_atomic(path, text, trim_rows(text, len, resume_step), err) : 0;
+    free(text);
+    if (rc) return NULL;
+    FILE *log = fopen(path, keep ? "a" : "w");
+    if (!log || (!keep && (fputs(header, log) < 0 || fflush(log)))) {
+        vnca_fail(err, "%s: cannot write the log: %s", path, strerror(errno));
+        if (log) fclose(log);
+        return NULL;
+    }
+    return log;
+}
