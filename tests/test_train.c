@@ -1,5 +1,6 @@
-/* Training: Adam against its definition, clipping, a short run on a slice of
- * MNIST lowers the loss, and resuming from a checkpoint is exact.
+/* Training: Adam against its definition, clipping, the persistent model's
+ * pool, a short run on a slice of MNIST lowers the loss, and resuming from a
+ * checkpoint is exact.
  * argv[1] is the MNIST data directory; tests that need it skip without it. */
 #include <math.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "pool.h" /* white-box: what the pool keeps */
 #include "run_command.h"
 #include "vnca/train.h"
 
@@ -179,6 +181,36 @@ static void test_persistent_resume_is_exact(void **state)
     check_resume_is_exact(VNCA_VARIANT_PERSISTENT);
 }
 
+/* A pool row that ends worse than every fresh row is replaced by a fresh
+ * row's state and target; the others go back to their slots. */
+static void test_pool_reseeds_lost_states(void **state)
+{
+    (void)state;
+    VncaPool pool;
+    assert_int_equal(pool_init(&pool, 8, 2, 4, 9, NULL), 0);
+    const float first[8] = {1, 1, 2, 2, 3, 3, 4, 4}, no_loss[4] = {0};
+    const int32_t first_targets[4] = {10, 20, 30, 40};
+    assert_int_equal(pool_put(&pool, first, no_loss, 4, first_targets, 0), 0);
+    assert_int_equal(pool.filled, 4);
+
+    /* slots 1 and 2 were taken (set by hand: pool_take draws at random);
+     * the fresh rows go to the empty slots 4 and 5 */
+    pool.slots[0] = 1;
+    pool.slots[1] = 2;
+    const float final[8] = {5, 5, 6, 6, 7, 7, 8, 8}; /* fresh, fresh, taken, taken */
+    const float recon[4] = {10, 20, 15, 50};
+    const int32_t fresh_targets[2] = {50, 60};
+    assert_int_equal(pool_put(&pool, final, recon, 2, fresh_targets, 2), 1);
+    const float want_state[6] = {1, 7, 5, 4, 5, 6};
+    const int32_t want_target[6] = {10, 20, 50, 40, 50, 60};
+    for (int s = 0; s < 6; s++) {
+        assert_float_equal(pool.states[2 * s], want_state[s], 0);
+        assert_float_equal(pool.states[2 * s + 1], want_state[s], 0);
+        assert_int_equal(pool.target[s], want_target[s]);
+    }
+    pool_free(&pool);
+}
+
 int main(int argc, char **argv)
 {
     data_dir = argc > 1 ? argv[1] : "../shared/data";
@@ -192,6 +224,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_adam_matches_definition),
         cmocka_unit_test(test_clip_grad_norm),
+        cmocka_unit_test(test_pool_reseeds_lost_states),
         cmocka_unit_test(test_training_lowers_the_loss),
         cmocka_unit_test(test_resume_is_exact),
         cmocka_unit_test(test_persistent_resume_is_exact),

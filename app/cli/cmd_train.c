@@ -65,9 +65,12 @@ static void print_progress(const VncaTrainer *tr, const RunPlan *plan, Progress 
     }
     char eta[32] = "-";
     if (remaining >= 0) format_duration(eta, sizeof eta, remaining);
-    fprintf(stderr, "%sepoch %d step %ld | %.1f img/s | loss %.2f recon %.2f kl %.2f | ETA %s%s",
+    char pool[48] = "";
+    if (tr->model->config.variant == VNCA_VARIANT_PERSISTENT)
+        snprintf(pool, sizeof pool, " | pool reseeded %d", s->pool_reseeded);
+    fprintf(stderr, "%sepoch %d step %ld | %.1f img/s | loss %.2f recon %.2f kl %.2f%s | ETA %s%s",
             p->tty ? "\r\033[K" : "", tr->epoch + 1, tr->step, rate, s->loss.loss, s->loss.recon,
-            s->loss.kl, eta, p->tty ? "" : "\n");
+            s->loss.kl, pool, eta, p->tty ? "" : "\n");
     fflush(stderr);
     p->last_print = now;
 }

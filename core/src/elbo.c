@@ -26,6 +26,7 @@ VncaLoss elbo_forward_rows(const VncaModel *m, VncaWorkspace *ws, const float *x
     for (int i = 0; i < all; i++) {
         bce_logits_forward(&per_image, ws->final_state + (size_t)i * pixels(cfg) * z, z,
                            x + (size_t)i * pixels(cfg), NULL, 1, pixels(cfg));
+        ws->row_recon[i] = (float)per_image;
         loss.recon += per_image / all;
         if (i >= grow) continue;
         kl_forward(&per_image, ws->mu + (size_t)i * z, ws->logsig + (size_t)i * z, 1, z);

@@ -1,6 +1,7 @@
 /* The persistent model's pool: states that have already grown, taken back
  * into training (some damaged) so that the automaton learns to keep a
  * finished digit stable and to regrow what was destroyed. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,17 +58,27 @@ void pool_take(VncaPool *pool, int n, int damaged, int damage, int grid, int cha
     }
 }
 
-void pool_put(VncaPool *pool, const float *final_states, int n_fresh, const int32_t *fresh_target,
-              int n_taken)
+int pool_put(VncaPool *pool, const float *final_states, const float *row_recon, int n_fresh,
+             const int32_t *fresh_target, int n_taken)
 {
     const size_t len = pool->state_len;
-    for (int i = 0; i < n_taken; i++)
-        memcpy(pool->states + (size_t)pool->slots[i] * len, final_states + (size_t)(n_fresh + i) * len,
-               len * sizeof(float));
+    float worst_fresh = -INFINITY;
+    for (int i = 0; i < n_fresh; i++) worst_fresh = fmaxf(worst_fresh, row_recon[i]);
+    int reseeded = 0;
+    for (int i = 0; i < n_taken; i++) {
+        const int slot = pool->slots[i];
+        int row = n_fresh + i;
+        if (n_fresh > 0 && !(row_recon[row] <= worst_fresh)) {
+            row = reseeded++ % n_fresh;
+            pool->target[slot] = fresh_target[row];
+        }
+        memcpy(pool->states + (size_t)slot * len, final_states + (size_t)row * len, len * sizeof(float));
+    }
     for (int i = 0; i < n_fresh; i++) {
         int slot = pool->filled < pool->size ? pool->filled++
                                              : (int)vnca_rng_below(&pool->rng, (uint32_t)pool->size);
         memcpy(pool->states + (size_t)slot * len, final_states + (size_t)i * len, len * sizeof(float));
         pool->target[slot] = fresh_target[i];
     }
+    return reseeded;
 }

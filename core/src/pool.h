@@ -12,9 +12,14 @@ void pool_free(VncaPool *pool);
  * grid x grid cells (each `channels` floats) zeroed. */
 void pool_take(VncaPool *pool, int n, int damaged, int damage, int grid, int channels);
 /* Puts a batch's final states back: [fresh rows | the n_taken rows of the
- * last pool_take]. Fresh rows fill empty slots first, then replace random
- * ones; fresh_target[i] is the data index of fresh row i. */
-void pool_put(VncaPool *pool, const float *final_states, int n_fresh, const int32_t *fresh_target,
-              int n_taken);
+ * last pool_take], with each row's reconstruction NLL in row_recon. Fresh
+ * rows fill empty slots first, then replace random ones; fresh_target[i] is
+ * the data index of fresh row i. A taken row that ended worse than every
+ * fresh row is not kept: its slot gets a fresh row's state instead, so that
+ * a state the automaton has lost does not stay in the pool to be trained on
+ * again and again (the pool of "Growing Neural Cellular Automata" reseeds
+ * its worst sample for the same reason). Returns how many it replaced. */
+int pool_put(VncaPool *pool, const float *final_states, const float *row_recon, int n_fresh,
+             const int32_t *fresh_target, int n_taken);
 
 #endif

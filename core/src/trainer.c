@@ -197,7 +197,9 @@ int vnca_trainer_step(VncaTrainer *tr, VncaTrainStats *stats, VncaError *err)
     memset(tr->grads, 0, tr->model->layout.n_params * sizeof(float));
     vnca_elbo_backward(tr->model, tr->ws, tr->grads);
     if (tr->opt.shards > 1 && reduce_shards(tr, &loss, (float)(hi - lo) / (float)b, err)) return -1;
-    if (persistent) pool_put(&tr->pool, tr->ws->final_state, n_fresh, tr->batch_index, n_pool);
+    stats->pool_reseeded = persistent ? pool_put(&tr->pool, tr->ws->final_state, tr->ws->row_recon,
+                                                 n_fresh, tr->batch_index, n_pool)
+                                      : 0;
     stats->loss = loss;
     stats->grad_norm = vnca_clip_grad_norm(tr->grads, tr->model->layout.n_params, tr->opt.clip);
     vnca_adam_update(&tr->adam, tr->model->params, tr->grads);

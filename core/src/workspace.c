@@ -72,6 +72,7 @@ static void carve_all(VncaWorkspace *ws, Carver *cv)
         for (int r = 0; r < cfg->res_blocks; r++) acts->a[r] = carve(cv, full * h);
     }
     ws->final_state = carve(cv, full * z);
+    ws->row_recon = carve(cv, (size_t)cap);
     ws->state_tmp = carve(cv, full * z);
     ws->dstate[0] = carve(cv, full * z);
     ws->dstate[1] = carve(cv, full * z);

@@ -42,6 +42,7 @@ struct VncaWorkspace {
     float *step_in[VNCA_MAX_TRAIN_STEPS];             /* state before each NCA step [cells_t, C] */
     NcaStepActs step_acts[VNCA_MAX_TRAIN_STEPS];
     float *final_state;              /* [cap, S, S, C] */
+    float *row_recon;                /* [cap] each row's reconstruction NLL */
     float *state_tmp;                /* [cap, S, S, C] */
     NcaStepGrads step_grads;
     float *dstate[2];                /* [cap, S, S, C] */

@@ -83,6 +83,7 @@ typedef struct VncaPool {
 typedef struct VncaTrainStats {
     VncaLoss loss;
     double grad_norm;       /* before clipping */
+    int pool_reseeded;      /* pool rows that ended worse than every fresh row, replaced */
 } VncaTrainStats;
 
 typedef struct VncaTrainer {
