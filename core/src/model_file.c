@@ -177,24 +177,28 @@ static int shapes_equal(const VncaStTensor *t, const VncaTensorSpec *spec)
     return 1;
 }
 
-static int load_tensor(VncaModel *m, const VncaTensorSpec *spec, const VncaStFile *f,
-                       const char *path, VncaError *err)
+/* The file's tensor for spec, if present with the right shape and finite */
+static const VncaStTensor *checked_tensor(const VncaTensorSpec *spec, const VncaStFile *f,
+                                          const char *path, VncaError *err)
 {
     const VncaStTensor *t = vnca_st_find(f, spec->name);
-    if (!t) return vnca_fail(err, "%s: missing tensor '%s'", path, spec->name);
+    if (!t) {
+        vnca_fail(err, "%s: missing tensor '%s'", path, spec->name);
+        return NULL;
+    }
     if (!shapes_equal(t, spec)) {
         char got[256], want[256];
         format_shape(got, sizeof got, t->ndim, t->shape);
         format_shape(want, sizeof want, spec->ndim, spec->shape);
-        return vnca_fail(err, "%s: tensor '%s' has shape %s, expected %s", path, spec->name, got,
-                         want);
+        vnca_fail(err, "%s: tensor '%s' has shape %s, expected %s", path, spec->name, got, want);
+        return NULL;
     }
     for (size_t i = 0; i < t->numel; i++)
-        if (!isfinite(t->data[i]))
-            return vnca_fail(err, "%s: tensor '%s' has a non-finite value at index %zu", path,
-                             spec->name, i);
-    memcpy(m->params + spec->offset, t->data, spec->numel * sizeof(float));
-    return 0;
+        if (!isfinite(t->data[i])) {
+            vnca_fail(err, "%s: tensor '%s' has a non-finite value at index %zu", path, spec->name, i);
+            return NULL;
+        }
+    return t;
 }
 
 static int in_layout(const VncaLayout *L, const char *name)
@@ -204,12 +208,14 @@ static int in_layout(const VncaLayout *L, const char *name)
     return 0;
 }
 
-static int load_params(VncaModel *m, const VncaStFile *f, const char *extra_prefix,
-                       const char *path, VncaError *err)
+/* Every tensor of the layout is in the file, and nothing else is (but
+ * tensors named extra_prefix...). Checked before allocating the model, so
+ * that a small corrupt file cannot ask for gigabytes. */
+static int check_tensors(const VncaLayout *L, const VncaStFile *f, const char *extra_prefix,
+                         const char *path, VncaError *err)
 {
-    const VncaLayout *L = &m->layout;
     for (int i = 0; i < L->n; i++)
-        if (load_tensor(m, &L->t[i], f, path, err)) return -1;
+        if (!checked_tensor(&L->t[i], f, path, err)) return -1;
     for (int i = 0; i < f->n; i++)
         if (!in_layout(L, f->tensors[i].name) &&
             !(extra_prefix && strncmp(f->tensors[i].name, extra_prefix, strlen(extra_prefix)) == 0))
@@ -236,14 +242,23 @@ static void take_meta(VncaModel *m, VncaMeta *file_meta)
     m->meta.n = kept;
 }
 
-/* Builds the model described by the file's metadata; messages get the path. */
-static int alloc_from_meta(VncaModel *m, const VncaStFile *f, const char *path, VncaError *err)
+/* Builds the model that the file's metadata describes and its tensors fill;
+ * messages get the path. */
+static int model_from_file(VncaModel *m, const VncaStFile *f, const char *extra_prefix,
+                           const char *path, VncaError *err)
 {
     VncaConfig cfg;
     VncaError why;
-    if (vnca_config_from_meta(&cfg, &f->meta, &why) || vnca_config_check(&cfg, &why) ||
-        vnca_model_alloc(m, &cfg, &why))
+    if (vnca_config_from_meta(&cfg, &f->meta, &why) || vnca_config_check(&cfg, &why))
         return vnca_fail(err, "%s: %s", path, why.msg);
+    VncaLayout layout;
+    vnca_layout(&cfg, &layout);
+    if (check_tensors(&layout, f, extra_prefix, path, err)) return -1;
+    if (vnca_model_alloc(m, &cfg, &why)) return vnca_fail(err, "%s: %s", path, why.msg);
+    for (int i = 0; i < layout.n; i++) {
+        const VncaTensorSpec *spec = &layout.t[i];
+        memcpy(m->params + spec->offset, vnca_st_find(f, spec->name)->data, spec->numel * sizeof(float));
+    }
     return 0;
 }
 
@@ -253,8 +268,7 @@ int model_load_with(VncaModel *m, const char *path, const char *extra_prefix, Vn
     memset(m, 0, sizeof *m);
     VncaStFile f;
     if (vnca_st_read(path, &f, err)) return -1;
-    int rc = alloc_from_meta(m, &f, path, err);
-    if (rc == 0) rc = load_params(m, &f, extra_prefix, path, err);
+    int rc = model_from_file(m, &f, extra_prefix, path, err);
     if (rc == 0) take_meta(m, &f.meta);
     else vnca_model_free(m);
     if (rc == 0 && file) *file = f;
