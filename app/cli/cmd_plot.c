@@ -1,12 +1,11 @@
 /* vnca plot: learning curves from training CSV logs, as a PNG. */
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
 #include "commands.h"
+#include "csv_columns.h"
 #include "image_io.h"
 #include "plot.h"
 
@@ -14,79 +13,18 @@ enum { MAX_RUNS = 16 };
 
 typedef struct Run {
     char path[1024], label[128];
-    double *x, *y;
-    int n;
+    CsvColumns columns;
 } Run;
 
-static int column_index(char *header, const char *name)
+/* A trailing moving average: the rows are already means of a few steps */
+static void smooth_trailing(double *y, int n, int window)
 {
-    int i = 0;
-    for (char *tok = strtok(header, ",\r\n"); tok; tok = strtok(NULL, ",\r\n"), i++)
-        if (strcmp(tok, name) == 0) return i;
-    return -1;
-}
-
-/* field `index` of a comma-separated line, as a number (NAN when absent) */
-static double field(const char *line, int index)
-{
-    for (int i = 0; i < index && line; i++) {
-        line = strchr(line, ',');
-        if (line) line++;
-    }
-    if (!line) return NAN;
-    char *end;
-    double v = strtod(line, &end);
-    return end == line ? NAN : v;
-}
-
-static int read_run(Run *r, const char *x_column, double x_scale, const char *y_column, int smooth)
-{
-    FILE *f = fopen(r->path, "r");
-    if (!f) {
-        fprintf(stderr, "vnca plot: %s: cannot open: %s\n", r->path, strerror(errno));
-        return -1;
-    }
-    char line[4096];
-    int xi = -1, yi = -1, cap = 0, rc = -1;
-    if (fgets(line, sizeof line, f)) {
-        char copy[4096];
-        memcpy(copy, line, sizeof copy);
-        xi = column_index(copy, x_column);
-        memcpy(copy, line, sizeof copy);
-        yi = column_index(copy, y_column);
-    }
-    if (xi < 0 || yi < 0) {
-        fprintf(stderr, "vnca plot: %s: no columns '%s' and '%s' in its header\n", r->path,
-                x_column, y_column);
-        goto done;
-    }
-    while (fgets(line, sizeof line, f)) {
-        if (r->n == cap) {
-            cap = cap ? 2 * cap : 1024;
-            double *x = realloc(r->x, (size_t)cap * sizeof(double));
-            double *y = x ? realloc(r->y, (size_t)cap * sizeof(double)) : NULL;
-            if (x) r->x = x;
-            if (!y) {
-                fprintf(stderr, "vnca plot: %s: out of memory\n", r->path);
-                goto done;
-            }
-            r->y = y;
-        }
-        r->x[r->n] = field(line, xi) * x_scale;
-        r->y[r->n] = field(line, yi);
-        r->n++;
-    }
-    /* a trailing moving average: the rows are already means of a few steps */
-    for (int i = r->n - 1; i >= 0 && smooth > 1; i--) {
+    for (int i = n - 1; i >= 0 && window > 1; i--) {
         double sum = 0;
         int k = 0;
-        for (int j = i; j > i - smooth && j >= 0; j--, k++) sum += r->y[j];
-        r->y[i] = sum / k;
+        for (int j = i; j > i - window && j >= 0; j--, k++) sum += y[j];
+        y[i] = sum / k;
     }
-    rc = 0;
-done:
-    fclose(f);
-    return rc;
 }
 
 int cmd_plot(int argc, char **argv)
@@ -135,10 +73,15 @@ int cmd_plot(int argc, char **argv)
         const char *eq = strchr(spec, '=');
         snprintf(runs[i].path, sizeof runs[i].path, "%.*s", eq ? (int)(eq - spec) : (int)strlen(spec), spec);
         snprintf(runs[i].label, sizeof runs[i].label, "%.127s", eq ? eq + 1 : runs[i].path);
-        if (read_run(&runs[i], hours ? "train_seconds" : "images_seen", hours ? 1.0 / 3600 : 1.0, y,
-                     (int)smooth))
+        CsvColumns *c = &runs[i].columns;
+        VncaError err;
+        if (csv_read_columns(runs[i].path, hours ? "train_seconds" : "images_seen", y, c, &err)) {
+            fprintf(stderr, "vnca plot: %s\n", err.msg);
             goto done;
-        series[i] = (PlotSeries){runs[i].label, runs[i].x, runs[i].y, runs[i].n};
+        }
+        for (int r = 0; hours && r < c->n; r++) c->x[r] /= 3600;
+        smooth_trailing(c->y, c->n, (int)smooth);
+        series[i] = (PlotSeries){runs[i].label, c->x, c->y, c->n};
     }
     char y_label[64];
     snprintf(y_label, sizeof y_label, "%s (nats, training batches)", y);
@@ -157,9 +100,6 @@ int cmd_plot(int argc, char **argv)
     }
     free(rgb);
 done:
-    for (int i = 0; i < n_runs; i++) {
-        free(runs[i].x);
-        free(runs[i].y);
-    }
+    for (int i = 0; i < n_runs; i++) csv_columns_free(&runs[i].columns);
     return status;
 }

@@ -76,6 +76,18 @@ static double nice_step(double range, int count)
     return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * p;
 }
 
+/* Ticks at first + k * step, k < the count returned, about `count` of them
+ * over [lo, hi]; none where the values are too large for such steps to be
+ * told apart (1e22 + 1e6 == 1e22 in doubles). */
+static int ticks(double lo, double hi, int count, double *first, double *step)
+{
+    *step = nice_step(hi - lo, count);
+    *first = ceil(lo / *step) * *step;
+    if (!isfinite(*first) || *first + *step == *first) return 0;
+    const double n = floor((hi - *first) / *step + 1e-9) + 1;
+    return n > 0 && n <= 4 * count ? (int)n : 0;
+}
+
 static void format_tick(char *buf, size_t len, double v)
 {
     double a = fabs(v);
@@ -97,12 +109,13 @@ float *plot_lines(const PlotSpec *spec, const PlotSeries *series, int n_series)
             y_min = fmin(y_min, y);
             y_max = fmax(y_max, y);
         }
-    if (!(x_max > x_min)) return NULL;
     if (spec->y_min != 0 || spec->y_max != 0) {
         y_min = spec->y_min;
         y_max = spec->y_max;
     }
-    if (!(y_max > y_min)) y_max = y_min + 1;
+    if (!(y_max > y_min)) y_max = y_min + fmax(1, fabs(y_min) * 1e-6);
+    /* spans that overflow (-1e308 to 1e308) cannot be scaled to pixels */
+    if (!(x_max > x_min) || !isfinite(x_max - x_min) || !isfinite(y_max - y_min)) return NULL;
     Canvas c = {malloc((size_t)spec->width * spec->height * 3 * sizeof(float)), spec->width,
                 spec->height};
     if (!c.rgb) return NULL;
@@ -112,8 +125,9 @@ float *plot_lines(const PlotSpec *spec, const PlotSeries *series, int n_series)
 #define PX(x) (left + (int)lround(((x) - x_min) / (x_max - x_min) * (right - left)))
 #define PY(y) (bottom - (int)lround(((y) - y_min) / (y_max - y_min) * (bottom - top)))
     char label[64];
-    double step = nice_step(y_max - y_min, 6);
-    for (double y = ceil(y_min / step) * step; y <= y_max + 1e-9 * step; y += step) {
+    double first, step;
+    for (int k = 0, n = ticks(y_min, y_max, 6, &first, &step); k < n; k++) {
+        const double y = first + k * step;
         line(&c, left, PY(y), right, PY(y), grid);
         format_tick(label, sizeof label, y);
         text(&c, left - 8 - text_width(label), PY(y) - 6, label, black);
@@ -130,8 +144,8 @@ float *plot_lines(const PlotSpec *spec, const PlotSeries *series, int n_series)
                 }
             }
     } else {
-        step = nice_step(x_max - x_min, 6);
-        for (double x = ceil(x_min / step) * step; x <= x_max + 1e-9 * step; x += step) {
+        for (int k = 0, n = ticks(x_min, x_max, 6, &first, &step); k < n; k++) {
+            const double x = first + k * step;
             line(&c, PX(x), top, PX(x), bottom, grid);
             format_tick(label, sizeof label, x);
             text(&c, PX(x) - text_width(label) / 2, bottom + 8, label, black);
