@@ -119,6 +119,44 @@ static void test_refinement_climbs_the_log_joint(void **state)
     vnca_inpaint_free(&after);
 }
 
+/* Says stop on its `after`-th question */
+static int stop_after(void *ctx)
+{
+    int *questions_left = ctx;
+    return --*questions_left < 0;
+}
+
+/* should_stop: asked during the decodes and the refinement; stopping fails
+ * cleanly, never stopping changes nothing */
+static void test_should_stop_abandons(void **state)
+{
+    Setup *s = *state;
+    VncaInpaintOptions opt;
+    vnca_inpaint_defaults(&opt);
+    opt.samples = 13;
+    opt.refine_steps = 6;
+    VncaInpaintResult plain, asked, r;
+    VncaError err;
+    assert_int_equal(vnca_inpaint(&s->m, s->ws, s->x, s->unknown, &opt, &plain, &err), 0);
+    int questions = 1000;
+    opt.should_stop = stop_after;
+    opt.stop_ctx = &questions;
+    assert_int_equal(vnca_inpaint(&s->m, s->ws, s->x, s->unknown, &opt, &asked, &err), 0);
+    const int asked_count = 1000 - questions;
+    /* 13 samples in batches of 5: 3 decodes, 6 refinement steps, 2 decodes */
+    assert_int_equal(asked_count, 3 + 6 + 2);
+    assert_memory_equal(plain.prob, asked.prob, 64 * sizeof(float));
+    for (int after = 0; after < asked_count; after++) {
+        questions = after;
+        assert_int_equal(vnca_inpaint(&s->m, s->ws, s->x, s->unknown, &opt, &r, &err), -1);
+        assert_string_equal(err.msg, "inpainting stopped");
+        assert_null(r.z);
+        assert_null(r.prob);
+    }
+    vnca_inpaint_free(&plain);
+    vnca_inpaint_free(&asked);
+}
+
 static void test_masks_and_score(void **state)
 {
     (void)state;
@@ -172,6 +210,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_weights_and_reproducibility),
         cmocka_unit_test(test_refinement_climbs_the_log_joint),
+        cmocka_unit_test(test_should_stop_abandons),
         cmocka_unit_test(test_masks_and_score),
         cmocka_unit_test(test_bad_options_rejected),
     };

@@ -56,6 +56,7 @@ struct Worker {
     SDL_cond *wake;
     uint32_t wake_event;
     SDL_atomic_t wake_pending;   /* an event is in SDL's queue, not yet polled */
+    SDL_atomic_t stop_job;       /* the running job is moot: quitting, or superseded */
 
     /* shared: only under the lock */
     Job *head, *tail;
@@ -336,6 +337,8 @@ static void grow_picture(Worker *w, const Job *job)
     free(mu);
 }
 
+static int job_stopped(void *ctx) { return SDL_AtomicGet(&((Worker *)ctx)->stop_job); }
+
 static void regrow(Worker *w, const Job *job)
 {
     const VncaConfig *c = &w->engine.model->config;
@@ -347,11 +350,13 @@ static void regrow(Worker *w, const Job *job)
     VncaInpaintOptions opt;
     vnca_inpaint_defaults(&opt);
     opt.seed = vnca_rng_u64(&w->rng);
+    opt.should_stop = job_stopped;
+    opt.stop_ctx = w;
     set_busy(w, "sampling %d latents for the erased pixels", opt.samples);
     VncaInpaintResult r;
     VncaError err;
     if (vnca_inpaint(w->engine.model, w->engine.ws, job->floats, job->mask, &opt, &r, &err)) {
-        report(w, 1, "cannot regrow: %s", err.msg);
+        if (!job_stopped(w)) report(w, 1, "cannot regrow: %s", err.msg);
         return;
     }
     const int pick = job->pick_best ? r.best : vnca_inpaint_pick(&r, &w->rng);
@@ -435,6 +440,7 @@ static int worker_main(void *arg)
         if (job) {
             w->head = job->next;
             if (!w->head) w->tail = NULL;
+            SDL_AtomicSet(&w->stop_job, 0);
             SDL_UnlockMutex(w->lock);
             run_job(w, job);
             job_free(job);
@@ -494,6 +500,7 @@ void worker_finish(Worker *w)
     if (!w) return;
     SDL_LockMutex(w->lock);
     w->quit = 1;
+    SDL_AtomicSet(&w->stop_job, 1);
     SDL_CondSignal(w->wake);
     SDL_UnlockMutex(w->lock);
     SDL_WaitThread(w->thread, NULL);
@@ -514,10 +521,12 @@ void worker_finish(Worker *w)
 static int seeds_growth(JobKind k) { return k == JOB_GROW_PRIOR || k == JOB_GROW_PICTURE || k == JOB_REGROW; }
 
 /* forgets the waiting jobs that `kind` supersedes, so that pressing Space
- * five times inpaints once more, not five times (under the lock) */
+ * five times inpaints once more, not five times, and stops a running
+ * inpainting (under the lock) */
 static void drop_superseded(Worker *w, JobKind kind)
 {
     if (!seeds_growth(kind)) return;
+    SDL_AtomicSet(&w->stop_job, 1);
     Job **link = &w->head;
     w->tail = NULL;
     while (*link) {

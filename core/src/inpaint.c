@@ -76,13 +76,20 @@ static void draw(const Proposal *p, int k, VncaRng *rng, float *z, int n)
     for (int j = 0; j < n; j++) z[j] = p->mu[j] + (float)(widen * exp(p->logsig[j])) * z[j];
 }
 
+static int stopped(const VncaInpaintOptions *opt, VncaError *err)
+{
+    return opt->should_stop && opt->should_stop(opt->stop_ctx) ? vnca_fail(err, "inpainting stopped") : 0;
+}
+
 /* Decodes k latents in batches: logits [k, P] and log p(x_kept | z). */
-static void decode_all(const VncaModel *m, VncaWorkspace *ws, const float *z, int k,
-                       const float *x, const float *keep, float *logits, double *log_lik)
+static int decode_all(const VncaModel *m, VncaWorkspace *ws, const float *z, int k,
+                      const float *x, const float *keep, const VncaInpaintOptions *opt,
+                      float *logits, double *log_lik, VncaError *err)
 {
     const int c = m->config.latent, pixels = m->config.image_size * m->config.image_size;
     const int cap = workspace_decode_cap(ws);
     for (int k0 = 0; k0 < k; k0 += cap) {
+        if (stopped(opt, err)) return -1;
         const int b = k - k0 < cap ? k - k0 : cap;
         const float *state = workspace_decode(m, ws, z + (size_t)k0 * c, b);
         for (int i = 0; i < b; i++) {
@@ -93,6 +100,7 @@ static void decode_all(const VncaModel *m, VncaWorkspace *ws, const float *z, in
             log_lik[k0 + i] = -bce;
         }
     }
+    return 0;
 }
 
 /* the first k samples' weights = softmax(logw); the best index and the
@@ -141,6 +149,7 @@ static int refine(const VncaModel *m, const float *x, const float *keep, float *
     const VncaWeights no_param_grads = {0};
     const DecoderRows rows = {.grow = k};
     for (int step = 0; step < opt->refine_steps; step++) {
+        if (stopped(opt, err)) goto done;
         decoder_forward_train(m, ws, z, &rows);
         float *dfinal = ws->dstate[0];
         memset(dfinal, 0, (size_t)k * pixels * c * sizeof(float));
@@ -214,7 +223,7 @@ int vnca_inpaint(const VncaModel *m, VncaWorkspace *ws, const float *x, const ui
     VncaRng rng;
     vnca_rng_seed(&rng, opt->seed);
     for (int i = 0; i < k; i++) draw(&p, i, &rng, out->z + (size_t)i * c, c);
-    decode_all(m, ws, out->z, k, x, keep, logits, out->log_lik);
+    if (decode_all(m, ws, out->z, k, x, keep, opt, logits, out->log_lik, err)) goto done;
     for (int i = 0; i < k; i++) {
         const float *z = out->z + (size_t)i * c;
         logw[i] = out->log_lik[i] + log_prior(z, c) - proposal_log_density(&p, z, c);
@@ -239,7 +248,7 @@ int vnca_inpaint(const VncaModel *m, VncaWorkspace *ws, const float *x, const ui
             }
         }
         if (refine(m, x, keep, out->z, r, opt, err)) goto done;
-        decode_all(m, ws, out->z, r, x, keep, logits, out->log_lik);
+        if (decode_all(m, ws, out->z, r, x, keep, opt, logits, out->log_lik, err)) goto done;
         for (int i = 0; i < r; i++) logw[i] = out->log_lik[i] + log_prior(out->z + (size_t)i * c, c);
         normalize(out, logw, r);
     }

@@ -24,6 +24,11 @@ typedef struct VncaInpaintOptions {
     int refine_steps;     /* gradient-ascent steps on the kept pixels' likelihood (default 0) */
     float refine_lr;      /* step size of the refinement (Adam, default 0.05) */
     uint64_t seed;
+    /* Optional (default NULL): asked between batches of decodes and between
+     * refinement steps; returning nonzero abandons the inpainting, which then
+     * fails with "inpainting stopped". Lets an app drop a long job at once. */
+    int (*should_stop)(void *ctx);
+    void *stop_ctx;
 } VncaInpaintOptions;
 
 void vnca_inpaint_defaults(VncaInpaintOptions *opt);
