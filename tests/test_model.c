@@ -220,6 +220,9 @@ static void test_elbo_gradient_pool_and_extra_steps(void **state)
 {
     (void)state;
     check_elbo_gradient(VNCA_PERCEIVE_CONV3, (DecoderRows){.grow = 1, .n_start = 1, .extra = 2});
+    /* a persistent model's grown digit scored too */
+    check_elbo_gradient(VNCA_PERCEIVE_SOBEL,
+                        (DecoderRows){.grow = 2, .n_start = 1, .extra = 2, .score_grown = 1});
 }
 
 /* ---- the IWAE bound -------------------------------------------------------- */

@@ -54,8 +54,13 @@ void decoder_forward_train(const VncaModel *m, VncaWorkspace *ws, const float *z
     }
 }
 
+const float *decoder_grown_state(const VncaModel *m, const VncaWorkspace *ws, const DecoderRows *rows)
+{
+    return rows->extra > 0 ? ws->step_in[vnca_total_steps(&m->config)] : ws->final_state;
+}
+
 void decoder_backward(const VncaModel *m, VncaWorkspace *ws, const VncaWeights *gw, float *dfinal,
-                      float *dz, const DecoderRows *rows)
+                      const float *dgrown, float *dz, const DecoderRows *rows)
 {
     const VncaConfig *cfg = &m->config;
     const int c = cfg->latent;
@@ -74,6 +79,8 @@ void decoder_backward(const VncaModel *m, VncaWorkspace *ws, const VncaWeights *
     /* growth: the first `grow` rows, a prefix of every buffer */
     const int n = rows->grow;
     if (n == 0) return;
+    if (dgrown)
+        for (size_t i = 0; i < (size_t)n * g * g * c; i++) dcur[i] += dgrown[i];
     for (int s = cfg->n_stages - 1; s >= 0; s--) {
         for (int k = cfg->stage_steps[s] - 1; k >= 0; k--) {
             t--;

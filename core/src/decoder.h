@@ -11,8 +11,13 @@ void decoder_forward_train(const VncaModel *m, VncaWorkspace *ws, const float *z
                            const DecoderRows *rows);
 /* dfinal [rows, S, S, C] (overwritten: used as scratch) -> dz [grow, Z]
  * (accumulated); parameter gradients accumulated into gw (NULL pointers in
- * gw skip those). The start states get no gradient. */
+ * gw skip those). dgrown [grow, S, S, C], or NULL: a gradient on the growing
+ * rows' states where the schedule ends (before the extra steps). The start
+ * states get no gradient. */
 void decoder_backward(const VncaModel *m, VncaWorkspace *ws, const VncaWeights *gw, float *dfinal,
-                      float *dz, const DecoderRows *rows);
+                      const float *dgrown, float *dz, const DecoderRows *rows);
+/* The growing rows' states where the schedule ends [grow, S, S, C] (valid
+ * after decoder_forward_train) */
+const float *decoder_grown_state(const VncaModel *m, const VncaWorkspace *ws, const DecoderRows *rows);
 
 #endif

@@ -8,6 +8,11 @@
 
 static int pixels(const VncaConfig *cfg) { return cfg->image_size * cfg->image_size; }
 
+static int scores_grown(const DecoderRows *rows)
+{
+    return rows->score_grown && rows->extra > 0 && rows->grow > 0;
+}
+
 VncaLoss elbo_forward_rows(const VncaModel *m, VncaWorkspace *ws, const float *x, const float *eps,
                            const DecoderRows *rows)
 {
@@ -23,6 +28,14 @@ VncaLoss elbo_forward_rows(const VncaModel *m, VncaWorkspace *ws, const float *x
         reparam_forward(ws->z, ws->mu, ws->logsig, ws->eps, (size_t)grow * z);
     }
     decoder_forward_train(m, ws, ws->z, rows);
+    if (scores_grown(rows)) {
+        const float *grown = decoder_grown_state(m, ws, rows);
+        for (int i = 0; i < grow; i++) {
+            bce_logits_forward(&per_image, grown + (size_t)i * pixels(cfg) * z, z,
+                               x + (size_t)i * pixels(cfg), NULL, 1, pixels(cfg));
+            loss.recon += per_image / all;
+        }
+    }
     for (int i = 0; i < all; i++) {
         bce_logits_forward(&per_image, ws->final_state + (size_t)i * pixels(cfg) * z, z,
                            x + (size_t)i * pixels(cfg), NULL, 1, pixels(cfg));
@@ -55,8 +68,15 @@ void vnca_elbo_backward(const VncaModel *m, VncaWorkspace *ws, float *grads)
     float *dfinal = ws->dstate[0];
     memset(dfinal, 0, (size_t)all * pixels(cfg) * z * sizeof(float));
     bce_logits_backward(dfinal, ws->final_state, z, ws->x, NULL, all, pixels(cfg), scale);
+    float *dgrown = NULL;
+    if (scores_grown(rows)) {
+        dgrown = ws->state_tmp; /* free once the forward pass is done */
+        memset(dgrown, 0, (size_t)grow * pixels(cfg) * z * sizeof(float));
+        bce_logits_backward(dgrown, decoder_grown_state(m, ws, rows), z, ws->x, NULL, grow,
+                            pixels(cfg), scale);
+    }
     memset(ws->dz, 0, (size_t)grow * z * sizeof(float));
-    decoder_backward(m, ws, &gw, dfinal, ws->dz, rows);
+    decoder_backward(m, ws, &gw, dfinal, dgrown, ws->dz, rows);
     if (grow == 0) return;
 
     memset(ws->dmu, 0, (size_t)grow * z * sizeof(float));

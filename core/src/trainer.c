@@ -191,7 +191,7 @@ int vnca_trainer_step(VncaTrainer *tr, VncaTrainStats *stats, VncaError *err)
     if (n_pool) gather_pool(tr, hi - lo, n_pool);
 
     const DecoderRows rows = {.grow = hi - lo, .start = tr->pool.start, .n_start = n_pool,
-                              .extra = extra};
+                              .extra = extra, .score_grown = persistent};
     VncaLoss loss = elbo_forward_rows(tr->model, tr->ws, tr->batch_x, tr->batch_eps + (size_t)lo * z,
                                       &rows);
     memset(tr->grads, 0, tr->model->layout.n_params * sizeof(float));

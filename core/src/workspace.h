@@ -9,12 +9,15 @@
  *   rows [0, grow) grow from z through the schedule (seed, steps, divisions);
  *   rows [grow, grow + n_start) begin at full size from `start` states
  *     [n_start, S, S, C] (a persistent model's pool);
- * then all rows run `extra` more steps at full size. */
+ * then all rows run `extra` more steps at full size. With score_grown (and
+ * extra > 0) the ELBO scores the growing rows also where the schedule ends:
+ * a persistent model's digit must be right when grown, not only when held. */
 typedef struct DecoderRows {
     int grow;
     const float *start;
     int n_start;
     int extra;
+    int score_grown;
 } DecoderRows;
 
 #define VNCA_MAX_TRAIN_STEPS 256
