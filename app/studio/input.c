@@ -27,6 +27,7 @@ static const KeyBinding bindings[] = {
     {SDLK_LEFTBRACKET, 0, INTENT_BRUSH_SMALLER, "smaller brush", 0},
     {SDLK_RIGHTBRACKET, 0, INTENT_BRUSH_LARGER, "larger brush", 0},
     {SDLK_m, 0, INTENT_TOGGLE_MODE, "regrow mode / heal mode (damage live cells)", 0},
+    {SDLK_l, 0, INTENT_LOAD_HEALER, "load the model trained to heal (vnca-mnist-heal)", 0},
     {SDLK_n, 0, INTENT_NEW_DIGIT, "a new digit from the prior", 0},
     {SDLK_p, 0, INTENT_PAUSE, "pause / run", 0},
     {SDLK_PERIOD, 0, INTENT_STEP, "one step", 0},

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "image_io.h"
+#include "resources.h"
 #include "studio.h"
 
 /* Steps per second to choose from with + and -; 0 is "as fast as it goes". */
@@ -376,6 +377,10 @@ void studio_handle(Studio *s, const Intent *in)
         else open_picture(s, in->path);
         break;
     case INTENT_LOAD_MODEL: load_model(s, in->path); break;
+    case INTENT_LOAD_HEALER:
+        if (s->heal_model[0]) load_model(s, s->heal_model);
+        else studio_report(s, 1, "no model trained to heal was found (%s)", HEAL_MODEL_NAME);
+        break;
     case INTENT_OPEN_PICTURE: open_picture(s, in->path); break;
     case INTENT_TOGGLE_HELP: s->help = !s->help; break;
     case INTENT_DISMISS: s->help = 0; break;

@@ -178,6 +178,10 @@ static int run(const Options *o, SDL_Window *window, Screen *sc, Script *script)
         fprintf(stderr, "vnca-studio: cannot start the automaton's thread: %s\n", SDL_GetError());
         return 1;
     }
+    char not_found[2048];
+    if (resource_find("models", HEAL_MODEL_NAME, s.heal_model, sizeof s.heal_model, not_found,
+                      sizeof not_found))
+        s.heal_model[0] = '\0';
     Layout layout;
     FrameStats stats;
     frame_stats_start(&stats, now_ms());

@@ -160,7 +160,11 @@ static void draw_panel(Screen *sc, const Layout *l, const Studio *s)
     draw_growth_fields(&p, s);
     field(&p, "Mode", s->mode == MODE_HEAL ? "heal" : "regrow", ink);
     if (s->mode == MODE_HEAL && s->live.model.config.variant != VNCA_VARIANT_PERSISTENT)
-        note(&p, FONT_SMALL, "This model was trained to grow, not to heal: its cells may not recover.", warning);
+        note(&p, FONT_SMALL,
+             s->heal_model[0] ? "This model was trained to grow, not to heal: its cells may not "
+                                "recover. L loads one trained to heal."
+                              : "This model was trained to grow, not to heal: its cells may not recover.",
+             warning);
     field(&p, "View", view_words(s), ink);
     snprintf(buf, sizeof buf, "radius %.1f px", s->brush_radius);
     field(&p, "Brush", buf, ink);

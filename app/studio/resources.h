@@ -8,6 +8,7 @@
 
 /* The shipped model's file name, in the models folder. */
 #define DEFAULT_MODEL_NAME "vnca-mnist.safetensors"
+#define HEAL_MODEL_NAME "vnca-mnist-heal.safetensors"
 
 /* Finds folder/name ("models"/"vnca-mnist.safetensors"). Returns 0 with the
  * path, or -1 with a message listing every place looked in. */

@@ -37,6 +37,7 @@ typedef enum IntentKind {
     INTENT_SCREENSHOT,     /* path, or NULL likewise */
     INTENT_OPEN,           /* path: a model (*.safetensors), else a picture */
     INTENT_LOAD_MODEL,     /* path */
+    INTENT_LOAD_HEALER,    /* the shipped model trained to heal */
     INTENT_OPEN_PICTURE,   /* path */
     INTENT_TOGGLE_HELP,
     INTENT_DISMISS,        /* closes the help */
@@ -69,6 +70,7 @@ typedef struct Studio {
     WorkerView live;           /* the worker's latest publication */
     unsigned model_generation; /* of live.model, as last acted on */
     char model_error[1024];    /* why no model is loaded ("" while loading) */
+    char heal_model[PATH_MAX_LEN]; /* the shipped model trained to heal; "" when not found */
     uint64_t message_seq;      /* of live's message, as last shown */
 
     Canvas canvas;
