@@ -153,6 +153,10 @@ float *plot_lines(const PlotSpec *spec, const PlotSeries *series, int n_series)
     }
     line(&c, left, top, left, bottom, black);
     line(&c, left, bottom, right, bottom, black);
+    int legend_w = 0; /* the widest label sets where the legend starts */
+    for (int s = 0; s < n_series; s++)
+        if (text_width(series[s].label) > legend_w) legend_w = text_width(series[s].label);
+    const int legend_x = right - 12 - legend_w;
     for (int s = 0; s < n_series; s++) {
         const float *color = palette[s % PALETTE_SIZE];
         int have = 0, px = 0, py = 0;
@@ -166,8 +170,8 @@ float *plot_lines(const PlotSpec *spec, const PlotSeries *series, int n_series)
             py = qy;
             have = 1;
         }
-        fill_rect(&c, right - 260, top + 10 + 22 * s, right - 236, top + 14 + 22 * s, color);
-        text(&c, right - 228, top + 5 + 22 * s, series[s].label, black);
+        fill_rect(&c, legend_x - 32, top + 10 + 22 * s, legend_x - 8, top + 14 + 22 * s, color);
+        text(&c, legend_x, top + 5 + 22 * s, series[s].label, black);
     }
 #undef PX
 #undef PY
