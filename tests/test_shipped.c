@@ -1,6 +1,7 @@
-/* The shipped model: it loads, its metadata says how it was made and how
- * good it is, and (with MNIST present) the IWAE-16 bound on every 100th test
- * digit reproduces the recorded figure. argv[1]: the model, argv[2]: MNIST. */
+/* A shipped model: it loads, it is of the variant it should be, its metadata
+ * says how it was made and how good it is, and (with MNIST present) the
+ * IWAE-16 bound on every 100th test digit reproduces the recorded figure.
+ * argv[1]: the model, argv[2]: MNIST, argv[3]: doubling or persistent. */
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +15,7 @@
 #include "vnca/data.h"
 #include "vnca/vnca.h"
 
-static const char *model_path, *data_dir;
+static const char *model_path, *data_dir, *variant;
 static VncaModel model;
 
 static int load(void **state)
@@ -47,6 +48,7 @@ static void test_metadata_is_complete(void **state)
         if (!v || !*v) fail_msg("%s: metadata '%s' is missing", model_path, keys[i]);
     }
     assert_true(atol(vnca_meta_get(&model.meta, "training.images_seen")) > 0);
+    assert_string_equal(vnca_variant_name(model.config.variant), variant);
 }
 
 /* Recomputes the recorded IWAE-16 figure, the same digits and seed: only
@@ -81,12 +83,13 @@ static void test_recorded_likelihood_reproduces(void **state)
 
 int main(int argc, char **argv)
 {
-    if (argc < 3) {
-        fprintf(stderr, "usage: test_shipped MODEL DATA-DIR\n");
+    if (argc != 4) {
+        fprintf(stderr, "usage: test_shipped MODEL DATA-DIR doubling|persistent\n");
         return 2;
     }
     model_path = argv[1];
     data_dir = argv[2];
+    variant = argv[3];
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_metadata_is_complete),
         cmocka_unit_test(test_recorded_likelihood_reproduces),
