@@ -8,6 +8,15 @@
 
 static int pixels(const VncaConfig *cfg) { return cfg->image_size * cfg->image_size; }
 
+/* BCE of row i's pixel logits (channel 0 of each cell of states) against x */
+static double row_recon(const VncaConfig *cfg, const float *states, const float *x, int i)
+{
+    double nll;
+    bce_logits_forward(&nll, states + (size_t)i * pixels(cfg) * cfg->latent, cfg->latent,
+                       x + (size_t)i * pixels(cfg), NULL, 1, pixels(cfg));
+    return nll;
+}
+
 static int scores_grown(const DecoderRows *rows)
 {
     return rows->score_grown && rows->extra > 0 && rows->grow > 0;
@@ -30,17 +39,12 @@ VncaLoss elbo_forward_rows(const VncaModel *m, VncaWorkspace *ws, const float *x
     decoder_forward_train(m, ws, ws->z, rows);
     if (scores_grown(rows)) {
         const float *grown = decoder_grown_state(m, ws, rows);
-        for (int i = 0; i < grow; i++) {
-            bce_logits_forward(&per_image, grown + (size_t)i * pixels(cfg) * z, z,
-                               x + (size_t)i * pixels(cfg), NULL, 1, pixels(cfg));
-            loss.recon += per_image / all;
-        }
+        for (int i = 0; i < grow; i++) loss.recon += row_recon(cfg, grown, x, i) / all;
     }
     for (int i = 0; i < all; i++) {
-        bce_logits_forward(&per_image, ws->final_state + (size_t)i * pixels(cfg) * z, z,
-                           x + (size_t)i * pixels(cfg), NULL, 1, pixels(cfg));
-        ws->row_recon[i] = (float)per_image;
-        loss.recon += per_image / all;
+        const double recon = row_recon(cfg, ws->final_state, x, i);
+        ws->row_recon[i] = (float)recon;
+        loss.recon += recon / all;
         if (i >= grow) continue;
         kl_forward(&per_image, ws->mu + (size_t)i * z, ws->logsig + (size_t)i * z, 1, z);
         loss.kl += per_image / all;
