@@ -1,9 +1,9 @@
 /* vnca-studio end to end, under a virtual X server (xvfb-run): scripts of
  * input actions, and assertions on the pictures the app saves.
  *
- * argv[1]: the vnca-studio executable; argv[2]: the shipped model's path
- * (its test is skipped while the file is absent). The whole test is skipped
- * (exit 77) without xvfb-run. */
+ * argv[1]: the vnca-studio executable; argv[2] and argv[3]: the shipped
+ * model's and the shipped heal model's paths (their tests are skipped while
+ * the file is absent). The whole test is skipped (exit 77) without xvfb-run. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,7 +24,7 @@
 
 enum { SIZE = 32 };
 
-static const char *studio_exe, *shipped_model;
+static const char *studio_exe, *shipped_model, *shipped_heal_model;
 static char xvfb_run[4096];
 static char *dir;
 static char ink_model[4096];
@@ -226,6 +226,33 @@ static void test_shipped_model_regrows_ink(void **state)
     free(grown), free(erased), free(regrown);
 }
 
+static int whole_canvas(int x, int y) { return (void)x, (void)y, 1; }
+
+/* L: the studio finds the heal model in the source tree and swaps it in for
+ * the all-ink model; the new digit grown from the prior is not all ink. */
+static void test_heal_model_key(void **state)
+{
+    (void)state;
+    if (access(shipped_heal_model, R_OK) != 0) {
+        fprintf(stderr, "%s is absent: skipped\n", shipped_heal_model);
+        skip();
+    }
+    CommandResult r;
+    run_studio(&r, ink_model,
+               "wait-idle\n"
+               "save %1$s/ink.png\n"
+               "key l\n"
+               "wait-idle\n"
+               "save %1$s/healer.png\n"
+               "quit\n");
+    assert_int_equal(r.status, 0);
+    float *ink = canvas("ink.png"), *healer = canvas("healer.png");
+    assert_true(region_min(ink, whole_canvas) > 0.9f);
+    assert_true(region_min(healer, whole_canvas) < 0.1f);
+    assert_true(region_max(healer, whole_canvas) > 0.5f);
+    free(ink), free(healer);
+}
+
 /* pixels of the error screen's title colour (a light red) in a screenshot */
 static int reddish_pixels(const char *name)
 {
@@ -351,12 +378,13 @@ static int teardown(void **state)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: test_studio VNCA_STUDIO SHIPPED_MODEL\n");
+    if (argc != 4) {
+        fprintf(stderr, "usage: test_studio VNCA_STUDIO SHIPPED_MODEL SHIPPED_HEAL_MODEL\n");
         return 2;
     }
     studio_exe = argv[1];
     shipped_model = argv[2];
+    shipped_heal_model = argv[3];
     if (!find_xvfb_run()) {
         printf("SKIP: xvfb-run is not installed (Debian: apt install xvfb xauth); "
                "vnca-studio's tests need a virtual X server\n");
@@ -368,6 +396,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_erase_then_regrow),
         cmocka_unit_test(test_heal_mode_regrows_damaged_cells),
         cmocka_unit_test(test_shipped_model_regrows_ink),
+        cmocka_unit_test(test_heal_model_key),
         cmocka_unit_test(test_corrupt_model_error_screen),
         cmocka_unit_test(test_failures_are_reported),
         cmocka_unit_test(test_bad_script_is_refused),
