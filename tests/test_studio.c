@@ -196,6 +196,15 @@ static void test_heal_mode_regrows_damaged_cells(void **state)
     free(before), free(damaged), free(undone), free(redone), free(healed);
 }
 
+/* a shipped file the source tree may lack (a checkout without models/) */
+static void skip_unless_present(const char *path)
+{
+    if (access(path, R_OK) != 0) {
+        fprintf(stderr, "%s is absent: skipped\n", path);
+        skip();
+    }
+}
+
 static int central_band(int x, int y) { return x >= 10 && x <= 21 && y >= 4 && y <= 27; }
 
 /* The shipped model: a band down the digit's middle, erased, comes back
@@ -203,10 +212,7 @@ static int central_band(int x, int y) { return x >= 10 && x <= 21 && y >= 4 && y
 static void test_shipped_model_regrows_ink(void **state)
 {
     (void)state;
-    if (access(shipped_model, R_OK) != 0) {
-        fprintf(stderr, "%s is absent: skipped\n", shipped_model);
-        skip();
-    }
+    skip_unless_present(shipped_model);
     CommandResult r;
     run_studio(&r, shipped_model,
                "wait-idle\n"
@@ -233,10 +239,7 @@ static int whole_canvas(int x, int y) { return (void)x, (void)y, 1; }
 static void test_heal_model_key(void **state)
 {
     (void)state;
-    if (access(shipped_heal_model, R_OK) != 0) {
-        fprintf(stderr, "%s is absent: skipped\n", shipped_heal_model);
-        skip();
-    }
+    skip_unless_present(shipped_heal_model);
     CommandResult r;
     run_studio(&r, ink_model,
                "wait-idle\n"
