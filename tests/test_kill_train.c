@@ -118,7 +118,7 @@ static long check_files(const char *out)
     }
     if (!exists(ckpt)) return -1;
     VncaStFile f;
-    if (vnca_checkpoint_load_model(&m, ckpt, &err) || vnca_st_read(ckpt, &f, &err))
+    if (vnca_checkpoint_load_model(&m, NULL, ckpt, &err) || vnca_st_read(ckpt, &f, &err))
         fail_msg("after a kill: %s", err.msg);
     vnca_model_free(&m);
     const char *step = vnca_meta_get(&f.meta, "checkpoint.step");
@@ -278,6 +278,64 @@ static void test_resume_takes_a_new_rate(void **state)
     vnca_model_free(&m_slower);
 }
 
+/* `vnca train` on 64 images, batch 8, for `steps` steps in all: a fresh
+ * persistent model with a small pool, or (with `resume`) its checkpoint's
+ * run taken on; then the NULL-ended options `more` */
+static void persistent_run(CommandResult *r, const char *out, const char *resume, const char *steps,
+                           const char *const *more)
+{
+    char *argv[32] = {(char *)vnca_exe, "train", "--data", (char *)data_dir, "--limit", "64",
+                      "--batch", "8", "--steps", (char *)steps, "-o", (char *)out};
+    int n = 12;
+    if (resume) {
+        argv[n++] = "--resume";
+        argv[n++] = (char *)resume;
+    } else {
+        const char *fresh[] = {"--config", "tiny", "--variant", "persistent", "--extra", "1:2",
+                               "--pool", "16", "--damage-share", "0.5"};
+        for (size_t i = 0; i < sizeof fresh / sizeof fresh[0]; i++) argv[n++] = (char *)fresh[i];
+    }
+    for (int i = 0; more && more[i]; i++) argv[n++] = (char *)more[i];
+    argv[n] = NULL;
+    run_command(r, dir, argv);
+}
+
+/* A resumed persistent run keeps its pool and damage options without being
+ * told them again; options given on resume are said and recorded; the pool
+ * keeps its size. */
+static void test_resume_keeps_persistent_options(void **state)
+{
+    (void)state;
+    char out[4096], ckpt[4096 + 8];
+    in_dir(out, "heal.st");
+    snprintf(ckpt, sizeof ckpt, "%s.ckpt", out);
+    CommandResult r;
+    persistent_run(&r, out, NULL, "3", NULL);
+    if (r.status != 0) fail_msg("vnca train exited %d:\n%s", r.status, r.err);
+
+    persistent_run(&r, out, ckpt, "5", NULL);
+    if (r.status != 0) fail_msg("vnca train --resume exited %d:\n%s", r.status, r.err);
+    assert_null(strstr(r.err, "(was"));
+    assert_float_equal(meta_number(ckpt, "checkpoint.step"), 5, 0);
+    assert_float_equal(meta_number(ckpt, "checkpoint.extra_max"), 2, 0);
+    assert_float_equal(meta_number(ckpt, "checkpoint.pool_size"), 16, 0);
+    assert_float_equal(meta_number(ckpt, "checkpoint.damage_share"), 0.5, 0);
+
+    const char *const more_damage[] = {"--damage-share", "1", "--extra", "2:3", NULL};
+    persistent_run(&r, out, ckpt, "6", more_damage);
+    if (r.status != 0) fail_msg("vnca train --resume exited %d:\n%s", r.status, r.err);
+    assert_non_null(strstr(r.err, "damage share 1 from step 5 on (was 0.5)"));
+    assert_non_null(strstr(r.err, "extra steps 2:3 from step 5 on (was 1:2)"));
+    assert_float_equal(meta_number(ckpt, "checkpoint.damage_share"), 1, 0);
+    assert_float_equal(meta_number(ckpt, "checkpoint.extra_min"), 2, 0);
+
+    const char *const bigger_pool[] = {"--pool", "32", NULL};
+    persistent_run(&r, out, ckpt, "7", bigger_pool);
+    assert_int_not_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "--pool 32: the checkpoint's pool holds 16 states"));
+    assert_float_equal(meta_number(ckpt, "checkpoint.step"), 6, 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -298,7 +356,8 @@ int main(int argc, char **argv)
     dir = make_temp_dir();
     if (!dir) return 1;
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_killed_training_resumes_exactly),
-                                       cmocka_unit_test(test_resume_takes_a_new_rate)};
+                                       cmocka_unit_test(test_resume_takes_a_new_rate),
+                                       cmocka_unit_test(test_resume_keeps_persistent_options)};
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     remove_temp_dir(dir);
     return failed;

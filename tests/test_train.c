@@ -82,7 +82,7 @@ static void tiny_model(VncaModel *m)
     vnca_model_init(m, 7);
 }
 
-static VncaTrainOptions options; /* vnca_train_defaults, batch 16, lr 1e-3, seed 5 */
+static VncaTrainOptions options; /* vnca_train_defaults, batch 16, lr 1e-3, seed 5, small pool */
 
 /* negative ELBO of the whole slice with fixed noise */
 static double slice_loss(const VncaModel *m)
@@ -147,8 +147,19 @@ static void check_resume_is_exact(VncaVariant variant)
     vnca_model_free(&halves);
 
     /* a new process would start here: from the file alone */
-    if (vnca_checkpoint_load_model(&halves, ckpt, &err)) fail_msg("%s", err.msg);
-    VncaTrainOptions other = options;
+    VncaTrainOptions recorded;
+    vnca_train_defaults(&recorded);
+    if (vnca_checkpoint_load_model(&halves, &recorded, ckpt, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(recorded.batch, options.batch);
+    assert_true(recorded.lr == options.lr && recorded.clip == options.clip);
+    assert_true(recorded.seed == options.seed && recorded.dynamic == options.dynamic);
+    assert_int_equal(recorded.extra_min, options.extra_min);
+    assert_int_equal(recorded.extra_max, options.extra_max);
+    assert_int_equal(recorded.pool_size, options.pool_size);
+    assert_int_equal(recorded.damage_size, options.damage_size);
+    assert_true(recorded.pool_share == options.pool_share &&
+                recorded.damage_share == options.damage_share);
+    VncaTrainOptions other = recorded;
     other.seed = 12345; /* the checkpoint's seed wins */
     assert_int_equal(vnca_trainer_init(&tr, &halves, &slice, &other, NULL), 0);
     if (vnca_trainer_resume(&tr, ckpt, &err)) fail_msg("%s", err.msg);
@@ -221,6 +232,9 @@ int main(int argc, char **argv)
     options.pool_size = 32; /* full after two steps, drawn from by the third */
     options.extra_min = 1;
     options.extra_max = 3;
+    options.pool_share = 0.375f;
+    options.damage_share = 0.5f;
+    options.damage_size = 9;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_adam_matches_definition),
         cmocka_unit_test(test_clip_grad_norm),

@@ -139,7 +139,7 @@ static int persistent_options(const CliCommand *cmd, VncaModel *model, VncaTrain
         fprintf(stderr, "vnca train: --extra '%s': expected MIN:MAX, e.g. 8:16\n", extra);
         return -1;
     }
-    if (cli_int(cmd, "pool", 1, 1L << 20, pool, &pool) || cli_int(cmd, "damage", 0, 1024, damage, &damage) ||
+    if (cli_int(cmd, "pool", 1, VNCA_MAX_POOL_SIZE, pool, &pool) || cli_int(cmd, "damage", 0, 1024, damage, &damage) ||
         cli_double(cmd, "pool-share", 0, 1, &pool_share) ||
         cli_double(cmd, "damage-share", 0, 1, &damage_share))
         return -1;
@@ -148,6 +148,36 @@ static int persistent_options(const CliCommand *cmd, VncaModel *model, VncaTrain
     opt->pool_share = (float)pool_share;
     opt->damage_share = (float)damage_share;
     return 0;
+}
+
+static int check_pool_kept(const VncaTrainOptions *was, const VncaTrainOptions *now)
+{
+    if (now->pool_size == was->pool_size) return 0;
+    fprintf(stderr, "vnca train: --pool %d: the checkpoint's pool holds %d states, and a pool "
+            "keeps its size on resume\n", now->pool_size, was->pool_size);
+    return -1;
+}
+
+/* what a resumed run does differently from here on, as the command line asked */
+static void report_changes(const VncaTrainOptions *was, const VncaTrainOptions *now, long step)
+{
+    char from[48];
+    snprintf(from, sizeof from, "from step %ld on", step);
+    if (now->lr != was->lr)
+        fprintf(stderr, "learning rate %g %s (was %g)\n", (double)now->lr, from, (double)was->lr);
+    if (now->clip != was->clip)
+        fprintf(stderr, "gradient clip %g %s (was %g)\n", now->clip, from, was->clip);
+    if (now->extra_min != was->extra_min || now->extra_max != was->extra_max)
+        fprintf(stderr, "extra steps %d:%d %s (was %d:%d)\n", now->extra_min, now->extra_max, from,
+                was->extra_min, was->extra_max);
+    if (now->pool_share != was->pool_share)
+        fprintf(stderr, "pool share %g %s (was %g)\n", (double)now->pool_share, from,
+                (double)was->pool_share);
+    if (now->damage_size != was->damage_size)
+        fprintf(stderr, "damage %d %s (was %d)\n", now->damage_size, from, was->damage_size);
+    if (now->damage_share != was->damage_share)
+        fprintf(stderr, "damage share %g %s (was %g)\n", (double)now->damage_share, from,
+                (double)was->damage_share);
 }
 
 static int train(int argc, char **argv, int rank, int ranks)
@@ -162,7 +192,7 @@ static int train(int argc, char **argv, int rank, int ranks)
         {"steps", 0, "N", "stop after N optimizer steps in all", 0},
         {"minutes", 0, "M", "stop after M minutes of this run", 0},
         {"batch", 0, "N", "batch size (default 32)", 0},
-        {"lr", 0, "RATE", "Adam learning rate (default 1e-4; with --resume, a new rate from there on)", 0},
+        {"lr", 0, "RATE", "Adam learning rate (default 1e-4)", 0},
         {"clip", 0, "NORM", "gradient norm clip (default 10)", 0},
         {"seed", 0, "S", "seed for the data order and the noise (default 1)", 0},
         {"dynamic", 0, NULL, "grayscale MNIST binarized afresh each epoch (default: static)", 0},
@@ -178,41 +208,48 @@ static int train(int argc, char **argv, int rank, int ranks)
         {0},
     };
     CliCommand cmd = {.name = "train",
-                      .summary = "Train a VNCA on MNIST (negative ELBO, Adam).",
+                      .summary = "Train a VNCA on MNIST (negative ELBO, Adam). A run resumed from its checkpoint\n"
+                                 "  goes on with the options it had; those given change them from there on.",
                       .options = options};
     CliParse parsed = cli_parse(&cmd, argc, argv);
     if (parsed != CLI_OK) return parsed == CLI_HELP ? 0 : 2;
     const char *data_dir = cli_required(&cmd, "data"), *out = cli_required(&cmd, "output");
     const char *config = cli_value(&cmd, "config"), *init = cli_value(&cmd, "init");
     const char *resume = cli_value(&cmd, "resume");
-    long epochs, steps, batch, seed, limit, log_every;
-    double minutes = 0, lr = 1e-4, clip = 10, ckpt_minutes = 5;
     if (!data_dir || !out) return 2;
     if (!!config + !!init + !!resume > 1 || (!config && !init && !resume)) {
         fprintf(stderr, "vnca train: give one of --config, --init or --resume\n");
         return 2;
     }
+    VncaError err;
+    VncaModel model;
+    /* a resumed run goes on with its checkpoint's options, the command line's over them */
+    VncaTrainOptions opt;
+    vnca_train_defaults(&opt);
+    if (resume && vnca_checkpoint_load_model(&model, &opt, resume, &err)) {
+        fprintf(stderr, "vnca train: %s\n", err.msg);
+        return 1;
+    }
+    const VncaTrainOptions recorded = opt;
+    long epochs, steps, batch, seed, limit, log_every;
+    double minutes = 0, lr = opt.lr, clip = opt.clip, ckpt_minutes = 5;
     if (cli_int(&cmd, "epochs", 1, 1000000, 0, &epochs) || cli_int(&cmd, "steps", 1, 1L << 40, 0, &steps) ||
-        cli_int(&cmd, "batch", 1, 4096, 32, &batch) || cli_int(&cmd, "seed", 0, 0x7fffffffL, 1, &seed) ||
+        cli_int(&cmd, "batch", 1, 4096, opt.batch, &batch) ||
+        cli_int(&cmd, "seed", 0, 0x7fffffffL, (long)opt.seed, &seed) ||
         cli_int(&cmd, "limit", 1, 1L << 30, 0, &limit) || cli_int(&cmd, "log-every", 1, 100000, 10, &log_every) ||
         cli_double(&cmd, "minutes", 0, 1e7, &minutes) || cli_double(&cmd, "lr", 0, 1, &lr) ||
-        cli_double(&cmd, "clip", 0, 1e30, &clip) || cli_double(&cmd, "checkpoint-minutes", 0, 1e7, &ckpt_minutes))
+        cli_double(&cmd, "clip", 0, 1e30, &clip) || cli_double(&cmd, "checkpoint-minutes", 0, 1e7, &ckpt_minutes)) {
+        if (resume) vnca_model_free(&model);
         return 2;
+    }
 
     char ckpt_path[4096], log_path[4096];
     snprintf(ckpt_path, sizeof ckpt_path, "%s.ckpt", out);
     snprintf(log_path, sizeof log_path, "%s.csv", out);
 
-    VncaError err;
-    VncaModel model;
-    if (resume) {
-        if (vnca_checkpoint_load_model(&model, resume, &err)) {
-            fprintf(stderr, "vnca train: %s\n", err.msg);
-            return 1;
-        }
-    } else if (init) {
+    if (init) {
         if (load_model_or_report("train", init, &model)) return 1;
-    } else {
+    } else if (config) {
         VncaConfig cfg;
         if (vnca_config_named(config, &cfg, &err) || vnca_model_alloc(&model, &cfg, &err)) {
             fprintf(stderr, "vnca train: %s\n", err.msg);
@@ -220,7 +257,7 @@ static int train(int argc, char **argv, int rank, int ranks)
         }
         vnca_model_init(&model, (uint64_t)seed);
     }
-    const int dynamic = cli_value(&cmd, "dynamic") != NULL;
+    const int dynamic = opt.dynamic || cli_value(&cmd, "dynamic") != NULL;
     const VncaDataSource source = dynamic ? VNCA_DATA_GRAY_TRAIN : VNCA_DATA_STATIC_TRAIN;
     VncaImages data;
     if (vnca_data_load(data_dir, source, model.config.image_size, &data, &err)) {
@@ -233,8 +270,6 @@ static int train(int argc, char **argv, int rank, int ranks)
     int status = 1;
     FILE *log = NULL;
     VncaTrainer tr;
-    VncaTrainOptions opt;
-    vnca_train_defaults(&opt);
     opt.batch = (int)batch;
     opt.lr = (float)lr;
     opt.clip = clip;
@@ -243,17 +278,14 @@ static int train(int argc, char **argv, int rank, int ranks)
     opt.shard = rank;
     opt.shards = ranks;
     opt.allreduce = parallel_sum;
-    if (persistent_options(&cmd, &model, &opt)) goto done_model;
+    if (persistent_options(&cmd, &model, &opt) || (resume && check_pool_kept(&recorded, &opt)))
+        goto done_model;
     if (vnca_trainer_init(&tr, &model, &data, &opt, &err) ||
         (resume && vnca_trainer_resume(&tr, resume, &err))) {
         fprintf(stderr, "vnca train: %s\n", err.msg);
         goto done_model;
     }
-    if (resume && cli_value(&cmd, "lr") && (float)lr != tr.opt.lr) {
-        if (rank == 0)
-            fprintf(stderr, "learning rate %g from step %ld on (was %g)\n", lr, tr.step, (double)tr.opt.lr);
-        tr.adam.lr = tr.opt.lr = (float)lr;
-    }
+    if (resume && rank == 0) report_changes(&recorded, &opt, tr.step);
     const char *prior_cpu = vnca_meta_get(&model.meta, "training.cpu_seconds");
     const double cpu_before = prior_cpu ? atof(prior_cpu) : 0.0, cpu_start = cpu_seconds();
 

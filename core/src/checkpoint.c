@@ -41,7 +41,7 @@ static int get_rng(const VncaMeta *meta, const char *key, VncaRng *rng)
 
 /* The numbers a checkpoint records, in one table for saving and loading. */
 enum { STEP, ADAM_STEP, SEEN, EPOCH, POSITION, SEED, BATCH, DYNAMIC, DATA_SIZE, LR, CLIP, SECONDS,
-       POOL_FILLED, N_FIELDS };
+       POOL_FILLED, EXTRA_MIN, EXTRA_MAX, POOL_SIZE, POOL_SHARE, DAMAGE_SIZE, DAMAGE_SHARE, N_FIELDS };
 
 /* Counts up to 2^53: doubles hold them exactly, and longs hold them. */
 #define MAX_COUNT 9007199254740992.0
@@ -54,6 +54,7 @@ static const struct {
     const char *key;
     double min, max;
     int integer;
+    int optional; /* absent from checkpoints written before it was recorded: NAN */
 } fields[N_FIELDS] = {
     [STEP] = {PREFIX "step", 0, MAX_COUNT, 1},
     [ADAM_STEP] = {PREFIX "adam_step", 0, MAX_COUNT, 1},
@@ -68,6 +69,12 @@ static const struct {
     [CLIP] = {PREFIX "clip", 0, DBL_MAX, 0},
     [SECONDS] = {PREFIX "train_seconds", 0, DBL_MAX, 0},
     [POOL_FILLED] = {PREFIX "pool_filled", 0, INT_MAX, 1},
+    [EXTRA_MIN] = {PREFIX "extra_min", 0, VNCA_MAX_EXTRA_STEPS, 1, 1},
+    [EXTRA_MAX] = {PREFIX "extra_max", 0, VNCA_MAX_EXTRA_STEPS, 1, 1},
+    [POOL_SIZE] = {PREFIX "pool_size", 1, VNCA_MAX_POOL_SIZE, 1, 1},
+    [POOL_SHARE] = {PREFIX "pool_share", 0, 1, 0, 1},
+    [DAMAGE_SIZE] = {PREFIX "damage_size", 0, 4096, 1, 1},
+    [DAMAGE_SHARE] = {PREFIX "damage_share", 0, 1, 0, 1},
 };
 
 int vnca_trainer_save(const VncaTrainer *tr, const char *path, VncaError *err)
@@ -79,7 +86,10 @@ int vnca_trainer_save(const VncaTrainer *tr, const char *path, VncaError *err)
         [EPOCH] = tr->epoch, [POSITION] = tr->position, [SEED] = (double)tr->opt.seed,
         [BATCH] = tr->opt.batch, [DYNAMIC] = tr->opt.dynamic, [DATA_SIZE] = tr->data->n,
         [LR] = tr->opt.lr, [CLIP] = tr->opt.clip, [SECONDS] = tr->train_seconds,
-        [POOL_FILLED] = tr->pool.filled};
+        [POOL_FILLED] = tr->pool.filled, [EXTRA_MIN] = tr->opt.extra_min,
+        [EXTRA_MAX] = tr->opt.extra_max, [POOL_SIZE] = tr->opt.pool_size,
+        [POOL_SHARE] = tr->opt.pool_share, [DAMAGE_SIZE] = tr->opt.damage_size,
+        [DAMAGE_SHARE] = tr->opt.damage_share};
     VncaStTensor extra[4] = {
         {.name = PREFIX "adam.m", .ndim = 1, .shape = {(int64_t)n}, .numel = n, .data = tr->adam.m},
         {.name = PREFIX "adam.v", .ndim = 1, .shape = {(int64_t)n}, .numel = n, .data = tr->adam.v},
@@ -123,23 +133,15 @@ static void take_model_meta(VncaModel *m, const VncaMeta *from)
     m->meta = kept;
 }
 
-int vnca_checkpoint_load_model(VncaModel *m, const char *path, VncaError *err)
-{
-    VncaStFile file;
-    if (model_load_with(m, path, PREFIX, &file, err)) return -1;
-    vnca_st_free(&file);
-    VncaMeta all = m->meta;
-    m->meta = (VncaMeta){0};
-    take_model_meta(m, &all);
-    vnca_meta_free(&all);
-    return 0;
-}
-
 static int read_fields(const VncaMeta *meta, double *v, const char *path, VncaError *err)
 {
     for (int k = 0; k < N_FIELDS; k++) {
         const char *text = vnca_meta_get(meta, fields[k].key);
         char *end;
+        if (!text && fields[k].optional) {
+            v[k] = NAN;
+            continue;
+        }
         if (!text) return vnca_fail(err, "%s: not a checkpoint: missing '%s'", path, fields[k].key);
         v[k] = strtod(text, &end);
         if (end == text || *end || !(v[k] >= fields[k].min && v[k] <= fields[k].max) ||
@@ -149,6 +151,42 @@ static int read_fields(const VncaMeta *meta, double *v, const char *path, VncaEr
                              fields[k].integer ? "an integer" : "a number", fields[k].min,
                              fields[k].max);
     }
+    return 0;
+}
+
+/* the options a checkpoint records, over those in opt */
+static void take_options(VncaTrainOptions *opt, const double *v)
+{
+    opt->batch = (int)v[BATCH];
+    opt->lr = (float)v[LR];
+    opt->clip = v[CLIP];
+    opt->seed = (uint64_t)v[SEED];
+    opt->dynamic = (int)v[DYNAMIC];
+    if (!isnan(v[EXTRA_MIN])) opt->extra_min = (int)v[EXTRA_MIN];
+    if (!isnan(v[EXTRA_MAX])) opt->extra_max = (int)v[EXTRA_MAX];
+    if (!isnan(v[POOL_SIZE])) opt->pool_size = (int)v[POOL_SIZE];
+    if (!isnan(v[POOL_SHARE])) opt->pool_share = (float)v[POOL_SHARE];
+    if (!isnan(v[DAMAGE_SIZE])) opt->damage_size = (int)v[DAMAGE_SIZE];
+    if (!isnan(v[DAMAGE_SHARE])) opt->damage_share = (float)v[DAMAGE_SHARE];
+}
+
+int vnca_checkpoint_load_model(VncaModel *m, VncaTrainOptions *opt, const char *path, VncaError *err)
+{
+    VncaStFile file;
+    if (model_load_with(m, path, PREFIX, &file, err)) return -1;
+    vnca_st_free(&file);
+    double v[N_FIELDS];
+    if (opt) {
+        if (read_fields(&m->meta, v, path, err)) {
+            vnca_model_free(m);
+            return -1;
+        }
+        take_options(opt, v);
+    }
+    VncaMeta all = m->meta;
+    m->meta = (VncaMeta){0};
+    take_model_meta(m, &all);
+    vnca_meta_free(&all);
     return 0;
 }
 
@@ -218,8 +256,6 @@ int vnca_trainer_resume(VncaTrainer *tr, const char *path, VncaError *err)
     memcpy(tr->adam.m, m, n * sizeof(float));
     memcpy(tr->adam.v, vv, n * sizeof(float));
     tr->adam.step = (long)v[ADAM_STEP];
-    tr->adam.lr = tr->opt.lr = (float)v[LR];
-    tr->opt.clip = v[CLIP];
     tr->opt.seed = (uint64_t)v[SEED];
     tr->step = (long)v[STEP];
     tr->images_seen = (long)v[SEEN];

@@ -68,8 +68,9 @@ static int check_options(const VncaTrainer *tr, const VncaTrainOptions *o, VncaE
                          o->batch);
     if (!trainer_persistent(tr)) return 0;
     if (o->shards > 1) return vnca_fail(err, "persistent training runs in one process");
-    if (o->extra_min < 0 || o->extra_max < o->extra_min)
-        return vnca_fail(err, "extra steps %d..%d are not a range", o->extra_min, o->extra_max);
+    if (o->extra_min < 0 || o->extra_max < o->extra_min || o->extra_max > VNCA_MAX_EXTRA_STEPS)
+        return vnca_fail(err, "extra steps %d..%d are not a range in [0, %d]", o->extra_min,
+                         o->extra_max, VNCA_MAX_EXTRA_STEPS);
     if (!(o->pool_share >= 0 && o->pool_share < 1) || !(o->damage_share >= 0 && o->damage_share <= 1))
         return vnca_fail(err, "pool share %g must be in [0, 1) and damage share %g in [0, 1]",
                          (double)o->pool_share, (double)o->damage_share);

@@ -18,7 +18,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *path = fuzz_input_path(data, size);
     VncaError err;
     VncaModel m;
-    if (vnca_checkpoint_load_model(&m, path, &err) == 0) vnca_model_free(&m);
+    VncaTrainOptions opt;
+    vnca_train_defaults(&opt);
+    if (vnca_checkpoint_load_model(&m, &opt, path, &err) == 0) vnca_model_free(&m);
     if (vnca_trainer_resume(&tr, path, &err) == 0) {
         VncaTrainStats stats;
         vnca_trainer_step(&tr, &stats, &err);

@@ -63,6 +63,11 @@ typedef struct VncaTrainOptions {
     float pool_share, damage_share;
 } VncaTrainOptions;
 
+/* the most extra steps a persistent batch may run (each keeps its states for
+ * the backward pass) */
+#define VNCA_MAX_EXTRA_STEPS 1000
+#define VNCA_MAX_POOL_SIZE (1 << 20)
+
 /* batch 32, lr 1e-4, clip 10, seed 1, one shard; persistent: 8..16 extra
  * steps, a pool of 512, half of each batch from it, a quarter of those
  * damaged with 14x14 squares */
@@ -114,12 +119,21 @@ void vnca_trainer_free(VncaTrainer *tr);
  * the allreduce fails. */
 int vnca_trainer_step(VncaTrainer *tr, VncaTrainStats *stats, VncaError *err);
 
-/* Checkpoints hold the model, Adam's moments and the trainer's position and
- * generators; written atomically. Loading replaces tr->model's parameters and
- * requires the same config; the options in the file take effect. */
+/* Checkpoints hold the model, Adam's moments, a persistent model's pool, the
+ * trainer's position and generators, and its options; written atomically.
+ *
+ * To resume: vnca_checkpoint_load_model gives the model and the options the
+ * run was saved with; the caller may change the learning rate, the clip and
+ * the persistent options (not the pool's size) before vnca_trainer_init, and
+ * vnca_trainer_resume then restores the state. Resuming requires the same
+ * config, data size, batch, binarization and pool size, and takes the seed
+ * from the file (it orders the epochs). */
 int vnca_trainer_save(const VncaTrainer *tr, const char *path, VncaError *err);
 int vnca_trainer_resume(VncaTrainer *tr, const char *path, VncaError *err);
-/* The model inside a checkpoint (to build the trainer that resumes it). */
-int vnca_checkpoint_load_model(VncaModel *m, const char *path, VncaError *err);
+/* The model inside a checkpoint and, when opt is not NULL, the options it was
+ * saved with, written over *opt (a checkpoint from before the persistent
+ * options were recorded leaves those as they are). */
+int vnca_checkpoint_load_model(VncaModel *m, VncaTrainOptions *opt, const char *path,
+                               VncaError *err);
 
 #endif
