@@ -336,6 +336,35 @@ static void test_resume_keeps_persistent_options(void **state)
     assert_float_equal(meta_number(ckpt, "checkpoint.step"), 6, 0);
 }
 
+/* --schedule gives a model a new growth, here the paper's non-doubling one
+ * (every cell of the full grid seeded), which a resumed run keeps; a
+ * schedule that does not fit the model is refused with the reason */
+static void test_train_takes_a_schedule(void **state)
+{
+    (void)state;
+    char out[4096], ckpt[4096 + 8];
+    in_dir(out, "full-grid.st");
+    snprintf(ckpt, sizeof ckpt, "%s.ckpt", out);
+    CommandResult r;
+    const char *const full_grid[] = {"--schedule", "2:0,4:0,8:0,16:0,32:3", NULL};
+    persistent_run(&r, out, NULL, "2", full_grid);
+    if (r.status != 0) fail_msg("vnca train --schedule exited %d:\n%s", r.status, r.err);
+    persistent_run(&r, out, ckpt, "3", NULL);
+    if (r.status != 0) fail_msg("vnca train --resume exited %d:\n%s", r.status, r.err);
+    VncaModel m;
+    load_params(out, &m);
+    assert_int_equal(m.config.n_stages, 5);
+    for (int i = 0; i < 4; i++) assert_int_equal(m.config.stage_steps[i], 0);
+    assert_int_equal(m.config.stage_steps[4], 3);
+    vnca_model_free(&m);
+
+    const char *const short_of_the_image[] = {"--schedule", "2:1,4:1,8:1", NULL};
+    persistent_run(&r, out, ckpt, "4", short_of_the_image);
+    assert_int_not_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "--schedule: the last stage's grid is 8, the image size 32"));
+    assert_float_equal(meta_number(ckpt, "checkpoint.step"), 3, 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -357,7 +386,8 @@ int main(int argc, char **argv)
     if (!dir) return 1;
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_killed_training_resumes_exactly),
                                        cmocka_unit_test(test_resume_takes_a_new_rate),
-                                       cmocka_unit_test(test_resume_keeps_persistent_options)};
+                                       cmocka_unit_test(test_resume_keeps_persistent_options),
+                                       cmocka_unit_test(test_train_takes_a_schedule)};
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     remove_temp_dir(dir);
     return failed;

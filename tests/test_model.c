@@ -169,10 +169,12 @@ static double elbo_loss(void *p)
 }
 
 /* rows: the plain ELBO (2 growing rows), or a persistent model's batch:
- * one growing row and one from a pool state, both running extra steps */
-static void check_elbo_gradient(VncaPerception perception, DecoderRows rows)
+ * one growing row and one from a pool state, both running extra steps;
+ * schedule: the micro model's own (NULL) or another */
+static void check_elbo_gradient(VncaPerception perception, const char *schedule, DecoderRows rows)
 {
     VncaConfig cfg = micro_config(perception);
+    if (schedule) assert_int_equal(vnca_schedule_parse(&cfg, schedule, NULL), 0);
     VncaModel m;
     assert_int_equal(make_model(&m, &cfg, 21), 0);
     VncaRng rng;
@@ -207,21 +209,30 @@ static void check_elbo_gradient(VncaPerception perception, DecoderRows rows)
 static void test_elbo_gradient_conv3x3(void **state)
 {
     (void)state;
-    check_elbo_gradient(VNCA_PERCEIVE_CONV3, (DecoderRows){.grow = 2});
+    check_elbo_gradient(VNCA_PERCEIVE_CONV3, NULL, (DecoderRows){.grow = 2});
 }
 
 static void test_elbo_gradient_sobel(void **state)
 {
     (void)state;
-    check_elbo_gradient(VNCA_PERCEIVE_SOBEL, (DecoderRows){.grow = 2});
+    check_elbo_gradient(VNCA_PERCEIVE_SOBEL, NULL, (DecoderRows){.grow = 2});
 }
 
 static void test_elbo_gradient_pool_and_extra_steps(void **state)
 {
     (void)state;
-    check_elbo_gradient(VNCA_PERCEIVE_CONV3, (DecoderRows){.grow = 1, .n_start = 1, .extra = 2});
+    check_elbo_gradient(VNCA_PERCEIVE_CONV3, NULL, (DecoderRows){.grow = 1, .n_start = 1, .extra = 2});
     /* a persistent model's grown digit scored too */
-    check_elbo_gradient(VNCA_PERCEIVE_SOBEL,
+    check_elbo_gradient(VNCA_PERCEIVE_SOBEL, NULL,
+                        (DecoderRows){.grow = 2, .n_start = 1, .extra = 2, .score_grown = 1});
+}
+
+/* the paper's non-doubling variant: stages of no steps carry the seed up to
+ * the full grid unchanged, so every cell starts as z */
+static void test_elbo_gradient_full_grid_seed(void **state)
+{
+    (void)state;
+    check_elbo_gradient(VNCA_PERCEIVE_SOBEL, "2:0,4:0,8:3",
                         (DecoderRows){.grow = 2, .n_start = 1, .extra = 2, .score_grown = 1});
 }
 
@@ -345,6 +356,7 @@ int main(void)
         cmocka_unit_test(test_elbo_gradient_conv3x3),
         cmocka_unit_test(test_elbo_gradient_sobel),
         cmocka_unit_test(test_elbo_gradient_pool_and_extra_steps),
+        cmocka_unit_test(test_elbo_gradient_full_grid_seed),
         cmocka_unit_test(test_iwae_k1_is_single_sample_elbo),
         cmocka_unit_test(test_mc_elbo_matches_analytic_kl),
         cmocka_unit_test(test_iwae16_at_least_elbo),

@@ -125,15 +125,26 @@ static int save_all(VncaTrainer *tr, const char *data_name, double cpu_before, d
     return 0;
 }
 
-/* --variant and the persistent model's pool and damage options */
+/* --variant, --schedule and the persistent model's pool and damage options */
 static int persistent_options(const CliCommand *cmd, VncaModel *model, VncaTrainOptions *opt)
 {
     const char *variant = cli_value(cmd, "variant"), *extra = cli_value(cmd, "extra");
+    const char *schedule = cli_value(cmd, "schedule");
     long pool = opt->pool_size, damage = opt->damage_size;
     double pool_share = opt->pool_share, damage_share = opt->damage_share;
     if (variant && vnca_variant_parse(variant, &model->config.variant)) {
         fprintf(stderr, "vnca train: --variant '%s': expected doubling or persistent\n", variant);
         return -1;
+    }
+    VncaError err;
+    VncaConfig cfg = model->config;
+    if (schedule) {
+        /* the weights do not depend on the schedule, so any model can take a new one */
+        if (vnca_schedule_parse(&cfg, schedule, &err) || vnca_config_check(&cfg, &err)) {
+            fprintf(stderr, "vnca train: --schedule: %s\n", err.msg);
+            return -1;
+        }
+        model->config = cfg;
     }
     if (extra && sscanf(extra, "%d:%d", &opt->extra_min, &opt->extra_max) != 2) {
         fprintf(stderr, "vnca train: --extra '%s': expected MIN:MAX, e.g. 8:16\n", extra);
@@ -200,6 +211,7 @@ static int train(int argc, char **argv, int rank, int ranks)
         {"checkpoint-minutes", 0, "M", "minutes between checkpoints (default 5)", 0},
         {"log-every", 0, "N", "steps averaged per CSV row (default 10)", 0},
         {"variant", 0, "KIND", "make the model doubling or persistent (trained to hold and heal)", 0},
+        {"schedule", 0, "LIST", "new growth stages GRID:STEPS,...; 2:0,4:0,8:0,16:0,32:N is non-doubling", 0},
         {"extra", 0, "MIN:MAX", "persistent: extra full-size steps per batch (default 8:16)", 0},
         {"pool", 0, "N", "persistent: pool of earlier final states (default 512)", 0},
         {"pool-share", 0, "F", "persistent: share of each batch from the pool (default 0.5)", 0},
