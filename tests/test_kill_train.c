@@ -300,6 +300,15 @@ static void persistent_run(CommandResult *r, const char *out, const char *resume
     run_command(r, dir, argv);
 }
 
+/* persistent_run, which must succeed */
+static void persistent_run_ok(CommandResult *r, const char *out, const char *resume,
+                              const char *steps, const char *const *more)
+{
+    persistent_run(r, out, resume, steps, more);
+    if (r->status != 0)
+        fail_msg("vnca train%s exited %d:\n%s", resume ? " --resume" : "", r->status, r->err);
+}
+
 /* A resumed persistent run keeps its pool and damage options without being
  * told them again; options given on resume are said and recorded; the pool
  * keeps its size. */
@@ -310,11 +319,9 @@ static void test_resume_keeps_persistent_options(void **state)
     in_dir(out, "heal.st");
     snprintf(ckpt, sizeof ckpt, "%s.ckpt", out);
     CommandResult r;
-    persistent_run(&r, out, NULL, "3", NULL);
-    if (r.status != 0) fail_msg("vnca train exited %d:\n%s", r.status, r.err);
+    persistent_run_ok(&r, out, NULL, "3", NULL);
 
-    persistent_run(&r, out, ckpt, "5", NULL);
-    if (r.status != 0) fail_msg("vnca train --resume exited %d:\n%s", r.status, r.err);
+    persistent_run_ok(&r, out, ckpt, "5", NULL);
     assert_null(strstr(r.err, "(was"));
     assert_float_equal(meta_number(ckpt, "checkpoint.step"), 5, 0);
     assert_float_equal(meta_number(ckpt, "checkpoint.extra_max"), 2, 0);
@@ -322,8 +329,7 @@ static void test_resume_keeps_persistent_options(void **state)
     assert_float_equal(meta_number(ckpt, "checkpoint.damage_share"), 0.5, 0);
 
     const char *const more_damage[] = {"--damage-share", "1", "--extra", "2:3", NULL};
-    persistent_run(&r, out, ckpt, "6", more_damage);
-    if (r.status != 0) fail_msg("vnca train --resume exited %d:\n%s", r.status, r.err);
+    persistent_run_ok(&r, out, ckpt, "6", more_damage);
     assert_non_null(strstr(r.err, "damage share 1 from step 5 on (was 0.5)"));
     assert_non_null(strstr(r.err, "extra steps 2:3 from step 5 on (was 1:2)"));
     assert_float_equal(meta_number(ckpt, "checkpoint.damage_share"), 1, 0);
@@ -347,10 +353,8 @@ static void test_train_takes_a_schedule(void **state)
     snprintf(ckpt, sizeof ckpt, "%s.ckpt", out);
     CommandResult r;
     const char *const full_grid[] = {"--schedule", "2:0,4:0,8:0,16:0,32:3", NULL};
-    persistent_run(&r, out, NULL, "2", full_grid);
-    if (r.status != 0) fail_msg("vnca train --schedule exited %d:\n%s", r.status, r.err);
-    persistent_run(&r, out, ckpt, "3", NULL);
-    if (r.status != 0) fail_msg("vnca train --resume exited %d:\n%s", r.status, r.err);
+    persistent_run_ok(&r, out, NULL, "2", full_grid);
+    persistent_run_ok(&r, out, ckpt, "3", NULL);
     VncaModel m;
     load_params(out, &m);
     assert_int_equal(m.config.n_stages, 5);
