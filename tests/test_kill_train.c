@@ -343,8 +343,9 @@ static void test_resume_keeps_persistent_options(void **state)
 }
 
 /* --schedule gives a model a new growth, here the paper's non-doubling one
- * (every cell of the full grid seeded), which a resumed run keeps; a
- * schedule that does not fit the model is refused with the reason */
+ * (every cell of the full grid seeded), which a resumed run keeps; a new
+ * schedule on resume, or one that does not fit the model, is refused with
+ * the reason */
 static void test_train_takes_a_schedule(void **state)
 {
     (void)state;
@@ -355,12 +356,19 @@ static void test_train_takes_a_schedule(void **state)
     const char *const full_grid[] = {"--schedule", "2:0,4:0,8:0,16:0,32:3", NULL};
     persistent_run_ok(&r, out, NULL, "2", full_grid);
     persistent_run_ok(&r, out, ckpt, "3", NULL);
+    assert_null(strstr(r.err, "(was"));
     VncaModel m;
     load_params(out, &m);
     assert_int_equal(m.config.n_stages, 5);
     for (int i = 0; i < 4; i++) assert_int_equal(m.config.stage_steps[i], 0);
     assert_int_equal(m.config.stage_steps[4], 3);
     vnca_model_free(&m);
+
+    const char *const longer[] = {"--schedule", "2:0,4:0,8:0,16:0,32:4", NULL};
+    persistent_run(&r, out, ckpt, "4", longer);
+    assert_int_not_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "--schedule 2:0,4:0,8:0,16:0,32:4: the checkpoint's model grows "
+                                  "by 2:0,4:0,8:0,16:0,32:3"));
 
     const char *const short_of_the_image[] = {"--schedule", "2:1,4:1,8:1", NULL};
     persistent_run(&r, out, ckpt, "4", short_of_the_image);
