@@ -106,12 +106,18 @@ static void check_growth_matches_decode(const char *schedule)
     VncaGrowth g;
     assert_int_equal(vnca_growth_init(&g, &m, 3, NULL), 0);
     vnca_growth_seed(&g, z);
-    int last_grid = g.grid;
+    int last_grid = g.grid, steps = 0, scheduled = 0;
+    for (int s = 0; s < cfg.n_stages; s++) scheduled += cfg.stage_steps[s];
     while (!vnca_growth_done(&g)) {
         vnca_growth_step(&g);
+        steps++;
+        /* each step is taken at the grid of a stage that has steps */
+        assert_int_equal(g.grid, cfg.stage_grid[g.stage]);
+        assert_true(g.step <= cfg.stage_steps[g.stage]);
         assert_true(g.grid >= last_grid);
         last_grid = g.grid;
     }
+    assert_int_equal(steps, scheduled);
     vnca_growth_channel(&g, 0, channel);
     assert_memory_equal(channel, logits, sizeof logits);
     /* damage, then continue: extra steps run at full size and change the state */

@@ -136,10 +136,10 @@ static int persistent_options(const CliCommand *cmd, VncaModel *model, VncaTrain
         fprintf(stderr, "vnca train: --variant '%s': expected doubling or persistent\n", variant);
         return -1;
     }
-    VncaError err;
-    VncaConfig cfg = model->config;
     if (schedule) {
         /* the weights do not depend on the schedule, so any model can take a new one */
+        VncaError err;
+        VncaConfig cfg = model->config;
         if (vnca_schedule_parse(&cfg, schedule, &err) || vnca_config_check(&cfg, &err)) {
             fprintf(stderr, "vnca train: --schedule: %s\n", err.msg);
             return -1;
