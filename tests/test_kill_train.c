@@ -344,8 +344,8 @@ static void test_resume_keeps_persistent_options(void **state)
 
 /* --schedule gives a model a new growth, here the paper's non-doubling one
  * (every cell of the full grid seeded), which a resumed run keeps; a new
- * schedule on resume, or one that does not fit the model, is refused with
- * the reason */
+ * schedule or variant on resume, or a schedule that does not fit the model,
+ * is refused with the reason */
 static void test_train_takes_a_schedule(void **state)
 {
     (void)state;
@@ -367,8 +367,12 @@ static void test_train_takes_a_schedule(void **state)
     const char *const longer[] = {"--schedule", "2:0,4:0,8:0,16:0,32:4", NULL};
     persistent_run(&r, out, ckpt, "4", longer);
     assert_int_not_equal(r.status, 0);
-    assert_non_null(strstr(r.err, "--schedule 2:0,4:0,8:0,16:0,32:4: the checkpoint's model grows "
-                                  "by 2:0,4:0,8:0,16:0,32:3"));
+    assert_non_null(strstr(r.err, "the checkpoint's model has schedule 2:0,4:0,8:0,16:0,32:3, "
+                                  "this run's 2:0,4:0,8:0,16:0,32:4"));
+    const char *const doubling[] = {"--variant", "doubling", NULL};
+    persistent_run(&r, out, ckpt, "4", doubling);
+    assert_int_not_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "the checkpoint's model has variant persistent, this run's doubling"));
 
     const char *const short_of_the_image[] = {"--schedule", "2:1,4:1,8:1", NULL};
     persistent_run(&r, out, ckpt, "4", short_of_the_image);

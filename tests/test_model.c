@@ -53,6 +53,16 @@ static void test_named_configs_are_valid(void **state)
     cfg.stage_grid[1] = 5;
     assert_int_equal(vnca_config_check(&cfg, &err), -1);
     assert_non_null(strstr(err.msg, "double"));
+
+    VncaConfig other = cfg;
+    char difference[256];
+    assert_int_equal(vnca_config_difference(&cfg, &other, "a", "b", difference, sizeof difference), 0);
+    other.encoder_width++;
+    assert_int_equal(vnca_config_difference(&cfg, &other, "a", "b", difference, sizeof difference), 1);
+    assert_string_equal(difference, "a has encoder width 2, b 3");
+    other.stage_steps[2] = 7;
+    assert_int_equal(vnca_config_difference(&cfg, &other, "a", "b", difference, sizeof difference), 1);
+    assert_string_equal(difference, "a has schedule 2:3,5:0,8:5, b 2:3,5:0,8:7");
 }
 
 static void test_fresh_decoder_is_identity(void **state)

@@ -169,18 +169,6 @@ static int check_pool_kept(const VncaTrainOptions *was, const VncaTrainOptions *
     return -1;
 }
 
-static int check_schedule_kept(const VncaConfig *was, const VncaConfig *now)
-{
-    char was_schedule[256], now_schedule[256];
-    vnca_schedule_format(was, was_schedule, sizeof was_schedule);
-    vnca_schedule_format(now, now_schedule, sizeof now_schedule);
-    if (strcmp(now_schedule, was_schedule) == 0) return 0;
-    fprintf(stderr, "vnca train: --schedule %s: the checkpoint's model grows by %s, and a run "
-            "keeps its schedule on resume (--init FILE --schedule starts a new run)\n", now_schedule,
-            was_schedule);
-    return -1;
-}
-
 /* what a resumed run does differently from here on, as the command line asked */
 static void report_changes(const VncaTrainOptions *was, const VncaTrainOptions *now, long step)
 {
@@ -255,7 +243,6 @@ static int train(int argc, char **argv, int rank, int ranks)
         return 1;
     }
     const VncaTrainOptions recorded = opt;
-    const VncaConfig recorded_cfg = resume ? model.config : (VncaConfig){0};
     long epochs, steps, batch, seed, limit, log_every;
     double minutes = 0, lr = opt.lr, clip = opt.clip, ckpt_minutes = 5;
     if (cli_int(&cmd, "epochs", 1, 1000000, 0, &epochs) || cli_int(&cmd, "steps", 1, 1L << 40, 0, &steps) ||
@@ -304,7 +291,7 @@ static int train(int argc, char **argv, int rank, int ranks)
     opt.shards = ranks;
     opt.allreduce = parallel_sum;
     if (persistent_options(&cmd, &model, &opt) ||
-        (resume && (check_pool_kept(&recorded, &opt) || check_schedule_kept(&recorded_cfg, &model.config))))
+        (resume && check_pool_kept(&recorded, &opt)))
         goto done_model;
     if (vnca_trainer_init(&tr, &model, &data, &opt, &err) ||
         (resume && vnca_trainer_resume(&tr, resume, &err))) {

@@ -226,8 +226,11 @@ int vnca_trainer_resume(VncaTrainer *tr, const char *path, VncaError *err)
     const float *m = tensor_data(&file, PREFIX "adam.m", n), *vv = tensor_data(&file, PREFIX "adam.v", n);
     VncaRng noise, pool_rng;
     if (read_fields(&loaded.meta, v, path, err)) goto done;
-    if (memcmp(&loaded.config, &tr->model->config, sizeof loaded.config) != 0) {
-        vnca_fail(err, "%s: the checkpoint's model configuration differs from this run's", path);
+    char difference[600];
+    if (vnca_config_difference(&loaded.config, &tr->model->config, "the checkpoint's model",
+                               "this run's", difference, sizeof difference)) {
+        vnca_fail(err, "%s: %s, and a run keeps its model on resume (start a new one from the "
+                  "model file instead)", path, difference);
         goto done;
     }
     if (!m || !vv) {

@@ -125,6 +125,39 @@ void vnca_schedule_format(const VncaConfig *cfg, char *buf, size_t len)
     }
 }
 
+/* one field of a configuration as text, for naming a difference */
+static void config_field(const VncaConfig *c, int field, char *buf, size_t len)
+{
+    switch (field) {
+    case 0: snprintf(buf, len, "%d", c->latent); break;
+    case 1: snprintf(buf, len, "%d", c->hidden); break;
+    case 2: snprintf(buf, len, "%d", c->res_blocks); break;
+    case 3: snprintf(buf, len, "%s", vnca_perception_name(c->perception)); break;
+    case 4: vnca_schedule_format(c, buf, len); break;
+    case 5: snprintf(buf, len, "%d", c->encoder_width); break;
+    case 6: snprintf(buf, len, "%d", c->image_size); break;
+    default: snprintf(buf, len, "%s", vnca_variant_name(c->variant)); break;
+    }
+}
+
+int vnca_config_difference(const VncaConfig *a, const VncaConfig *b, const char *a_name,
+                           const char *b_name, char *buf, size_t len)
+{
+    static const char *const fields[] = {"latent size", "hidden width", "residual blocks",
+                                         "perception", "schedule", "encoder width",
+                                         "image size", "variant"};
+    for (int f = 0; f < (int)(sizeof fields / sizeof fields[0]); f++) {
+        char in_a[256], in_b[256];
+        config_field(a, f, in_a, sizeof in_a);
+        config_field(b, f, in_b, sizeof in_b);
+        if (strcmp(in_a, in_b) == 0) continue;
+        snprintf(buf, len, "%s has %s %s, %s %s", a_name, fields[f], in_a, b_name, in_b);
+        return 1;
+    }
+    if (len) buf[0] = '\0';
+    return 0;
+}
+
 const char *vnca_perception_name(VncaPerception p)
 {
     return p == VNCA_PERCEIVE_SOBEL ? "sobel" : "conv3x3";

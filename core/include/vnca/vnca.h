@@ -72,6 +72,11 @@ int vnca_config_check(const VncaConfig *cfg, VncaError *err);
 /* "2:8,4:8,8:8,16:8,32:8" <-> stage_grid / stage_steps / n_stages */
 int vnca_schedule_parse(VncaConfig *cfg, const char *text, VncaError *err);
 void vnca_schedule_format(const VncaConfig *cfg, char *buf, size_t len);
+/* 0 when a and b describe the same model; otherwise 1, with the first field
+ * that differs written into buf as "<a_name> has variant persistent, <b_name>
+ * doubling" (a's value, then b's). */
+int vnca_config_difference(const VncaConfig *a, const VncaConfig *b, const char *a_name,
+                           const char *b_name, char *buf, size_t len);
 const char *vnca_perception_name(VncaPerception p);
 const char *vnca_variant_name(VncaVariant v);
 int vnca_perception_parse(const char *text, VncaPerception *p);
