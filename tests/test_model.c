@@ -149,6 +149,44 @@ static void test_growth_matches_decode(void **state)
     check_growth_matches_decode("2:0,4:0,8:3");
 }
 
+/* A Sobel model rewritten with a conv3x3 perception decodes as before. */
+static void test_sobel_rewritten_as_conv3(void **state)
+{
+    (void)state;
+    VncaConfig cfg = micro_config(VNCA_PERCEIVE_SOBEL);
+    VncaModel sobel, conv3, again;
+    assert_int_equal(make_model(&sobel, &cfg, 21), 0);
+    VncaError err;
+    if (vnca_model_to_conv3(&conv3, &sobel, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(conv3.config.perception, VNCA_PERCEIVE_CONV3);
+    assert_int_equal(vnca_model_to_conv3(&again, &conv3, &err), -1);
+    assert_non_null(strstr(err.msg, "already"));
+
+    enum { N = 3 };
+    const int z = cfg.latent, pixels = cfg.image_size * cfg.image_size;
+    VncaRng rng;
+    vnca_rng_seed(&rng, 22);
+    float latents[N * 4], by_sobel[N * 64], by_conv3[N * 64];
+    assert_true(z <= 4 && pixels <= 64);
+    vnca_rng_normal_fill(&rng, latents, (size_t)N * z);
+    VncaWorkspace *ws_sobel = vnca_workspace_new(&cfg, N, VNCA_WS_INFER, NULL);
+    VncaWorkspace *ws_conv3 = vnca_workspace_new(&conv3.config, N, VNCA_WS_INFER, NULL);
+    assert_non_null(ws_sobel);
+    assert_non_null(ws_conv3);
+    vnca_decode(&sobel, ws_sobel, latents, N, by_sobel);
+    vnca_decode(&conv3, ws_conv3, latents, N, by_conv3);
+    double largest = 0;
+    for (int i = 0; i < N * pixels; i++) {
+        assert_float_equal(by_conv3[i], by_sobel[i], 1e-4 * (1 + fabsf(by_sobel[i])));
+        largest = fmax(largest, fabs(by_sobel[i]));
+    }
+    assert_true(largest > 0.1); /* the logits are not all zero */
+    vnca_workspace_free(ws_sobel);
+    vnca_workspace_free(ws_conv3);
+    vnca_model_free(&sobel);
+    vnca_model_free(&conv3);
+}
+
 static void test_same_seed_same_result(void **state)
 {
     (void)state;
@@ -378,6 +416,7 @@ int main(void)
         cmocka_unit_test(test_named_configs_are_valid),
         cmocka_unit_test(test_fresh_decoder_is_identity),
         cmocka_unit_test(test_growth_matches_decode),
+        cmocka_unit_test(test_sobel_rewritten_as_conv3),
         cmocka_unit_test(test_same_seed_same_result),
         cmocka_unit_test(test_elbo_gradient_conv3x3),
         cmocka_unit_test(test_elbo_gradient_sobel),

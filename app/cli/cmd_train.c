@@ -125,16 +125,32 @@ static int save_all(VncaTrainer *tr, const char *data_name, double cpu_before, d
     return 0;
 }
 
-/* --variant, --schedule and the persistent model's pool and damage options */
+/* --variant, --perception, --schedule and the persistent model's pool and damage options */
 static int persistent_options(const CliCommand *cmd, VncaModel *model, VncaTrainOptions *opt)
 {
     const char *variant = cli_value(cmd, "variant"), *extra = cli_value(cmd, "extra");
-    const char *schedule = cli_value(cmd, "schedule");
+    const char *schedule = cli_value(cmd, "schedule"), *perception = cli_value(cmd, "perception");
     long pool = opt->pool_size, damage = opt->damage_size;
     double pool_share = opt->pool_share, damage_share = opt->damage_share;
     if (variant && vnca_variant_parse(variant, &model->config.variant)) {
         fprintf(stderr, "vnca train: --variant '%s': expected doubling or persistent\n", variant);
         return -1;
+    }
+    if (perception) {
+        VncaPerception kind;
+        VncaModel rewritten;
+        VncaError err;
+        if (vnca_perception_parse(perception, &kind) || kind != VNCA_PERCEIVE_CONV3) {
+            fprintf(stderr, "vnca train: --perception '%s': only conv3x3 (a Sobel model's "
+                    "perception rewritten as a learned conv3x3)\n", perception);
+            return -1;
+        }
+        if (vnca_model_to_conv3(&rewritten, model, &err)) {
+            fprintf(stderr, "vnca train: --perception conv3x3: %s\n", err.msg);
+            return -1;
+        }
+        vnca_model_free(model);
+        *model = rewritten;
     }
     if (schedule) {
         /* the weights do not depend on the schedule, so any model can take a new one */
@@ -211,6 +227,7 @@ static int train(int argc, char **argv, int rank, int ranks)
         {"checkpoint-minutes", 0, "M", "minutes between checkpoints (default 5)", 0},
         {"log-every", 0, "N", "steps averaged per CSV row (default 10)", 0},
         {"variant", 0, "KIND", "make the model doubling or persistent (trained to hold and heal)", 0},
+        {"perception", 0, "conv3x3", "a Sobel model's perception as a learned conv3x3, same function", 0},
         {"schedule", 0, "LIST", "new growth stages GRID:STEPS,...; 2:0,4:0,8:0,16:0,32:N is non-doubling", 0},
         {"extra", 0, "MIN:MAX", "persistent: extra full-size steps per batch (default 8:16)", 0},
         {"pool", 0, "N", "persistent: pool of earlier final states (default 512)", 0},

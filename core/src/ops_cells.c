@@ -35,9 +35,9 @@ void divide_backward(float *din, const float *dout, int n, int g, int c)
     }
 }
 
-static const float sobel_x[3][3] = {
+const float sobel_kernel_x[3][3] = {
     {-1.0f / 8, 0.0f, 1.0f / 8}, {-2.0f / 8, 0.0f, 2.0f / 8}, {-1.0f / 8, 0.0f, 1.0f / 8}};
-static const float sobel_y[3][3] = {
+const float sobel_kernel_y[3][3] = {
     {-1.0f / 8, -2.0f / 8, -1.0f / 8}, {0.0f, 0.0f, 0.0f}, {1.0f / 8, 2.0f / 8, 1.0f / 8}};
 
 /* dst[cell][0..c) += sign * sum_{dy,dx} k[dy][dx] * src[cell + (dy-1, dx-1)][0..c),
@@ -73,8 +73,8 @@ void sobel_forward(float *out, const float *in, int n, int g, int c)
         memcpy(out + i * 3 * c, in + i * c, (size_t)c * sizeof(float));
         memset(out + i * 3 * c + c, 0, 2 * (size_t)c * sizeof(float));
     }
-    stencil_add(out + c, 3 * c, in, c, sobel_x, 1.0f, n, g, c);
-    stencil_add(out + 2 * c, 3 * c, in, c, sobel_y, 1.0f, n, g, c);
+    stencil_add(out + c, 3 * c, in, c, sobel_kernel_x, 1.0f, n, g, c);
+    stencil_add(out + 2 * c, 3 * c, in, c, sobel_kernel_y, 1.0f, n, g, c);
 }
 
 void sobel_backward(float *din, const float *dout, int n, int g, int c)
@@ -85,6 +85,6 @@ void sobel_backward(float *din, const float *dout, int n, int g, int c)
     /* The adjoint of a zero-padded cross-correlation is the cross-correlation
      * with the kernel rotated 180 degrees; both Sobel kernels are odd under
      * that rotation, so it is the same kernel negated. */
-    stencil_add(din, c, dout + c, 3 * c, sobel_x, -1.0f, n, g, c);
-    stencil_add(din, c, dout + 2 * c, 3 * c, sobel_y, -1.0f, n, g, c);
+    stencil_add(din, c, dout + c, 3 * c, sobel_kernel_x, -1.0f, n, g, c);
+    stencil_add(din, c, dout + 2 * c, 3 * c, sobel_kernel_y, -1.0f, n, g, c);
 }

@@ -78,6 +78,8 @@ void divide_backward(float *din, const float *dout, int n, int g, int c);
  * zero padding at the border. */
 void sobel_forward(float *out, const float *in, int n, int g, int c);
 void sobel_backward(float *din, const float *dout, int n, int g, int c);
+/* the two kernels, [dy][dx] */
+extern const float sobel_kernel_x[3][3], sobel_kernel_y[3][3];
 
 /* ---- losses and the latent ---------------------------------------------- */
 

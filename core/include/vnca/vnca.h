@@ -143,6 +143,12 @@ int vnca_model_alloc(VncaModel *m, const VncaConfig *cfg, VncaError *err);
  * except the NCA's last conv, which starts at zero (weights and bias). */
 void vnca_model_init(VncaModel *m, uint64_t seed);
 void vnca_model_free(VncaModel *m);
+/* dst (allocated here) becomes src with its fixed identity+Sobel perception
+ * rewritten as the learned conv3x3 that computes the same update, to float
+ * rounding: training can go on from there with a perception free to see
+ * more, such as whether a cell differs from all its neighbours alike, which
+ * the two odd Sobel filters cannot. src must perceive by Sobel. */
+int vnca_model_to_conv3(VncaModel *dst, const VncaModel *src, VncaError *err);
 
 /* Model files (safetensors, DESIGN.md section 3): tensor names and PyTorch
  * layouts, config and meta in __metadata__. Save is atomic. Load validates
