@@ -381,6 +381,33 @@ static void test_train_takes_a_schedule(void **state)
     assert_float_equal(meta_number(ckpt, "checkpoint.step"), 3, 0);
 }
 
+/* --perception conv3x3 rewrites the tiny model's Sobel perception as a
+ * learned conv3x3, which the run then trains and a resumed run keeps */
+static void test_train_rewrites_perception(void **state)
+{
+    (void)state;
+    char out[4096], ckpt[4096 + 8];
+    in_dir(out, "conv3.st");
+    snprintf(ckpt, sizeof ckpt, "%s.ckpt", out);
+    CommandResult r;
+    const char *const conv3[] = {"--perception", "conv3x3", NULL};
+    persistent_run_ok(&r, out, NULL, "2", conv3);
+    persistent_run_ok(&r, out, ckpt, "3", NULL);
+    VncaModel m;
+    load_params(out, &m);
+    assert_int_equal(m.config.perception, VNCA_PERCEIVE_CONV3);
+    vnca_model_free(&m);
+
+    persistent_run(&r, out, ckpt, "4", conv3);
+    assert_int_not_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "--perception conv3x3: the model already perceives by a learned conv3x3"));
+    const char *const sobel[] = {"--perception", "sobel", NULL};
+    persistent_run(&r, out, NULL, "1", sobel);
+    assert_int_not_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "--perception 'sobel': only conv3x3"));
+    assert_float_equal(meta_number(ckpt, "checkpoint.step"), 3, 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -403,7 +430,8 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_killed_training_resumes_exactly),
                                        cmocka_unit_test(test_resume_takes_a_new_rate),
                                        cmocka_unit_test(test_resume_keeps_persistent_options),
-                                       cmocka_unit_test(test_train_takes_a_schedule)};
+                                       cmocka_unit_test(test_train_takes_a_schedule),
+                                       cmocka_unit_test(test_train_rewrites_perception)};
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     remove_temp_dir(dir);
     return failed;
