@@ -42,6 +42,19 @@ static const char *in_dir(char *buf, const char *name)
     return buf;
 }
 
+/* a run's model file in the test directory, and its checkpoint */
+typedef struct RunFiles {
+    char out[4096], ckpt[4096 + 8];
+} RunFiles;
+
+static RunFiles run_files(const char *name)
+{
+    RunFiles f;
+    in_dir(f.out, name);
+    snprintf(f.ckpt, sizeof f.ckpt, "%s.ckpt", f.out);
+    return f;
+}
+
 static double now_seconds(void)
 {
     struct timespec ts;
@@ -309,15 +322,25 @@ static void persistent_run_ok(CommandResult *r, const char *out, const char *res
         fail_msg("vnca train%s exited %d:\n%s", resume ? " --resume" : "", r->status, r->err);
 }
 
+/* persistent_run, which must fail with `why` in its error */
+static void persistent_run_refused(const char *out, const char *resume, const char *steps,
+                                   const char *const *more, const char *why)
+{
+    CommandResult r;
+    persistent_run(&r, out, resume, steps, more);
+    if (r.status == 0 || !strstr(r.err, why))
+        fail_msg("vnca train with %s: expected a refusal saying \"%s\", got status %d:\n%s",
+                 more[0], why, r.status, r.err);
+}
+
 /* A resumed persistent run keeps its pool and damage options without being
  * told them again; options given on resume are said and recorded; the pool
  * keeps its size. */
 static void test_resume_keeps_persistent_options(void **state)
 {
     (void)state;
-    char out[4096], ckpt[4096 + 8];
-    in_dir(out, "heal.st");
-    snprintf(ckpt, sizeof ckpt, "%s.ckpt", out);
+    const RunFiles f = run_files("heal.st");
+    const char *out = f.out, *ckpt = f.ckpt;
     CommandResult r;
     persistent_run_ok(&r, out, NULL, "3", NULL);
 
@@ -336,9 +359,8 @@ static void test_resume_keeps_persistent_options(void **state)
     assert_float_equal(meta_number(ckpt, "checkpoint.extra_min"), 2, 0);
 
     const char *const bigger_pool[] = {"--pool", "32", NULL};
-    persistent_run(&r, out, ckpt, "7", bigger_pool);
-    assert_int_not_equal(r.status, 0);
-    assert_non_null(strstr(r.err, "--pool 32: the checkpoint's pool holds 16 states"));
+    persistent_run_refused(out, ckpt, "7", bigger_pool,
+                           "--pool 32: the checkpoint's pool holds 16 states");
     assert_float_equal(meta_number(ckpt, "checkpoint.step"), 6, 0);
 }
 
@@ -349,9 +371,8 @@ static void test_resume_keeps_persistent_options(void **state)
 static void test_train_takes_a_schedule(void **state)
 {
     (void)state;
-    char out[4096], ckpt[4096 + 8];
-    in_dir(out, "full-grid.st");
-    snprintf(ckpt, sizeof ckpt, "%s.ckpt", out);
+    const RunFiles f = run_files("full-grid.st");
+    const char *out = f.out, *ckpt = f.ckpt;
     CommandResult r;
     const char *const full_grid[] = {"--schedule", "2:0,4:0,8:0,16:0,32:3", NULL};
     persistent_run_ok(&r, out, NULL, "2", full_grid);
@@ -365,19 +386,16 @@ static void test_train_takes_a_schedule(void **state)
     vnca_model_free(&m);
 
     const char *const longer[] = {"--schedule", "2:0,4:0,8:0,16:0,32:4", NULL};
-    persistent_run(&r, out, ckpt, "4", longer);
-    assert_int_not_equal(r.status, 0);
-    assert_non_null(strstr(r.err, "the checkpoint's model has schedule 2:0,4:0,8:0,16:0,32:3, "
-                                  "this run's 2:0,4:0,8:0,16:0,32:4"));
+    persistent_run_refused(out, ckpt, "4", longer,
+                           "the checkpoint's model has schedule 2:0,4:0,8:0,16:0,32:3, "
+                           "this run's 2:0,4:0,8:0,16:0,32:4");
     const char *const doubling[] = {"--variant", "doubling", NULL};
-    persistent_run(&r, out, ckpt, "4", doubling);
-    assert_int_not_equal(r.status, 0);
-    assert_non_null(strstr(r.err, "the checkpoint's model has variant persistent, this run's doubling"));
+    persistent_run_refused(out, ckpt, "4", doubling,
+                           "the checkpoint's model has variant persistent, this run's doubling");
 
     const char *const short_of_the_image[] = {"--schedule", "2:1,4:1,8:1", NULL};
-    persistent_run(&r, out, ckpt, "4", short_of_the_image);
-    assert_int_not_equal(r.status, 0);
-    assert_non_null(strstr(r.err, "--schedule: the last stage's grid is 8, the image size 32"));
+    persistent_run_refused(out, ckpt, "4", short_of_the_image,
+                           "--schedule: the last stage's grid is 8, the image size 32");
     assert_float_equal(meta_number(ckpt, "checkpoint.step"), 3, 0);
 }
 
@@ -386,9 +404,8 @@ static void test_train_takes_a_schedule(void **state)
 static void test_train_rewrites_perception(void **state)
 {
     (void)state;
-    char out[4096], ckpt[4096 + 8];
-    in_dir(out, "conv3.st");
-    snprintf(ckpt, sizeof ckpt, "%s.ckpt", out);
+    const RunFiles f = run_files("conv3.st");
+    const char *out = f.out, *ckpt = f.ckpt;
     CommandResult r;
     const char *const conv3[] = {"--perception", "conv3x3", NULL};
     persistent_run_ok(&r, out, NULL, "2", conv3);
@@ -398,13 +415,10 @@ static void test_train_rewrites_perception(void **state)
     assert_int_equal(m.config.perception, VNCA_PERCEIVE_CONV3);
     vnca_model_free(&m);
 
-    persistent_run(&r, out, ckpt, "4", conv3);
-    assert_int_not_equal(r.status, 0);
-    assert_non_null(strstr(r.err, "--perception conv3x3: the model already perceives by a learned conv3x3"));
+    persistent_run_refused(out, ckpt, "4", conv3,
+                           "--perception conv3x3: the model already perceives by a learned conv3x3");
     const char *const sobel[] = {"--perception", "sobel", NULL};
-    persistent_run(&r, out, NULL, "1", sobel);
-    assert_int_not_equal(r.status, 0);
-    assert_non_null(strstr(r.err, "--perception 'sobel': only conv3x3"));
+    persistent_run_refused(out, NULL, "1", sobel, "--perception 'sobel': only conv3x3");
     assert_float_equal(meta_number(ckpt, "checkpoint.step"), 3, 0);
 }
 
