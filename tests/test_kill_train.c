@@ -399,26 +399,32 @@ static void test_train_takes_a_schedule(void **state)
     assert_float_equal(meta_number(ckpt, "checkpoint.step"), 3, 0);
 }
 
-/* --perception conv3x3 rewrites the tiny model's Sobel perception as a
- * learned conv3x3, which the run then trains and a resumed run keeps */
-static void test_train_rewrites_perception(void **state)
+/* --perception conv3x3 and --hidden rewrite the tiny model (Sobel, 32
+ * hidden units) as a larger one computing the same update, which the run
+ * then trains and a resumed run keeps */
+static void test_train_rewrites_the_model(void **state)
 {
     (void)state;
     const RunFiles f = run_files("conv3.st");
     const char *out = f.out, *ckpt = f.ckpt;
     CommandResult r;
-    const char *const conv3[] = {"--perception", "conv3x3", NULL};
-    persistent_run_ok(&r, out, NULL, "2", conv3);
+    const char *const larger[] = {"--perception", "conv3x3", "--hidden", "40", NULL};
+    persistent_run_ok(&r, out, NULL, "2", larger);
     persistent_run_ok(&r, out, ckpt, "3", NULL);
     VncaModel m;
     load_params(out, &m);
     assert_int_equal(m.config.perception, VNCA_PERCEIVE_CONV3);
+    assert_int_equal(m.config.hidden, 40);
     vnca_model_free(&m);
 
+    const char *const conv3[] = {"--perception", "conv3x3", NULL};
     persistent_run_refused(out, ckpt, "4", conv3,
                            "--perception conv3x3: the model already perceives by a learned conv3x3");
     const char *const sobel[] = {"--perception", "sobel", NULL};
     persistent_run_refused(out, NULL, "1", sobel, "--perception 'sobel': only conv3x3");
+    const char *const as_wide[] = {"--hidden", "32", NULL};
+    persistent_run_refused(out, NULL, "1", as_wide,
+                           "--hidden 32: hidden width 32 does not widen the model's 32");
     assert_float_equal(meta_number(ckpt, "checkpoint.step"), 3, 0);
 }
 
@@ -445,7 +451,7 @@ int main(int argc, char **argv)
                                        cmocka_unit_test(test_resume_takes_a_new_rate),
                                        cmocka_unit_test(test_resume_keeps_persistent_options),
                                        cmocka_unit_test(test_train_takes_a_schedule),
-                                       cmocka_unit_test(test_train_rewrites_perception)};
+                                       cmocka_unit_test(test_train_rewrites_the_model)};
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     remove_temp_dir(dir);
     return failed;

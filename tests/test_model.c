@@ -149,6 +149,32 @@ static void test_growth_matches_decode(void **state)
     check_growth_matches_decode("2:0,4:0,8:3");
 }
 
+/* a and b (micro models) decode the same latents to the same logits */
+static void assert_decode_alike(const VncaModel *a, const VncaModel *b)
+{
+    enum { N = 3 };
+    const int z = a->config.latent, pixels = a->config.image_size * a->config.image_size;
+    assert_true(z <= 4 && pixels <= 64);
+    VncaRng rng;
+    vnca_rng_seed(&rng, 22);
+    float latents[N * 4], by_a[N * 64], by_b[N * 64];
+    vnca_rng_normal_fill(&rng, latents, (size_t)N * z);
+    VncaWorkspace *ws_a = vnca_workspace_new(&a->config, N, VNCA_WS_INFER, NULL);
+    VncaWorkspace *ws_b = vnca_workspace_new(&b->config, N, VNCA_WS_INFER, NULL);
+    assert_non_null(ws_a);
+    assert_non_null(ws_b);
+    vnca_decode(a, ws_a, latents, N, by_a);
+    vnca_decode(b, ws_b, latents, N, by_b);
+    double largest = 0;
+    for (int i = 0; i < N * pixels; i++) {
+        assert_float_equal(by_b[i], by_a[i], 1e-4 * (1 + fabsf(by_a[i])));
+        largest = fmax(largest, fabs(by_a[i]));
+    }
+    assert_true(largest > 0.1); /* the logits are not all zero */
+    vnca_workspace_free(ws_a);
+    vnca_workspace_free(ws_b);
+}
+
 /* A Sobel model rewritten with a conv3x3 perception decodes as before. */
 static void test_sobel_rewritten_as_conv3(void **state)
 {
@@ -161,30 +187,49 @@ static void test_sobel_rewritten_as_conv3(void **state)
     assert_int_equal(conv3.config.perception, VNCA_PERCEIVE_CONV3);
     assert_int_equal(vnca_model_to_conv3(&again, &conv3, &err), -1);
     assert_non_null(strstr(err.msg, "already"));
-
-    enum { N = 3 };
-    const int z = cfg.latent, pixels = cfg.image_size * cfg.image_size;
-    VncaRng rng;
-    vnca_rng_seed(&rng, 22);
-    float latents[N * 4], by_sobel[N * 64], by_conv3[N * 64];
-    assert_true(z <= 4 && pixels <= 64);
-    vnca_rng_normal_fill(&rng, latents, (size_t)N * z);
-    VncaWorkspace *ws_sobel = vnca_workspace_new(&cfg, N, VNCA_WS_INFER, NULL);
-    VncaWorkspace *ws_conv3 = vnca_workspace_new(&conv3.config, N, VNCA_WS_INFER, NULL);
-    assert_non_null(ws_sobel);
-    assert_non_null(ws_conv3);
-    vnca_decode(&sobel, ws_sobel, latents, N, by_sobel);
-    vnca_decode(&conv3, ws_conv3, latents, N, by_conv3);
-    double largest = 0;
-    for (int i = 0; i < N * pixels; i++) {
-        assert_float_equal(by_conv3[i], by_sobel[i], 1e-4 * (1 + fabsf(by_sobel[i])));
-        largest = fmax(largest, fabs(by_sobel[i]));
-    }
-    assert_true(largest > 0.1); /* the logits are not all zero */
-    vnca_workspace_free(ws_sobel);
-    vnca_workspace_free(ws_conv3);
+    assert_decode_alike(&sobel, &conv3);
     vnca_model_free(&sobel);
     vnca_model_free(&conv3);
+}
+
+/* A widened model decodes as before, and its new units have gradients to
+ * grow by. */
+static void test_widened_model_decodes_alike(void **state)
+{
+    (void)state;
+    VncaConfig cfg = micro_config(VNCA_PERCEIVE_CONV3);
+    VncaModel narrow, wide, narrower;
+    assert_int_equal(make_model(&narrow, &cfg, 23), 0);
+    VncaError err;
+    if (vnca_model_widen(&wide, &narrow, cfg.hidden + 3, 24, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(wide.config.hidden, cfg.hidden + 3);
+    assert_int_equal(vnca_model_widen(&narrower, &narrow, cfg.hidden, 24, &err), -1);
+    assert_non_null(strstr(err.msg, "does not widen"));
+    assert_decode_alike(&narrow, &wide);
+
+    enum { N = 2 };
+    VncaRng rng;
+    vnca_rng_seed(&rng, 25);
+    float *x = binary_images(&rng, N, cfg.image_size), eps[N * 4];
+    vnca_rng_normal_fill(&rng, eps, (size_t)N * cfg.latent);
+    VncaWorkspace *ws = vnca_workspace_new(&wide.config, N, VNCA_WS_TRAIN, NULL);
+    float *grads = calloc(wide.layout.n_params, sizeof(float));
+    assert_non_null(ws);
+    assert_non_null(grads);
+    vnca_elbo_forward(&wide, ws, x, eps, N);
+    vnca_elbo_backward(&wide, ws, grads);
+    VncaWeights g;
+    vnca_weights_bind(&wide.config, grads, &g);
+    double into_output = 0; /* the zero weights from the new units to the cells' update */
+    for (int c = 0; c < cfg.latent; c++)
+        for (int h = cfg.hidden; h < wide.config.hidden; h++)
+            into_output += fabs(g.out_w[c * wide.config.hidden + h]);
+    assert_true(into_output > 1e-6);
+    free(grads);
+    free(x);
+    vnca_workspace_free(ws);
+    vnca_model_free(&narrow);
+    vnca_model_free(&wide);
 }
 
 static void test_same_seed_same_result(void **state)
@@ -417,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_fresh_decoder_is_identity),
         cmocka_unit_test(test_growth_matches_decode),
         cmocka_unit_test(test_sobel_rewritten_as_conv3),
+        cmocka_unit_test(test_widened_model_decodes_alike),
         cmocka_unit_test(test_same_seed_same_result),
         cmocka_unit_test(test_elbo_gradient_conv3x3),
         cmocka_unit_test(test_elbo_gradient_sobel),

@@ -125,7 +125,7 @@ static int save_all(VncaTrainer *tr, const char *data_name, double cpu_before, d
     return 0;
 }
 
-/* --variant, --perception, --schedule and the persistent model's pool and damage options */
+/* --variant, --perception, --hidden, --schedule and the persistent model's pool and damage options */
 static int persistent_options(const CliCommand *cmd, VncaModel *model, VncaTrainOptions *opt)
 {
     const char *variant = cli_value(cmd, "variant"), *extra = cli_value(cmd, "extra");
@@ -151,6 +151,18 @@ static int persistent_options(const CliCommand *cmd, VncaModel *model, VncaTrain
         }
         vnca_model_free(model);
         *model = rewritten;
+    }
+    long hidden = 0;
+    if (cli_int(cmd, "hidden", 1, 4096, 0, &hidden)) return -1;
+    if (hidden) {
+        VncaModel widened;
+        VncaError err;
+        if (vnca_model_widen(&widened, model, (int)hidden, opt->seed, &err)) {
+            fprintf(stderr, "vnca train: --hidden %ld: %s\n", hidden, err.msg);
+            return -1;
+        }
+        vnca_model_free(model);
+        *model = widened;
     }
     if (schedule) {
         /* the weights do not depend on the schedule, so any model can take a new one */
@@ -228,6 +240,7 @@ static int train(int argc, char **argv, int rank, int ranks)
         {"log-every", 0, "N", "steps averaged per CSV row (default 10)", 0},
         {"variant", 0, "KIND", "make the model doubling or persistent (trained to hold and heal)", 0},
         {"perception", 0, "conv3x3", "a Sobel model's perception as a learned conv3x3, same function", 0},
+        {"hidden", 0, "H", "the update net widened to H units, same function", 0},
         {"schedule", 0, "LIST", "new growth stages GRID:STEPS,...; 2:0,4:0,8:0,16:0,32:N is non-doubling", 0},
         {"extra", 0, "MIN:MAX", "persistent: extra full-size steps per batch (default 8:16)", 0},
         {"pool", 0, "N", "persistent: pool of earlier final states (default 512)", 0},

@@ -1,0 +1,78 @@
+/* A model rewritten into a larger configuration that computes the same
+ * function, so that training can go on from it with more freedom. */
+#include <string.h>
+
+#include "vnca/ops.h"
+#include "vnca/vnca.h"
+
+/* dst allocated for cfg, with src's metadata */
+static int alloc_like(VncaModel *dst, const VncaModel *src, const VncaConfig *cfg, VncaError *err)
+{
+    if (vnca_model_alloc(dst, cfg, err)) return -1;
+    if (vnca_meta_copy(&dst->meta, &src->meta)) {
+        vnca_model_free(dst);
+        return vnca_fail(err, "out of memory for the model's metadata");
+    }
+    return 0;
+}
+
+int vnca_model_to_conv3(VncaModel *dst, const VncaModel *src, VncaError *err)
+{
+    if (src->config.perception != VNCA_PERCEIVE_SOBEL)
+        return vnca_fail(err, "the model already perceives by a learned conv3x3");
+    VncaConfig cfg = src->config;
+    cfg.perception = VNCA_PERCEIVE_CONV3;
+    if (alloc_like(dst, src, &cfg, err)) return -1;
+    /* the two layouts name the same tensors in the same order; only the
+     * perception's weight differs in shape */
+    for (int i = 0; i < src->layout.n; i++) {
+        const VncaTensorSpec *from = &src->layout.t[i], *to = &dst->layout.t[i];
+        if (from->numel == to->numel)
+            memcpy(dst->params + to->offset, src->params + from->offset, from->numel * sizeof(float));
+    }
+    /* Sobel's 1x1 weight [H, 3C] reads each cell's [identity, Sobel-x,
+     * Sobel-y] of channel c; the conv3x3 weight [H, C, 3, 3] reads the 3x3
+     * neighbourhood of channel c directly, so each tap is the sum of the
+     * three filters' taps, weighted. */
+    const int c = cfg.latent, h = cfg.hidden;
+    for (int o = 0; o < h; o++) {
+        const float *sobel_w = src->w.perceive_w + (size_t)o * 3 * c;
+        for (int ch = 0; ch < c; ch++) {
+            float *taps = dst->w.perceive_w + ((size_t)o * c + ch) * 9;
+            for (int dy = 0; dy < 3; dy++)
+                for (int dx = 0; dx < 3; dx++)
+                    taps[dy * 3 + dx] = sobel_w[c + ch] * sobel_kernel_x[dy][dx] +
+                                        sobel_w[2 * c + ch] * sobel_kernel_y[dy][dx] +
+                                        (dy == 1 && dx == 1 ? sobel_w[ch] : 0.0f);
+        }
+    }
+    return 0;
+}
+
+int vnca_model_widen(VncaModel *dst, const VncaModel *src, int hidden, uint64_t seed,
+                     VncaError *err)
+{
+    if (hidden <= src->config.hidden)
+        return vnca_fail(err, "hidden width %d does not widen the model's %d", hidden,
+                         src->config.hidden);
+    VncaConfig cfg = src->config;
+    cfg.hidden = hidden;
+    if (alloc_like(dst, src, &cfg, err)) return -1;
+    vnca_model_init(dst, seed);
+    /* Every weight is [outputs, inputs] (a conv's inputs flattened). The new
+     * units are new rows, random as a fresh model's; the old rows keep their
+     * weights and read nothing from the new inputs (zero), so no old unit,
+     * and no cell's update, changes. The zero weights still have gradients:
+     * they are what training grows the new units in by. */
+    for (int i = 0; i < src->layout.n; i++) {
+        const VncaTensorSpec *from = &src->layout.t[i], *to = &dst->layout.t[i];
+        const size_t rows = (size_t)from->shape[0], cols = from->numel / rows;
+        const size_t to_cols = to->numel / (size_t)to->shape[0];
+        for (size_t r = 0; r < rows; r++) {
+            float *row = dst->params + to->offset + r * to_cols;
+            memcpy(row, src->params + from->offset + r * cols, cols * sizeof(float));
+            memset(row + cols, 0, (to_cols - cols) * sizeof(float));
+        }
+    }
+    return 0;
+}
