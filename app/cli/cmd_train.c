@@ -125,13 +125,14 @@ static int save_all(VncaTrainer *tr, const char *data_name, double cpu_before, d
     return 0;
 }
 
-/* --variant, --perception, --hidden, --schedule and the persistent model's pool and damage options */
-static int persistent_options(const CliCommand *cmd, VncaModel *model, VncaTrainOptions *opt)
+/* --variant, --perception, --hidden and --schedule: the model this run
+ * trains, made from the one it starts from */
+static int model_options(const CliCommand *cmd, VncaModel *model, uint64_t seed)
 {
-    const char *variant = cli_value(cmd, "variant"), *extra = cli_value(cmd, "extra");
-    const char *schedule = cli_value(cmd, "schedule"), *perception = cli_value(cmd, "perception");
-    long pool = opt->pool_size, damage = opt->damage_size;
-    double pool_share = opt->pool_share, damage_share = opt->damage_share;
+    const char *variant = cli_value(cmd, "variant"), *perception = cli_value(cmd, "perception");
+    const char *schedule = cli_value(cmd, "schedule");
+    long hidden = 0;
+    VncaError err;
     if (variant && vnca_variant_parse(variant, &model->config.variant)) {
         fprintf(stderr, "vnca train: --variant '%s': expected doubling or persistent\n", variant);
         return -1;
@@ -139,7 +140,6 @@ static int persistent_options(const CliCommand *cmd, VncaModel *model, VncaTrain
     if (perception) {
         VncaPerception kind;
         VncaModel rewritten;
-        VncaError err;
         if (vnca_perception_parse(perception, &kind) || kind != VNCA_PERCEIVE_CONV3) {
             fprintf(stderr, "vnca train: --perception '%s': only conv3x3 (a Sobel model's "
                     "perception rewritten as a learned conv3x3)\n", perception);
@@ -152,12 +152,10 @@ static int persistent_options(const CliCommand *cmd, VncaModel *model, VncaTrain
         vnca_model_free(model);
         *model = rewritten;
     }
-    long hidden = 0;
     if (cli_int(cmd, "hidden", 1, 4096, 0, &hidden)) return -1;
     if (hidden) {
         VncaModel widened;
-        VncaError err;
-        if (vnca_model_widen(&widened, model, (int)hidden, opt->seed, &err)) {
+        if (vnca_model_widen(&widened, model, (int)hidden, seed, &err)) {
             fprintf(stderr, "vnca train: --hidden %ld: %s\n", hidden, err.msg);
             return -1;
         }
@@ -166,7 +164,6 @@ static int persistent_options(const CliCommand *cmd, VncaModel *model, VncaTrain
     }
     if (schedule) {
         /* the weights do not depend on the schedule, so any model can take a new one */
-        VncaError err;
         VncaConfig cfg = model->config;
         if (vnca_schedule_parse(&cfg, schedule, &err) || vnca_config_check(&cfg, &err)) {
             fprintf(stderr, "vnca train: --schedule: %s\n", err.msg);
@@ -174,6 +171,15 @@ static int persistent_options(const CliCommand *cmd, VncaModel *model, VncaTrain
         }
         model->config = cfg;
     }
+    return 0;
+}
+
+/* the persistent model's pool and damage options */
+static int persistent_options(const CliCommand *cmd, VncaTrainOptions *opt)
+{
+    const char *extra = cli_value(cmd, "extra");
+    long pool = opt->pool_size, damage = opt->damage_size;
+    double pool_share = opt->pool_share, damage_share = opt->damage_share;
     if (extra && sscanf(extra, "%d:%d", &opt->extra_min, &opt->extra_max) != 2) {
         fprintf(stderr, "vnca train: --extra '%s': expected MIN:MAX, e.g. 8:16\n", extra);
         return -1;
@@ -320,7 +326,7 @@ static int train(int argc, char **argv, int rank, int ranks)
     opt.shard = rank;
     opt.shards = ranks;
     opt.allreduce = parallel_sum;
-    if (persistent_options(&cmd, &model, &opt) ||
+    if (model_options(&cmd, &model, opt.seed) || persistent_options(&cmd, &opt) ||
         (resume && check_pool_kept(&recorded, &opt)))
         goto done_model;
     if (vnca_trainer_init(&tr, &model, &data, &opt, &err) ||
