@@ -204,6 +204,15 @@ static void test_st_round_trip(void **state)
     assert_string_equal(f.meta.items[1].key, "alpha");
     assert_string_equal(f.meta.items[1].value, meta.items[1].value);
     vnca_st_free(&f);
+
+    assert_int_equal(vnca_meta_set(&meta, "eval.a", "1"), 0);
+    assert_int_equal(vnca_meta_set(&meta, "evaluation", "3"), 0);
+    assert_int_equal(vnca_meta_set(&meta, "eval.b", "2"), 0);
+    vnca_meta_remove_prefix(&meta, "eval.");
+    assert_int_equal(meta.n, 3);
+    assert_string_equal(meta.items[0].key, "zeta");
+    assert_string_equal(meta.items[1].key, "alpha");
+    assert_string_equal(meta.items[2].key, "evaluation");
     vnca_meta_free(&meta);
 
     /* the header is padded so that the data starts 8-byte aligned */

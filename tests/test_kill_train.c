@@ -428,6 +428,35 @@ static void test_train_rewrites_the_model(void **state)
     assert_float_equal(meta_number(ckpt, "checkpoint.step"), 3, 0);
 }
 
+/* A model trained on from one that was evaluated does not carry the old
+ * figures: they were of other weights. */
+static void test_training_drops_stale_evaluations(void **state)
+{
+    (void)state;
+    const RunFiles start = run_files("evaluated.st"), trained = run_files("trained-on.st");
+    CommandResult r;
+    char *init[] = {(char *)vnca_exe, "init", "--config", "tiny", "-o", (char *)start.out, NULL};
+    char *eval[] = {(char *)vnca_exe, "eval", "--model", (char *)start.out, "--data",
+                    (char *)data_dir, "--iw", "2", "--limit", "10", "--record", NULL};
+    char *train[] = {(char *)vnca_exe, "train", "--data", (char *)data_dir, "--init",
+                     (char *)start.out, "--limit", "64", "--batch", "8", "--steps", "1",
+                     "-o", (char *)trained.out, NULL};
+    char *const *commands[] = {init, eval, train};
+    for (int i = 0; i < 3; i++) {
+        run_command(&r, dir, commands[i]);
+        if (r.status != 0) fail_msg("vnca %s exited %d:\n%s", commands[i][1], r.status, r.err);
+    }
+    VncaError err;
+    VncaStFile f;
+    if (vnca_st_read(start.out, &f, &err)) fail_msg("%s", err.msg);
+    assert_non_null(vnca_meta_get(&f.meta, "eval.iwae2_n10"));
+    vnca_st_free(&f);
+    if (vnca_st_read(trained.out, &f, &err)) fail_msg("%s", err.msg);
+    assert_null(vnca_meta_get(&f.meta, "eval.iwae2_n10"));
+    assert_non_null(vnca_meta_get(&f.meta, "training.steps"));
+    vnca_st_free(&f);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -451,7 +480,8 @@ int main(int argc, char **argv)
                                        cmocka_unit_test(test_resume_takes_a_new_rate),
                                        cmocka_unit_test(test_resume_keeps_persistent_options),
                                        cmocka_unit_test(test_train_takes_a_schedule),
-                                       cmocka_unit_test(test_train_rewrites_the_model)};
+                                       cmocka_unit_test(test_train_rewrites_the_model),
+                                       cmocka_unit_test(test_training_drops_stale_evaluations)};
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     remove_temp_dir(dir);
     return failed;

@@ -91,6 +91,8 @@ static int record_facts(VncaModel *m, const VncaTrainer *tr, const char *data_na
                         double cpu_before, double cpu_now)
 {
     char text[64];
+    /* an evaluation the model carries from --init is of weights it no longer has */
+    vnca_meta_remove_prefix(&m->meta, "eval.");
     int failed = vnca_meta_set(&m->meta, "training.data", data_name) ||
                  vnca_meta_set(&m->meta, "training.binarization",
                                tr->opt.dynamic ? "dynamic (fresh Bernoulli draw per epoch)"

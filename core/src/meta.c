@@ -67,6 +67,21 @@ int vnca_meta_copy(VncaMeta *dst, const VncaMeta *src)
     return 0;
 }
 
+void vnca_meta_remove_prefix(VncaMeta *m, const char *prefix)
+{
+    const size_t len = strlen(prefix);
+    int kept = 0;
+    for (int i = 0; i < m->n; i++) {
+        if (strncmp(m->items[i].key, prefix, len) == 0) {
+            free(m->items[i].key);
+            free(m->items[i].value);
+        } else {
+            m->items[kept++] = m->items[i];
+        }
+    }
+    m->n = kept;
+}
+
 void vnca_meta_free(VncaMeta *m)
 {
     for (int i = 0; i < m->n; i++) {

@@ -18,6 +18,8 @@ int vnca_meta_set(VncaMeta *m, const char *key, const char *value);
 /* NULL when absent */
 const char *vnca_meta_get(const VncaMeta *m, const char *key);
 int vnca_meta_copy(VncaMeta *dst, const VncaMeta *src);
+/* drops every entry whose key starts with prefix, keeping the others' order */
+void vnca_meta_remove_prefix(VncaMeta *m, const char *prefix);
 void vnca_meta_free(VncaMeta *m);
 
 #endif
