@@ -222,6 +222,28 @@ static void test_pool_reseeds_lost_states(void **state)
     pool_free(&pool);
 }
 
+/* Of the states drawn from the pool, the damaged ones are those that ended
+ * best; the rest come back whole. */
+static void test_pool_damages_the_best(void **state)
+{
+    (void)state;
+    VncaPool pool;
+    /* one-cell grids of two channels: a damage of side 1 zeroes a state */
+    assert_int_equal(pool_init(&pool, 4, 2, 4, 9, NULL), 0);
+    const float states[8] = {1, 1, 2, 2, 3, 3, 4, 4}, recon[4] = {30, 10, NAN, 20};
+    const int32_t targets[4] = {0, 1, 2, 3};
+    assert_int_equal(pool_put(&pool, states, recon, 4, targets, 0), 0);
+    pool_take(&pool, 4, 2, 1, 1, 2);
+    const int want_slots[4] = {1, 3, 0, 2}; /* by NLL: 10, 20, 30, then the one that blew up */
+    const float want_start[4] = {0, 0, 1, 3};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pool.slots[i], want_slots[i]);
+        assert_float_equal(pool.start[2 * i], want_start[i], 0);
+        assert_float_equal(pool.start[2 * i + 1], want_start[i], 0);
+    }
+    pool_free(&pool);
+}
+
 int main(int argc, char **argv)
 {
     data_dir = argc > 1 ? argv[1] : "../shared/data";
@@ -239,6 +261,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_adam_matches_definition),
         cmocka_unit_test(test_clip_grad_norm),
         cmocka_unit_test(test_pool_reseeds_lost_states),
+        cmocka_unit_test(test_pool_damages_the_best),
         cmocka_unit_test(test_training_lowers_the_loss),
         cmocka_unit_test(test_resume_is_exact),
         cmocka_unit_test(test_persistent_resume_is_exact),

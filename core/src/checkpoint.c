@@ -90,7 +90,7 @@ int vnca_trainer_save(const VncaTrainer *tr, const char *path, VncaError *err)
         [EXTRA_MAX] = tr->opt.extra_max, [POOL_SIZE] = tr->opt.pool_size,
         [POOL_SHARE] = tr->opt.pool_share, [DAMAGE_SIZE] = tr->opt.damage_size,
         [DAMAGE_SHARE] = tr->opt.damage_share};
-    VncaStTensor extra[4] = {
+    VncaStTensor extra[5] = {
         {.name = PREFIX "adam.m", .ndim = 1, .shape = {(int64_t)n}, .numel = n, .data = tr->adam.m},
         {.name = PREFIX "adam.v", .ndim = 1, .shape = {(int64_t)n}, .numel = n, .data = tr->adam.v},
     };
@@ -108,6 +108,8 @@ int vnca_trainer_save(const VncaTrainer *tr, const char *path, VncaError *err)
                                           .data = tr->pool.states};
         extra[n_extra++] = (VncaStTensor){.name = PREFIX "pool.targets", .ndim = 1,
                                           .shape = {size}, .numel = (size_t)size, .data = targets};
+        extra[n_extra++] = (VncaStTensor){.name = PREFIX "pool.recon", .ndim = 1,
+                                          .shape = {size}, .numel = (size_t)size, .data = tr->pool.recon};
     }
     VncaMeta meta = {0};
     int failed = set_rng(&meta, PREFIX "noise_rng", &tr->noise) ||
@@ -211,6 +213,10 @@ static int restore_pool(VncaTrainer *tr, const VncaStFile *file, int filled, con
         pool->target[i] = (int32_t)targets[i];
     }
     memcpy(pool->states, states, (size_t)pool->size * pool->state_len * sizeof(float));
+    /* checkpoints from before the pool kept its states' NLL have none: all
+     * alike, the damage then falls at random, as it did when they were made */
+    const float *recon = tensor_data(file, PREFIX "pool.recon", (size_t)pool->size);
+    if (recon) memcpy(pool->recon, recon, (size_t)pool->size * sizeof(float));
     pool->filled = filled;
     return 0;
 }

@@ -16,9 +16,10 @@ int pool_init(VncaPool *pool, int size, size_t state_len, int batch, uint64_t se
     pool->state_len = state_len;
     pool->states = calloc((size_t)size * state_len, sizeof(float));
     pool->target = calloc((size_t)size, sizeof(int32_t));
+    pool->recon = calloc((size_t)size, sizeof(float));
     pool->slots = calloc((size_t)size, sizeof(int));
     pool->start = malloc((size_t)batch * state_len * sizeof(float));
-    if (!pool->states || !pool->target || !pool->slots || !pool->start) {
+    if (!pool->states || !pool->target || !pool->recon || !pool->slots || !pool->start) {
         pool_free(pool);
         return vnca_fail(err, "out of memory for a pool of %d states", size);
     }
@@ -30,9 +31,17 @@ void pool_free(VncaPool *pool)
 {
     free(pool->states);
     free(pool->target);
+    free(pool->recon);
     free(pool->slots);
     free(pool->start);
     memset(pool, 0, sizeof *pool);
+}
+
+/* a slot's last NLL, with NaN (a state that blew up) as the worst */
+static float ended(const VncaPool *pool, int slot)
+{
+    const float recon = pool->recon[slot];
+    return isnan(recon) ? INFINITY : recon;
 }
 
 void pool_take(VncaPool *pool, int n, int damaged, int damage, int grid, int channels)
@@ -44,6 +53,16 @@ void pool_take(VncaPool *pool, int n, int damaged, int damage, int grid, int cha
         int t = pool->slots[i];
         pool->slots[i] = pool->slots[j];
         pool->slots[j] = t;
+    }
+    /* The damaged ones are those that ended best: as in "Growing Neural
+     * Cellular Automata", damage falls on finished states, the way it will
+     * in use, while a state still mending is left to go on mending. */
+    for (int i = 1; i < n; i++) {
+        const int slot = pool->slots[i];
+        const float key = ended(pool, slot);
+        int j = i;
+        for (; j > 0 && ended(pool, pool->slots[j - 1]) > key; j--) pool->slots[j] = pool->slots[j - 1];
+        pool->slots[j] = slot;
     }
     for (int i = 0; i < n; i++) {
         float *dst = pool->start + (size_t)i * pool->state_len;
@@ -73,12 +92,14 @@ int pool_put(VncaPool *pool, const float *final_states, const float *row_recon, 
             pool->target[slot] = fresh_target[row];
         }
         memcpy(pool->states + (size_t)slot * len, final_states + (size_t)row * len, len * sizeof(float));
+        pool->recon[slot] = row_recon[row];
     }
     for (int i = 0; i < n_fresh; i++) {
         int slot = pool->filled < pool->size ? pool->filled++
                                              : (int)vnca_rng_below(&pool->rng, (uint32_t)pool->size);
         memcpy(pool->states + (size_t)slot * len, final_states + (size_t)i * len, len * sizeof(float));
         pool->target[slot] = fresh_target[i];
+        pool->recon[slot] = row_recon[i];
     }
     return reseeded;
 }

@@ -7,7 +7,8 @@
 int pool_init(VncaPool *pool, int size, size_t state_len, int batch, uint64_t seed,
               VncaError *err);
 void pool_free(VncaPool *pool);
-/* Chooses n distinct slots and copies their states to pool->start, the
+/* Chooses n distinct slots at random and copies their states to
+ * pool->start, best first (lowest NLL at the end of their last batch): the
  * first `damaged` of them with a random square of side `damage` of their
  * grid x grid cells (each `channels` floats) zeroed. */
 void pool_take(VncaPool *pool, int n, int damaged, int damage, int grid, int channels);

@@ -80,6 +80,7 @@ typedef struct VncaPool {
     size_t state_len;       /* floats per state: S * S * C */
     float *states;          /* [size, S, S, C] */
     int32_t *target;        /* [size] */
+    float *recon;           /* [size] the reconstruction NLL each state ended with */
     int *slots;             /* the slots of the current batch's pool rows */
     float *start;           /* the current batch's pool rows, damaged [batch, S, S, C] */
     VncaRng rng;            /* choice of slots and damage */
