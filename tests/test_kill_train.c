@@ -333,7 +333,7 @@ static void persistent_run_refused(const char *out, const char *resume, const ch
                  more[0], why, r.status, r.err);
 }
 
-/* A resumed persistent run keeps its pool and damage options without being
+/* A resumed persistent run keeps its pool, damage and warmup options without being
  * told them again; options given on resume are said and recorded; the pool
  * keeps its size. */
 static void test_resume_keeps_persistent_options(void **state)
@@ -342,11 +342,13 @@ static void test_resume_keeps_persistent_options(void **state)
     const RunFiles f = run_files("heal.st");
     const char *out = f.out, *ckpt = f.ckpt;
     CommandResult r;
-    persistent_run_ok(&r, out, NULL, "3", NULL);
+    const char *const warmup[] = {"--warmup", "2", NULL};
+    persistent_run_ok(&r, out, NULL, "3", warmup);
 
     persistent_run_ok(&r, out, ckpt, "5", NULL);
     assert_null(strstr(r.err, "(was"));
     assert_float_equal(meta_number(ckpt, "checkpoint.step"), 5, 0);
+    assert_float_equal(meta_number(ckpt, "checkpoint.warmup"), 2, 0);
     assert_float_equal(meta_number(ckpt, "checkpoint.extra_max"), 2, 0);
     assert_float_equal(meta_number(ckpt, "checkpoint.pool_size"), 16, 0);
     assert_float_equal(meta_number(ckpt, "checkpoint.damage_share"), 0.5, 0);

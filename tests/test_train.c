@@ -82,7 +82,7 @@ static void tiny_model(VncaModel *m)
     vnca_model_init(m, 7);
 }
 
-static VncaTrainOptions options; /* vnca_train_defaults, batch 16, lr 1e-3, seed 5, small pool */
+static VncaTrainOptions options; /* vnca_train_defaults, batch 16, lr 1e-3 warmed up over 5 steps, seed 5, small pool */
 
 /* negative ELBO of the whole slice with fixed noise */
 static double slice_loss(const VncaModel *m)
@@ -116,6 +116,39 @@ static void test_training_lowers_the_loss(void **state)
     assert_int_equal(tr.epoch, 4); /* 6 steps per epoch of 96 */
     vnca_trainer_free(&tr);
     vnca_model_free(&m);
+}
+
+/* sum over the parameters of how far `steps` training steps with `warmup`
+ * move a fresh tiny model */
+static double moved_by(int warmup, int steps)
+{
+    VncaModel start, m;
+    tiny_model(&start);
+    tiny_model(&m);
+    VncaTrainOptions o = options;
+    o.warmup = warmup;
+    VncaTrainer tr;
+    VncaTrainStats s;
+    assert_int_equal(vnca_trainer_init(&tr, &m, &slice, &o, NULL), 0);
+    for (int i = 0; i < steps; i++) assert_int_equal(vnca_trainer_step(&tr, &s, NULL), 0);
+    double moved = 0;
+    for (size_t i = 0; i < m.layout.n_params; i++) moved += fabs(m.params[i] - start.params[i]);
+    vnca_trainer_free(&tr);
+    vnca_model_free(&m);
+    vnca_model_free(&start);
+    return moved;
+}
+
+/* Adam's first step moves each parameter by about the rate, whatever its
+ * gradient; with a warmup of 10 steps the first moves it a tenth of that. */
+static void test_warmup_scales_the_first_steps(void **state)
+{
+    (void)state;
+    if (!slice.pixels) skip();
+    const double full = moved_by(0, 1), warmed = moved_by(10, 1);
+    printf("the first step moved the weights %.4f, with a warmup of 10 steps %.4f\n", full, warmed);
+    assert_true(full > 0);
+    assert_float_equal(warmed / full, 0.1, 0.005);
 }
 
 /* N steps straight and N/2 + checkpoint + resume + N/2 give the same bits;
@@ -250,6 +283,7 @@ int main(int argc, char **argv)
     vnca_train_defaults(&options);
     options.batch = 16;
     options.lr = 1e-3f;
+    options.warmup = 5; /* the resumes at step 4 land inside it */
     options.seed = 5;
     options.pool_size = 32; /* full after two steps, drawn from by the third */
     options.extra_min = 1;
@@ -262,6 +296,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_clip_grad_norm),
         cmocka_unit_test(test_pool_reseeds_lost_states),
         cmocka_unit_test(test_pool_damages_the_best),
+        cmocka_unit_test(test_warmup_scales_the_first_steps),
         cmocka_unit_test(test_training_lowers_the_loss),
         cmocka_unit_test(test_resume_is_exact),
         cmocka_unit_test(test_persistent_resume_is_exact),

@@ -214,6 +214,8 @@ static void report_changes(const VncaTrainOptions *was, const VncaTrainOptions *
         fprintf(stderr, "learning rate %g %s (was %g)\n", (double)now->lr, from, (double)was->lr);
     if (now->clip != was->clip)
         fprintf(stderr, "gradient clip %g %s (was %g)\n", now->clip, from, was->clip);
+    if (now->warmup != was->warmup)
+        fprintf(stderr, "warmup %d Adam steps %s (was %d)\n", now->warmup, from, was->warmup);
     if (now->extra_min != was->extra_min || now->extra_max != was->extra_max)
         fprintf(stderr, "extra steps %d:%d %s (was %d:%d)\n", now->extra_min, now->extra_max, from,
                 was->extra_min, was->extra_max);
@@ -241,6 +243,7 @@ static int train(int argc, char **argv, int rank, int ranks)
         {"batch", 0, "N", "batch size (default 32)", 0},
         {"lr", 0, "RATE", "Adam learning rate (default 1e-4)", 0},
         {"clip", 0, "NORM", "gradient norm clip (default 10)", 0},
+        {"warmup", 0, "N", "the rate rises linearly over a fresh Adam's first N steps (default 0)", 0},
         {"seed", 0, "S", "seed for the data order and the noise (default 1)", 0},
         {"dynamic", 0, NULL, "grayscale MNIST binarized afresh each epoch (default: static)", 0},
         {"limit", 0, "N", "train on the first N images only (for quick checks)", 0},
@@ -281,10 +284,11 @@ static int train(int argc, char **argv, int rank, int ranks)
         return 1;
     }
     const VncaTrainOptions recorded = opt;
-    long epochs, steps, batch, seed, limit, log_every;
+    long epochs, steps, batch, seed, limit, log_every, warmup;
     double minutes = 0, lr = opt.lr, clip = opt.clip, ckpt_minutes = 5;
     if (cli_int(&cmd, "epochs", 1, 1000000, 0, &epochs) || cli_int(&cmd, "steps", 1, 1L << 40, 0, &steps) ||
         cli_int(&cmd, "batch", 1, 4096, opt.batch, &batch) ||
+        cli_int(&cmd, "warmup", 0, 0x7fffffffL, opt.warmup, &warmup) ||
         cli_int(&cmd, "seed", 0, 0x7fffffffL, (long)opt.seed, &seed) ||
         cli_int(&cmd, "limit", 1, 1L << 30, 0, &limit) || cli_int(&cmd, "log-every", 1, 100000, 10, &log_every) ||
         cli_double(&cmd, "minutes", 0, 1e7, &minutes) || cli_double(&cmd, "lr", 0, 1, &lr) ||
@@ -323,6 +327,7 @@ static int train(int argc, char **argv, int rank, int ranks)
     opt.batch = (int)batch;
     opt.lr = (float)lr;
     opt.clip = clip;
+    opt.warmup = (int)warmup;
     opt.seed = (uint64_t)seed;
     opt.dynamic = dynamic;
     opt.shard = rank;

@@ -62,6 +62,7 @@ static int check_options(const VncaTrainer *tr, const VncaTrainOptions *o, VncaE
     if (o->batch < 1 || o->batch > tr->data->n)
         return vnca_fail(err, "batch %d must be in [1, %d] (the data set's size)", o->batch,
                          tr->data->n);
+    if (o->warmup < 0) return vnca_fail(err, "warmup %d steps is negative", o->warmup);
     if (o->shards < 1 || o->shard < 0 || o->shard >= o->shards || o->shards > o->batch ||
         (o->shards > 1 && !o->allreduce))
         return vnca_fail(err, "shard %d of %d is invalid for a batch of %d", o->shard, o->shards,
@@ -203,6 +204,13 @@ int vnca_trainer_step(VncaTrainer *tr, VncaTrainStats *stats, VncaError *err)
                                       : 0;
     stats->loss = loss;
     stats->grad_norm = vnca_clip_grad_norm(tr->grads, tr->model->layout.n_params, tr->opt.clip);
+    /* A fresh Adam moves every parameter by the full rate at its first
+     * steps, whatever their gradients' size: a fine-tune from --init takes a
+     * jolt (the KL doubled) unless the rate rises over the moments' first
+     * steps. */
+    const VncaTrainOptions *o = &tr->opt;
+    tr->adam.lr = tr->adam.step < o->warmup ? o->lr * (float)(tr->adam.step + 1) / (float)o->warmup
+                                            : o->lr;
     vnca_adam_update(&tr->adam, tr->model->params, tr->grads);
     tr->step++;
     tr->images_seen += n_fresh;

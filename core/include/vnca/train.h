@@ -45,6 +45,7 @@ typedef struct VncaTrainOptions {
     double clip;            /* 10 */
     uint64_t seed;
     int dynamic;            /* 1: the data are gray levels, binarized afresh each epoch */
+    int warmup;             /* Adam steps over which the rate rises linearly to lr (0: none) */
     /* Data parallelism: this process computes rows [shard * batch / shards,
      * (shard + 1) * batch / shards) of every global batch, and `allreduce`
      * sums the gradients (and the statistics) of all shards before the same
