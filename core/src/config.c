@@ -125,17 +125,25 @@ void vnca_schedule_format(const VncaConfig *cfg, char *buf, size_t len)
     }
 }
 
-/* one field of a configuration as text, for naming a difference */
+/* The fields a difference is named by, in the order they are compared. */
+enum { F_LATENT, F_HIDDEN, F_RES_BLOCKS, F_PERCEPTION, F_SCHEDULE, F_ENCODER_WIDTH, F_IMAGE_SIZE,
+       F_VARIANT, N_CONFIG_FIELDS };
+static const char *const config_field_names[N_CONFIG_FIELDS] = {
+    [F_LATENT] = "latent size", [F_HIDDEN] = "hidden width", [F_RES_BLOCKS] = "residual blocks",
+    [F_PERCEPTION] = "perception", [F_SCHEDULE] = "schedule", [F_ENCODER_WIDTH] = "encoder width",
+    [F_IMAGE_SIZE] = "image size", [F_VARIANT] = "variant"};
+
+/* one field of a configuration as text */
 static void config_field(const VncaConfig *c, int field, char *buf, size_t len)
 {
     switch (field) {
-    case 0: snprintf(buf, len, "%d", c->latent); break;
-    case 1: snprintf(buf, len, "%d", c->hidden); break;
-    case 2: snprintf(buf, len, "%d", c->res_blocks); break;
-    case 3: snprintf(buf, len, "%s", vnca_perception_name(c->perception)); break;
-    case 4: vnca_schedule_format(c, buf, len); break;
-    case 5: snprintf(buf, len, "%d", c->encoder_width); break;
-    case 6: snprintf(buf, len, "%d", c->image_size); break;
+    case F_LATENT: snprintf(buf, len, "%d", c->latent); break;
+    case F_HIDDEN: snprintf(buf, len, "%d", c->hidden); break;
+    case F_RES_BLOCKS: snprintf(buf, len, "%d", c->res_blocks); break;
+    case F_PERCEPTION: snprintf(buf, len, "%s", vnca_perception_name(c->perception)); break;
+    case F_SCHEDULE: vnca_schedule_format(c, buf, len); break;
+    case F_ENCODER_WIDTH: snprintf(buf, len, "%d", c->encoder_width); break;
+    case F_IMAGE_SIZE: snprintf(buf, len, "%d", c->image_size); break;
     default: snprintf(buf, len, "%s", vnca_variant_name(c->variant)); break;
     }
 }
@@ -143,15 +151,12 @@ static void config_field(const VncaConfig *c, int field, char *buf, size_t len)
 int vnca_config_difference(const VncaConfig *a, const VncaConfig *b, const char *a_name,
                            const char *b_name, char *buf, size_t len)
 {
-    static const char *const fields[] = {"latent size", "hidden width", "residual blocks",
-                                         "perception", "schedule", "encoder width",
-                                         "image size", "variant"};
-    for (int f = 0; f < (int)(sizeof fields / sizeof fields[0]); f++) {
+    for (int f = 0; f < N_CONFIG_FIELDS; f++) {
         char in_a[256], in_b[256];
         config_field(a, f, in_a, sizeof in_a);
         config_field(b, f, in_b, sizeof in_b);
         if (strcmp(in_a, in_b) == 0) continue;
-        snprintf(buf, len, "%s has %s %s, %s %s", a_name, fields[f], in_a, b_name, in_b);
+        snprintf(buf, len, "%s has %s %s, %s %s", a_name, config_field_names[f], in_a, b_name, in_b);
         return 1;
     }
     if (len) buf[0] = '\0';
