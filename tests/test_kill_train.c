@@ -401,8 +401,8 @@ static void test_train_takes_a_schedule(void **state)
     assert_float_equal(meta_number(ckpt, "checkpoint.step"), 3, 0);
 }
 
-/* --perception conv3x3 and --hidden rewrite the tiny model (Sobel, 32
- * hidden units) as a larger one computing the same update, which the run
+/* --perception conv3x3, --latent and --hidden rewrite the tiny model
+ * (Sobel, 16 channels, 32 hidden units) as a larger one computing the same update, which the run
  * then trains and a resumed run keeps */
 static void test_train_rewrites_the_model(void **state)
 {
@@ -410,12 +410,13 @@ static void test_train_rewrites_the_model(void **state)
     const RunFiles f = run_files("conv3.st");
     const char *out = f.out, *ckpt = f.ckpt;
     CommandResult r;
-    const char *const larger[] = {"--perception", "conv3x3", "--hidden", "40", NULL};
+    const char *const larger[] = {"--perception", "conv3x3", "--latent", "20", "--hidden", "40", NULL};
     persistent_run_ok(&r, out, NULL, "2", larger);
     persistent_run_ok(&r, out, ckpt, "3", NULL);
     VncaModel m;
     load_params(out, &m);
     assert_int_equal(m.config.perception, VNCA_PERCEIVE_CONV3);
+    assert_int_equal(m.config.latent, 20);
     assert_int_equal(m.config.hidden, 40);
     vnca_model_free(&m);
 
@@ -426,7 +427,11 @@ static void test_train_rewrites_the_model(void **state)
     persistent_run_refused(out, NULL, "1", sobel, "--perception 'sobel': only conv3x3");
     const char *const as_wide[] = {"--hidden", "32", NULL};
     persistent_run_refused(out, NULL, "1", as_wide,
-                           "--hidden 32: hidden width 32 does not widen the model's 32");
+                           "--latent/--hidden: latent size 16 and hidden width 32 do not widen "
+                           "the model's 16 and 32");
+    const char *const sobel_cells[] = {"--latent", "20", NULL};
+    persistent_run_refused(out, NULL, "1", sobel_cells,
+                           "--latent/--hidden: only a conv3x3 perception can take more channels");
     assert_float_equal(meta_number(ckpt, "checkpoint.step"), 3, 0);
 }
 

@@ -149,22 +149,25 @@ static void test_growth_matches_decode(void **state)
     check_growth_matches_decode("2:0,4:0,8:3");
 }
 
-/* a and b (micro models) decode the same latents to the same logits */
+/* a and b (micro models) decode the same latents to the same logits; b may
+ * have more latent dimensions, which are given their mean, zero */
 static void assert_decode_alike(const VncaModel *a, const VncaModel *b)
 {
-    enum { N = 3 };
-    const int z = a->config.latent, pixels = a->config.image_size * a->config.image_size;
-    assert_true(z <= 4 && pixels <= 64);
+    enum { N = 3, MAX_Z = 8 };
+    const int z = a->config.latent, bz = b->config.latent;
+    const int pixels = a->config.image_size * a->config.image_size;
+    assert_true(z <= bz && bz <= MAX_Z && pixels <= 64);
     VncaRng rng;
     vnca_rng_seed(&rng, 22);
-    float latents[N * 4], by_a[N * 64], by_b[N * 64];
+    float latents[N * MAX_Z], padded[N * MAX_Z] = {0}, by_a[N * 64], by_b[N * 64];
     vnca_rng_normal_fill(&rng, latents, (size_t)N * z);
+    for (int i = 0; i < N; i++) memcpy(padded + i * bz, latents + i * z, (size_t)z * sizeof(float));
     VncaWorkspace *ws_a = vnca_workspace_new(&a->config, N, VNCA_WS_INFER, NULL);
     VncaWorkspace *ws_b = vnca_workspace_new(&b->config, N, VNCA_WS_INFER, NULL);
     assert_non_null(ws_a);
     assert_non_null(ws_b);
     vnca_decode(a, ws_a, latents, N, by_a);
-    vnca_decode(b, ws_b, latents, N, by_b);
+    vnca_decode(b, ws_b, padded, N, by_b);
     double largest = 0;
     for (int i = 0; i < N * pixels; i++) {
         assert_float_equal(by_b[i], by_a[i], 1e-4 * (1 + fabsf(by_a[i])));
@@ -192,42 +195,73 @@ static void test_sobel_rewritten_as_conv3(void **state)
     vnca_model_free(&conv3);
 }
 
-/* A widened model decodes as before, and its new units have gradients to
- * grow by. */
+/* the sum of |w[r][c]| over rows [r0, r1) and columns [c0, c1) of a [rows, cols] weight */
+static double block_sum(const float *w, int cols, int r0, int r1, int c0, int c1)
+{
+    double sum = 0;
+    for (int r = r0; r < r1; r++)
+        for (int c = c0; c < c1; c++) sum += fabs(w[r * cols + c]);
+    return sum;
+}
+
+/* A widened model (more units, more channels) encodes and decodes as
+ * before, with its new latent dimensions at the prior; and its new units
+ * and channels have gradients to grow by. */
 static void test_widened_model_decodes_alike(void **state)
 {
     (void)state;
     VncaConfig cfg = micro_config(VNCA_PERCEIVE_CONV3);
-    VncaModel narrow, wide, narrower;
+    const int z = cfg.latent, h = cfg.hidden;
+    VncaModel narrow, wide, same, sobel_wide;
     assert_int_equal(make_model(&narrow, &cfg, 23), 0);
     VncaError err;
-    if (vnca_model_widen(&wide, &narrow, cfg.hidden + 3, 24, &err)) fail_msg("%s", err.msg);
-    assert_int_equal(wide.config.hidden, cfg.hidden + 3);
-    assert_int_equal(vnca_model_widen(&narrower, &narrow, cfg.hidden, 24, &err), -1);
-    assert_non_null(strstr(err.msg, "does not widen"));
+    if (vnca_model_widen(&wide, &narrow, z + 3, h + 3, 24, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(wide.config.latent, z + 3);
+    assert_int_equal(wide.config.hidden, h + 3);
+    assert_int_equal(vnca_model_widen(&same, &narrow, z, h, 24, &err), -1);
+    assert_non_null(strstr(err.msg, "do not widen"));
+    assert_int_equal(vnca_model_widen(&same, &narrow, z - 1, h + 1, 24, &err), -1);
+    assert_non_null(strstr(err.msg, "do not widen"));
+    const VncaConfig sobel_cfg = micro_config(VNCA_PERCEIVE_SOBEL);
+    assert_int_equal(make_model(&same, &sobel_cfg, 23), 0);
+    assert_int_equal(vnca_model_widen(&sobel_wide, &same, z + 1, h, 24, &err), -1);
+    assert_non_null(strstr(err.msg, "conv3x3"));
+    vnca_model_free(&same);
     assert_decode_alike(&narrow, &wide);
 
     enum { N = 2 };
     VncaRng rng;
     vnca_rng_seed(&rng, 25);
-    float *x = binary_images(&rng, N, cfg.image_size), eps[N * 4];
-    vnca_rng_normal_fill(&rng, eps, (size_t)N * cfg.latent);
+    float *x = binary_images(&rng, N, cfg.image_size), eps[N * 8];
+    float mu[N * 4], logsig[N * 4], wide_mu[N * 8], wide_logsig[N * 8];
+    VncaWorkspace *ws_narrow = vnca_workspace_new(&cfg, N, VNCA_WS_INFER, NULL);
     VncaWorkspace *ws = vnca_workspace_new(&wide.config, N, VNCA_WS_TRAIN, NULL);
     float *grads = calloc(wide.layout.n_params, sizeof(float));
+    assert_non_null(ws_narrow);
     assert_non_null(ws);
     assert_non_null(grads);
+    vnca_encode(&narrow, ws_narrow, x, N, mu, logsig);
+    vnca_encode(&wide, ws, x, N, wide_mu, wide_logsig);
+    for (int i = 0; i < N; i++)
+        for (int d = 0; d < z + 3; d++) {
+            const float want_mu = d < z ? mu[i * z + d] : 0, want_ls = d < z ? logsig[i * z + d] : 0;
+            assert_float_equal(wide_mu[i * (z + 3) + d], want_mu, 1e-5 * (1 + fabsf(want_mu)));
+            assert_float_equal(wide_logsig[i * (z + 3) + d], want_ls, 1e-5 * (1 + fabsf(want_ls)));
+        }
+
+    /* a sampled latent's new dimensions are not zero, and the zero weights
+     * that read them, and that lead from the new units, have gradients */
+    vnca_rng_normal_fill(&rng, eps, (size_t)N * (z + 3));
     vnca_elbo_forward(&wide, ws, x, eps, N);
     vnca_elbo_backward(&wide, ws, grads);
     VncaWeights g;
     vnca_weights_bind(&wide.config, grads, &g);
-    double into_output = 0; /* the zero weights from the new units to the cells' update */
-    for (int c = 0; c < cfg.latent; c++)
-        for (int h = cfg.hidden; h < wide.config.hidden; h++)
-            into_output += fabs(g.out_w[c * wide.config.hidden + h]);
-    assert_true(into_output > 1e-6);
+    assert_true(block_sum(g.out_w, h + 3, 0, z, h, h + 3) > 1e-6);
+    assert_true(block_sum(g.perceive_w, (z + 3) * 9, 0, h + 3, z * 9, (z + 3) * 9) > 1e-6);
     free(grads);
     free(x);
     vnca_workspace_free(ws);
+    vnca_workspace_free(ws_narrow);
     vnca_model_free(&narrow);
     vnca_model_free(&wide);
 }

@@ -127,13 +127,13 @@ static int save_all(VncaTrainer *tr, const char *data_name, double cpu_before, d
     return 0;
 }
 
-/* --variant, --perception, --hidden and --schedule: the model this run
+/* --variant, --perception, --latent, --hidden and --schedule: the model this run
  * trains, made from the one it starts from */
 static int model_options(const CliCommand *cmd, VncaModel *model, uint64_t seed)
 {
     const char *variant = cli_value(cmd, "variant"), *perception = cli_value(cmd, "perception");
     const char *schedule = cli_value(cmd, "schedule");
-    long hidden = 0;
+    long latent = 0, hidden = 0;
     VncaError err;
     if (variant && vnca_variant_parse(variant, &model->config.variant)) {
         fprintf(stderr, "vnca train: --variant '%s': expected doubling or persistent\n", variant);
@@ -154,11 +154,13 @@ static int model_options(const CliCommand *cmd, VncaModel *model, uint64_t seed)
         vnca_model_free(model);
         *model = rewritten;
     }
-    if (cli_int(cmd, "hidden", 1, 4096, 0, &hidden)) return -1;
-    if (hidden) {
+    if (cli_int(cmd, "latent", 1, 4096, 0, &latent) || cli_int(cmd, "hidden", 1, 4096, 0, &hidden))
+        return -1;
+    if (latent || hidden) {
         VncaModel widened;
-        if (vnca_model_widen(&widened, model, (int)hidden, seed, &err)) {
-            fprintf(stderr, "vnca train: --hidden %ld: %s\n", hidden, err.msg);
+        if (vnca_model_widen(&widened, model, latent ? (int)latent : model->config.latent,
+                             hidden ? (int)hidden : model->config.hidden, seed, &err)) {
+            fprintf(stderr, "vnca train: --latent/--hidden: %s\n", err.msg);
             return -1;
         }
         vnca_model_free(model);
@@ -251,6 +253,7 @@ static int train(int argc, char **argv, int rank, int ranks)
         {"log-every", 0, "N", "steps averaged per CSV row (default 10)", 0},
         {"variant", 0, "KIND", "make the model doubling or persistent (trained to hold and heal)", 0},
         {"perception", 0, "conv3x3", "a Sobel model's perception as a learned conv3x3, same function", 0},
+        {"latent", 0, "Z", "the latent and every cell widened to Z channels, same function", 0},
         {"hidden", 0, "H", "the update net widened to H units, same function", 0},
         {"schedule", 0, "LIST", "new growth stages GRID:STEPS,...; 2:0,4:0,8:0,16:0,32:N is non-doubling", 0},
         {"extra", 0, "MIN:MAX", "persistent: extra full-size steps per batch (default 8:16)", 0},

@@ -49,27 +49,45 @@ int vnca_model_to_conv3(VncaModel *dst, const VncaModel *src, VncaError *err)
     return 0;
 }
 
-int vnca_model_widen(VncaModel *dst, const VncaModel *src, int hidden, uint64_t seed,
-                     VncaError *err)
+int vnca_model_widen(VncaModel *dst, const VncaModel *src, int latent, int hidden,
+                     uint64_t seed, VncaError *err)
 {
-    if (hidden <= src->config.hidden)
-        return vnca_fail(err, "hidden width %d does not widen the model's %d", hidden,
-                         src->config.hidden);
-    VncaConfig cfg = src->config;
+    const VncaConfig *from_cfg = &src->config;
+    if (latent < from_cfg->latent || hidden < from_cfg->hidden ||
+        (latent == from_cfg->latent && hidden == from_cfg->hidden))
+        return vnca_fail(err, "latent size %d and hidden width %d do not widen the model's %d and %d",
+                         latent, hidden, from_cfg->latent, from_cfg->hidden);
+    if (latent > from_cfg->latent && from_cfg->perception != VNCA_PERCEIVE_CONV3)
+        return vnca_fail(err, "only a conv3x3 perception can take more channels per cell "
+                              "(rewrite the Sobel one as conv3x3 first)");
+    VncaConfig cfg = *from_cfg;
+    cfg.latent = latent;
     cfg.hidden = hidden;
     if (alloc_like(dst, src, &cfg, err)) return -1;
     vnca_model_init(dst, seed);
-    /* Every weight is [outputs, inputs] (a conv's inputs flattened). The new
-     * units are new rows, random as a fresh model's; the old rows keep their
-     * weights and read nothing from the new inputs (zero), so no old unit,
-     * and no cell's update, changes. The zero weights still have gradients:
-     * they are what training grows the new units in by. */
+    /* Every weight is [outputs, inputs] (a conv's inputs flattened, channel
+     * first, so new channels and new units are new columns at the end). The
+     * old rows keep their weights and read nothing from the new inputs
+     * (zero), so no old unit changes. New hidden units are new rows, random
+     * as a fresh model's: nothing reads them yet. New channels are new rows
+     * of the output layer, zero as a fresh model's, so nothing writes them:
+     * they hold their seed, the new latent dimensions, which the encoder's
+     * new rows (zero) make the prior's N(0, 1). At those latents' mean the
+     * model decodes exactly as before. The zero weights still have
+     * gradients: they are what training grows the new units in by. */
+    const size_t fc_offset = (size_t)(dst->w.fc_w - dst->params);
+    const size_t fc_bias_offset = (size_t)(dst->w.fc_b - dst->params);
     for (int i = 0; i < src->layout.n; i++) {
         const VncaTensorSpec *from = &src->layout.t[i], *to = &dst->layout.t[i];
         const size_t rows = (size_t)from->shape[0], cols = from->numel / rows;
-        const size_t to_cols = to->numel / (size_t)to->shape[0];
+        const size_t to_rows = (size_t)to->shape[0], to_cols = to->numel / to_rows;
+        float *base = dst->params + to->offset;
+        const int is_fc = to->offset == fc_offset || to->offset == fc_bias_offset;
+        if (is_fc) /* [mean; log-sigma]: the new latents' rows in both halves */
+            memset(base, 0, to->numel * sizeof(float));
         for (size_t r = 0; r < rows; r++) {
-            float *row = dst->params + to->offset + r * to_cols;
+            const size_t to_r = is_fc && r >= rows / 2 ? r + (to_rows - rows) / 2 : r;
+            float *row = base + to_r * to_cols;
             memcpy(row, src->params + from->offset + r * cols, cols * sizeof(float));
             memset(row + cols, 0, (to_cols - cols) * sizeof(float));
         }

@@ -149,11 +149,14 @@ void vnca_model_free(VncaModel *m);
  * more, such as whether a cell differs from all its neighbours alike, which
  * the two odd Sobel filters cannot. src must perceive by Sobel. */
 int vnca_model_to_conv3(VncaModel *dst, const VncaModel *src, VncaError *err);
-/* dst (allocated here) becomes src with `hidden` units in its update net
- * instead of src's fewer: the new units start random (seeded) but nothing
- * reads them yet, so the model computes the same function (to float rounding). */
-int vnca_model_widen(VncaModel *dst, const VncaModel *src, int hidden, uint64_t seed,
-                     VncaError *err);
+/* dst (allocated here) becomes src with `latent` channels per cell and
+ * `hidden` units in its update net, each at least src's and one of them
+ * more. New units start random (seeded) and new channels at zero weights,
+ * so that nothing reads them yet; the new latent dimensions start as the
+ * prior, and at their mean (zero) the model decodes as src does (to float
+ * rounding). More channels need a conv3x3 perception. */
+int vnca_model_widen(VncaModel *dst, const VncaModel *src, int latent, int hidden,
+                     uint64_t seed, VncaError *err);
 
 /* Model files (safetensors, DESIGN.md section 3): tensor names and PyTorch
  * layouts, config and meta in __metadata__. Save is atomic. Load validates
