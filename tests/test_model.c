@@ -258,6 +258,11 @@ static void test_widened_model_decodes_alike(void **state)
     vnca_weights_bind(&wide.config, grads, &g);
     assert_true(block_sum(g.out_w, h + 3, 0, z, h, h + 3) > 1e-6);
     assert_true(block_sum(g.perceive_w, (z + 3) * 9, 0, h + 3, z * 9, (z + 3) * 9) > 1e-6);
+    /* the new channels are read, so what writes them and the encoder's
+     * new latents have gradients from the first step */
+    assert_true(block_sum(g.out_w, h + 3, z, z + 3, 0, h + 3) > 1e-6);
+    const int fc_in = 4 * vnca_encoder_channels(&cfg, vnca_encoder_convs(&cfg) - 1);
+    assert_true(block_sum(g.fc_w, fc_in, z, z + 3, 0, fc_in) > 1e-6); /* their means */
     free(grads);
     free(x);
     vnca_workspace_free(ws);

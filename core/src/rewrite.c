@@ -73,8 +73,13 @@ int vnca_model_widen(VncaModel *dst, const VncaModel *src, int latent, int hidde
      * of the output layer, zero as a fresh model's, so nothing writes them:
      * they hold their seed, the new latent dimensions, which the encoder's
      * new rows (zero) make the prior's N(0, 1). At those latents' mean the
-     * model decodes exactly as before. The zero weights still have
-     * gradients: they are what training grows the new units in by. */
+     * channels stay zero, so the model decodes exactly as before, though
+     * the perception reads them by small random weights: were those zero
+     * too, every gradient into the new channels would be zero, and they
+     * would grow in only by the noise of sampled latents. The zero weights
+     * still have gradients: they are what training grows the new units in by. */
+    const float new_channel_reads = 0.1f; /* of a fresh model's weights */
+    const size_t perceive_offset = (size_t)(dst->w.perceive_w - dst->params);
     const size_t fc_offset = (size_t)(dst->w.fc_w - dst->params);
     const size_t fc_bias_offset = (size_t)(dst->w.fc_b - dst->params);
     for (int i = 0; i < src->layout.n; i++) {
@@ -89,7 +94,10 @@ int vnca_model_widen(VncaModel *dst, const VncaModel *src, int latent, int hidde
             const size_t to_r = is_fc && r >= rows / 2 ? r + (to_rows - rows) / 2 : r;
             float *row = base + to_r * to_cols;
             memcpy(row, src->params + from->offset + r * cols, cols * sizeof(float));
-            memset(row + cols, 0, (to_cols - cols) * sizeof(float));
+            if (to->offset == perceive_offset) /* its new columns read the new channels */
+                for (size_t col = cols; col < to_cols; col++) row[col] *= new_channel_reads;
+            else
+                memset(row + cols, 0, (to_cols - cols) * sizeof(float));
         }
     }
     return 0;

@@ -151,10 +151,11 @@ void vnca_model_free(VncaModel *m);
 int vnca_model_to_conv3(VncaModel *dst, const VncaModel *src, VncaError *err);
 /* dst (allocated here) becomes src with `latent` channels per cell and
  * `hidden` units in its update net, each at least src's and one of them
- * more. New units start random (seeded) and new channels at zero weights,
- * so that nothing reads them yet; the new latent dimensions start as the
- * prior, and at their mean (zero) the model decodes as src does (to float
- * rounding). More channels need a conv3x3 perception. */
+ * more. New units start random (seeded) and nothing reads them yet; new
+ * channels are written by nothing and read by small random weights; the
+ * new latent dimensions start as the prior. At their mean (zero) the model
+ * decodes as src does (to float rounding). More channels need a conv3x3
+ * perception. */
 int vnca_model_widen(VncaModel *dst, const VncaModel *src, int latent, int hidden,
                      uint64_t seed, VncaError *err);
 
