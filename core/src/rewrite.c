@@ -67,17 +67,17 @@ int vnca_model_widen(VncaModel *dst, const VncaModel *src, int latent, int hidde
     vnca_model_init(dst, seed);
     /* Every weight is [outputs, inputs] (a conv's inputs flattened, channel
      * first, so new channels and new units are new columns at the end). The
-     * old rows keep their weights and read nothing from the new inputs
-     * (zero), so no old unit changes. New hidden units are new rows, random
-     * as a fresh model's: nothing reads them yet. New channels are new rows
-     * of the output layer, zero as a fresh model's, so nothing writes them:
-     * they hold their seed, the new latent dimensions, which the encoder's
-     * new rows (zero) make the prior's N(0, 1). At those latents' mean the
-     * channels stay zero, so the model decodes exactly as before, though
-     * the perception reads them by small random weights: were those zero
-     * too, every gradient into the new channels would be zero, and they
-     * would grow in only by the noise of sampled latents. The zero weights
-     * still have gradients: they are what training grows the new units in by. */
+     * old rows keep their weights. New hidden units are new rows, random as
+     * a fresh model's, and every weight reading them is zero. New channels
+     * are new rows of the output layer, zero as a fresh model's, so nothing
+     * writes them: they hold their seed, the new latent dimensions, which
+     * the encoder's new rows (zero) make the prior's N(0, 1). At those
+     * latents' mean the channels stay zero, so the model decodes exactly as
+     * before, though the perception reads them by small random weights:
+     * were those zero too, every gradient into the new channels would be
+     * zero, and they would grow in only by the noise of sampled latents.
+     * The zero weights still have gradients: they are what training grows
+     * the new units in by. */
     const float new_channel_reads = 0.1f; /* of a fresh model's weights */
     const size_t perceive_offset = (size_t)(dst->w.perceive_w - dst->params);
     const size_t fc_offset = (size_t)(dst->w.fc_w - dst->params);
