@@ -79,22 +79,19 @@ int vnca_model_widen(VncaModel *dst, const VncaModel *src, int latent, int hidde
      * The zero weights still have gradients: they are what training grows
      * the new units in by. */
     const float new_channel_reads = 0.1f; /* of a fresh model's weights */
-    const size_t perceive_offset = (size_t)(dst->w.perceive_w - dst->params);
-    const size_t fc_offset = (size_t)(dst->w.fc_w - dst->params);
-    const size_t fc_bias_offset = (size_t)(dst->w.fc_b - dst->params);
     for (int i = 0; i < src->layout.n; i++) {
         const VncaTensorSpec *from = &src->layout.t[i], *to = &dst->layout.t[i];
         const size_t rows = (size_t)from->shape[0], cols = from->numel / rows;
         const size_t to_rows = (size_t)to->shape[0], to_cols = to->numel / to_rows;
         float *base = dst->params + to->offset;
-        const int is_fc = to->offset == fc_offset || to->offset == fc_bias_offset;
+        const int is_fc = base == dst->w.fc_w || base == dst->w.fc_b;
         if (is_fc) /* [mean; log-sigma]: the new latents' rows in both halves */
             memset(base, 0, to->numel * sizeof(float));
         for (size_t r = 0; r < rows; r++) {
             const size_t to_r = is_fc && r >= rows / 2 ? r + (to_rows - rows) / 2 : r;
             float *row = base + to_r * to_cols;
             memcpy(row, src->params + from->offset + r * cols, cols * sizeof(float));
-            if (to->offset == perceive_offset) /* its new columns read the new channels */
+            if (base == dst->w.perceive_w) /* its new columns read the new channels */
                 for (size_t col = cols; col < to_cols; col++) row[col] *= new_channel_reads;
             else
                 memset(row + cols, 0, (to_cols - cols) * sizeof(float));
