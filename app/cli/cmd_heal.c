@@ -23,6 +23,7 @@ int cmd_heal(int argc, char **argv)
         {"steps", 0, "N", "healing steps after the damage (default 32)", 0},
         {"hold", 0, "N", "undamaged steps for the stability figure (default 100)", 0},
         {"seed", 0, "S", "seed of the damage positions (default 1)", 0},
+        {"centred", 0, NULL, "every square in the middle (where eval-inpaint's square14 hides pixels)", 0},
         {"output", 'o', "FILE", "rows of grown / damaged / healed digits (.png)", 0},
         {0},
     };
@@ -53,18 +54,24 @@ int cmd_heal(int argc, char **argv)
     }
     for (long i = 0; i < n; i++) memcpy(x + i * pixels, spread_digit(&test, i, n), pixels * sizeof(float));
     VncaHealOptions opt = {.damage = (int)damage, .steps = (int)steps, .hold_steps = (int)hold,
-                           .seed = (uint64_t)seed};
+                           .seed = (uint64_t)seed, .centred = cli_value(&cmd, "centred") != NULL};
     VncaHealStats s;
     if (vnca_heal_measure(&m, x, (int)n, &opt, &s, pictures, PICTURES, &err)) {
         fprintf(stderr, "vnca heal: %s\n", err.msg);
         goto done;
     }
-    printf("model %s (%s), %ld test digits, %ldx%ld damage, %ld healing steps\n", model_path,
-           vnca_variant_name(m.config.variant), n, damage, damage, steps);
+    printf("model %s (%s), %ld test digits, %ldx%ld damage %s, %ld healing steps\n", model_path,
+           vnca_variant_name(m.config.variant), n, damage, damage, opt.centred ? "centred" : "placed at random",
+           steps);
     printf("reconstruction NLL, nats per image:\n");
     printf("  grown               %8.2f\n", s.grown);
     printf("  right after damage  %8.2f  (gap %+.2f)\n", s.damaged, s.damaged - s.grown);
     printf("  healed              %8.2f  (heal gap %+.2f)\n", s.healed, s.healed - s.grown);
+    const double gap_inside = s.healed_in_square - s.grown_in_square;
+    printf("    of the heal gap   %+8.2f  under the square (%.2f grown, %.2f healed: %.3f nats per pixel)\n",
+           gap_inside, s.grown_in_square, s.healed_in_square,
+           damage ? s.healed_in_square / (double)(damage * damage) : 0.0);
+    printf("                      %+8.2f  around it\n", s.healed - s.grown - gap_inside);
     printf("  undamaged, +%-4ld steps %8.2f  (change %+.2f)\n", hold, s.held, s.held - s.grown);
     if (out) {
         /* one column per digit: grown, damaged, healed */

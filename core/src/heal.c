@@ -8,24 +8,31 @@
 
 enum { BATCH = 32 };
 
-/* sum over the batch of the reconstruction NLL of the current state */
-static double batch_nll(const VncaGrowth *g, const float *x)
+/* Sum over the batch of the reconstruction NLL of the current state, over
+ * every pixel (squares NULL) or over each image's square (squares [n, S, S],
+ * 1 inside it). */
+static double batch_nll(const VncaGrowth *g, const float *x, const float *squares)
 {
     double total = 0.0, per_image;
-    const int pixels = g->grid * g->grid;
+    const size_t pixels = (size_t)g->grid * g->grid;
     for (int i = 0; i < g->n; i++) {
-        bce_logits_forward(&per_image, g->state + (size_t)i * pixels * g->channels, g->channels,
-                           x + (size_t)i * pixels, NULL, 1, pixels);
+        bce_logits_forward(&per_image, g->state + i * pixels * g->channels, g->channels, x + i * pixels,
+                           squares ? squares + i * pixels : NULL, 1, (int)pixels);
         total += per_image;
     }
     return total;
 }
 
-static void zero_square(VncaGrowth *g, int image, int x0, int y0, int side)
+/* zeroes the cells of a side x side square at (x0, y0) and marks its pixels */
+static void destroy_square(VncaGrowth *g, int image, int x0, int y0, int side, float *square)
 {
-    for (int y = y0; y < y0 + side; y++)
-        memset(g->state + (((size_t)image * g->grid + y) * g->grid + x0) * g->channels, 0,
-               (size_t)side * g->channels * sizeof(float));
+    const size_t pixels = (size_t)g->grid * g->grid;
+    memset(square, 0, pixels * sizeof(float));
+    for (int y = y0; y < y0 + side; y++) {
+        const size_t row = (size_t)y * g->grid + x0;
+        memset(g->state + (image * pixels + row) * g->channels, 0, (size_t)side * g->channels * sizeof(float));
+        for (int x = 0; x < side; x++) square[row + x] = 1.0f;
+    }
 }
 
 /* picture k of image i: probabilities of the current state */
@@ -65,8 +72,9 @@ int vnca_heal_measure(const VncaModel *m, const float *x, int n, const VncaHealO
     VncaWorkspace *ws = vnca_workspace_new(cfg, cap, VNCA_WS_INFER, err);
     float *mu = malloc((size_t)cap * z * sizeof(float)), *logsig = malloc((size_t)cap * z * sizeof(float));
     float *logits = malloc((size_t)cap * pixels * sizeof(float));
+    float *squares = malloc((size_t)cap * pixels * sizeof(float));
     int rc = -1;
-    if (!ws || !mu || !logsig || !logits) {
+    if (!ws || !mu || !logsig || !logits || !squares) {
         if (ws) vnca_fail(err, "out of memory for measuring healing");
         goto done;
     }
@@ -80,30 +88,36 @@ int vnca_heal_measure(const VncaModel *m, const float *x, int n, const VncaHealO
         vnca_growth_seed(&g, mu);
         while (!vnca_growth_done(&g)) vnca_growth_step(&g);
         vnca_growth_copy(&held, &g);
-        out->grown += batch_nll(&g, xb);
+        out->grown += batch_nll(&g, xb, NULL);
         if (pictures) keep_picture(&g, pictures, i0, n_pictures, 0, logits);
+        const uint32_t places = (uint32_t)(size - opt->damage + 1);
         for (int i = 0; i < b; i++) {
-            const int x0 = (int)vnca_rng_below(&rng, (uint32_t)(size - opt->damage + 1));
-            const int y0 = (int)vnca_rng_below(&rng, (uint32_t)(size - opt->damage + 1));
-            zero_square(&g, i, x0, y0, opt->damage);
+            const int x0 = opt->centred ? (int)places / 2 : (int)vnca_rng_below(&rng, places);
+            const int y0 = opt->centred ? (int)places / 2 : (int)vnca_rng_below(&rng, places);
+            destroy_square(&g, i, x0, y0, opt->damage, squares + (size_t)i * pixels);
         }
-        out->damaged += batch_nll(&g, xb);
+        out->grown_in_square += batch_nll(&held, xb, squares);
+        out->damaged += batch_nll(&g, xb, NULL);
         if (pictures) keep_picture(&g, pictures, i0, n_pictures, 1, logits);
         run(&g, opt->steps);
-        out->healed += batch_nll(&g, xb);
+        out->healed += batch_nll(&g, xb, NULL);
+        out->healed_in_square += batch_nll(&g, xb, squares);
         if (pictures) keep_picture(&g, pictures, i0, n_pictures, 2, logits);
         run(&held, opt->hold_steps);
-        out->held += batch_nll(&held, xb);
+        out->held += batch_nll(&held, xb, NULL);
     }
     out->grown /= n;
     out->damaged /= n;
     out->healed /= n;
     out->held /= n;
+    out->grown_in_square /= n;
+    out->healed_in_square /= n;
     rc = 0;
 done:
     free(mu);
     free(logsig);
     free(logits);
+    free(squares);
     vnca_workspace_free(ws);
     vnca_growth_free(&g);
     vnca_growth_free(&held);

@@ -13,6 +13,8 @@ typedef struct VncaHealOptions {
     int steps;           /* healing steps after the damage (32) */
     int hold_steps;      /* undamaged steps for the stability check (100) */
     uint64_t seed;       /* where the squares go */
+    int centred;         /* nonzero: every square in the middle of the grid (where
+                            eval-inpaint's square14 mask hides pixels), not at random */
 } VncaHealOptions;
 
 /* Mean reconstruction NLL (BCE over the pixels, nats per image) ... */
@@ -21,6 +23,11 @@ typedef struct VncaHealStats {
     double damaged;      /* ... right after the damage, before any healing step */
     double healed;       /* ... after `steps` healing steps */
     double held;         /* ... undamaged, after `hold_steps` more steps */
+    /* The same counting only the pixels under the destroyed square: how much
+     * of the heal gap lies in the square itself, and how much the healing
+     * disturbed the cells around it. */
+    double grown_in_square;
+    double healed_in_square;
 } VncaHealStats;
 
 /* Over x [n, S, S]. pictures (NULL, or [n_pictures, 3, S, S]) receives the

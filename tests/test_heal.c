@@ -1,0 +1,105 @@
+/* Measuring regeneration (vnca_heal_measure): against figures worked out by
+ * hand for a rule that changes nothing, and the square's share of the gap. */
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "fixtures.h"
+#include "vnca/heal.h"
+
+enum { N_IMAGES = 40 }; /* more than one batch of the measurement's 32 */
+
+static double softplus(double v) { return log1p(exp(v)); }
+
+static void assert_close(double a, double b) { assert_true(fabs(a - b) <= 1e-4 * (1.0 + fabs(b))); }
+
+static VncaHealStats measure(const VncaModel *m, const float *x, int damage, int steps, int centred,
+                             uint64_t seed)
+{
+    const VncaHealOptions opt = {.damage = damage, .steps = steps, .hold_steps = 3, .seed = seed,
+                                 .centred = centred};
+    VncaHealStats s;
+    assert_int_equal(vnca_heal_measure(m, x, N_IMAGES, &opt, &s, NULL, 0, NULL), 0);
+    return s;
+}
+
+/* A fresh rule is the identity and the encoder made to give every image the
+ * mean logit 2 in channel 0: every pixel's NLL is known. The digits are ink
+ * exactly under the centred 4x4 square of the 8x8 grid (rows and columns 2
+ * to 5), so a square put anywhere else would mix ink and paper. */
+static void test_unchanging_rule_figures_by_hand(void **state)
+{
+    (void)state;
+    const VncaConfig cfg = micro_config(VNCA_PERCEIVE_CONV3);
+    VncaModel m;
+    assert_int_equal(vnca_model_alloc(&m, &cfg, NULL), 0);
+    vnca_model_init(&m, 1);
+    const int z = cfg.latent, size = cfg.image_size, side = 4;
+    for (int i = 0; i < m.layout.n; i++)
+        if (m.params + m.layout.t[i].offset == m.w.fc_w)
+            memset(m.w.fc_w, 0, m.layout.t[i].numel * sizeof(float));
+    memset(m.w.fc_b, 0, 2 * (size_t)z * sizeof(float));
+    m.w.fc_b[0] = 2.0f;
+    float *x = calloc((size_t)N_IMAGES * size * size, sizeof(float));
+    assert_non_null(x);
+    for (int i = 0; i < N_IMAGES; i++)
+        for (int y = 2; y < 2 + side; y++)
+            for (int c = 2; c < 2 + side; c++) x[((size_t)i * size + y) * size + c] = 1.0f;
+
+    const double ink = side * side, paper = size * size - ink;
+    const VncaHealStats s = measure(&m, x, side, 5, 1, 1);
+    assert_close(s.grown, ink * softplus(-2.0) + paper * softplus(2.0));
+    assert_close(s.grown_in_square, ink * softplus(-2.0));
+    /* zeroed cells have logit 0: ln 2 a pixel, and nothing heals */
+    assert_close(s.damaged, ink * log(2.0) + paper * softplus(2.0));
+    assert_close(s.healed, s.damaged);
+    assert_close(s.healed_in_square, ink * log(2.0));
+    assert_close(s.held, s.grown);
+    free(x);
+    vnca_model_free(&m);
+}
+
+/* A random rule: a square the size of the grid holds the whole figure, no
+ * square none of it, and a centred square does not depend on the seed. */
+static void test_square_share_of_random_rule(void **state)
+{
+    (void)state;
+    const VncaConfig cfg = micro_config(VNCA_PERCEIVE_CONV3);
+    VncaModel m;
+    assert_int_equal(make_model(&m, &cfg, 7), 0);
+    VncaRng rng;
+    vnca_rng_seed(&rng, 8);
+    float *x = binary_images(&rng, N_IMAGES, cfg.image_size);
+    assert_non_null(x);
+
+    const VncaHealStats whole = measure(&m, x, cfg.image_size, 4, 0, 1);
+    assert_close(whole.grown_in_square, whole.grown);
+    assert_close(whole.healed_in_square, whole.healed);
+    assert_true(fabs(whole.healed - whole.damaged) > 1e-3); /* the rule does act */
+
+    const VncaHealStats none = measure(&m, x, 0, 4, 0, 1);
+    assert_close(none.damaged, none.grown);
+    assert_true(none.grown_in_square == 0.0 && none.healed_in_square == 0.0);
+
+    const VncaHealStats c1 = measure(&m, x, 3, 4, 1, 1), c2 = measure(&m, x, 3, 4, 1, 2);
+    assert_memory_equal(&c1, &c2, sizeof c1);
+    const VncaHealStats r1 = measure(&m, x, 3, 4, 0, 1), r2 = measure(&m, x, 3, 4, 0, 2);
+    assert_true(r1.damaged != r2.damaged);
+    assert_close(r1.grown, c1.grown);
+    free(x);
+    vnca_model_free(&m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_unchanging_rule_figures_by_hand),
+        cmocka_unit_test(test_square_share_of_random_rule),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
