@@ -427,11 +427,11 @@ static void test_train_rewrites_the_model(void **state)
     persistent_run_refused(out, NULL, "1", sobel, "--perception 'sobel': only conv3x3");
     const char *const as_wide[] = {"--hidden", "32", NULL};
     persistent_run_refused(out, NULL, "1", as_wide,
-                           "--latent/--hidden: latent size 16 and hidden width 32 do not widen "
+                           "--hidden: latent size 16 and hidden width 32 do not widen "
                            "the model's 16 and 32");
     const char *const sobel_cells[] = {"--latent", "20", NULL};
     persistent_run_refused(out, NULL, "1", sobel_cells,
-                           "--latent/--hidden: only a conv3x3 perception can take more channels");
+                           "--latent: only a conv3x3 perception can take more channels");
     assert_float_equal(meta_number(ckpt, "checkpoint.step"), 3, 0);
 }
 

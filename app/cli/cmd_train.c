@@ -160,7 +160,8 @@ static int model_options(const CliCommand *cmd, VncaModel *model, uint64_t seed)
         VncaModel widened;
         if (vnca_model_widen(&widened, model, latent ? (int)latent : model->config.latent,
                              hidden ? (int)hidden : model->config.hidden, seed, &err)) {
-            fprintf(stderr, "vnca train: --latent/--hidden: %s\n", err.msg);
+            fprintf(stderr, "vnca train: %s: %s\n",
+                    latent && hidden ? "--latent/--hidden" : latent ? "--latent" : "--hidden", err.msg);
             return -1;
         }
         vnca_model_free(model);

@@ -28,11 +28,9 @@ static void destroy_square(VncaGrowth *g, int image, int x0, int y0, int side, f
 {
     const size_t pixels = (size_t)g->grid * g->grid;
     memset(square, 0, pixels * sizeof(float));
-    for (int y = y0; y < y0 + side; y++) {
-        const size_t row = (size_t)y * g->grid + x0;
-        memset(g->state + (image * pixels + row) * g->channels, 0, (size_t)side * g->channels * sizeof(float));
-        for (int x = 0; x < side; x++) square[row + x] = 1.0f;
-    }
+    zero_square(g->state + image * pixels * g->channels, g->grid, g->channels, x0, y0, side);
+    for (int y = y0; y < y0 + side; y++)
+        for (int x = x0; x < x0 + side; x++) square[(size_t)y * g->grid + x] = 1.0f;
 }
 
 /* picture k of image i: probabilities of the current state */

@@ -1,4 +1,4 @@
-/* Operations on grids of cells: division (nearest 2x) and fixed Sobel
+/* Operations on grids of cells: division (nearest 2x), damage, and fixed Sobel
  * perception, with their adjoints. */
 #include <string.h>
 
@@ -64,6 +64,12 @@ static void stencil_add(float *dst, int dst_stride, const float *src, int src_st
             }
         }
     }
+}
+
+void zero_square(float *cells, int g, int c, int x0, int y0, int side)
+{
+    for (int y = y0; y < y0 + side; y++)
+        memset(cells + ((size_t)y * g + x0) * c, 0, (size_t)side * c * sizeof(float));
 }
 
 void sobel_forward(float *out, const float *in, int n, int g, int c)

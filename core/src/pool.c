@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "pool.h"
+#include "vnca/ops.h"
 
 int pool_init(VncaPool *pool, int size, size_t state_len, int batch, uint64_t seed,
               VncaError *err)
@@ -71,9 +72,7 @@ void pool_take(VncaPool *pool, int n, int damaged, int damage, int grid, int cha
         if (i >= damaged) continue;
         const int x0 = (int)vnca_rng_below(&pool->rng, (uint32_t)(grid - damage + 1));
         const int y0 = (int)vnca_rng_below(&pool->rng, (uint32_t)(grid - damage + 1));
-        for (int y = y0; y < y0 + damage; y++)
-            memset(dst + ((size_t)y * grid + x0) * channels, 0,
-                   (size_t)damage * channels * sizeof(float));
+        zero_square(dst, grid, channels, x0, y0, damage);
     }
 }
 

@@ -72,6 +72,10 @@ void divide_forward(float *out, const float *in, int n, int g, int c);
 /* din [n, g, g, c] += sum of each 2x2 block of dout [n, 2g, 2g, c] */
 void divide_backward(float *din, const float *dout, int n, int g, int c);
 
+/* Damage: zeroes the side x side square of cells whose top left cell is at
+ * column x0, row y0 of one grid of cells [g, g, c]. */
+void zero_square(float *cells, int g, int c, int x0, int y0, int side);
+
 /* Fixed perception: in [n, g, g, c] -> out [n, g, g, 3c], each cell's row is
  * [its c channels, their Sobel-x, their Sobel-y]; Sobel-x is
  * [[-1,0,1],[-2,0,2],[-1,0,1]]/8 as a cross-correlation, Sobel-y its transpose,
