@@ -360,10 +360,19 @@ static void test_resume_keeps_persistent_options(void **state)
     assert_float_equal(meta_number(ckpt, "checkpoint.damage_share"), 1, 0);
     assert_float_equal(meta_number(ckpt, "checkpoint.extra_min"), 2, 0);
 
+    const char *const damage_in_flight[] = {"--damage-fresh", "0.5", NULL};
+    persistent_run_ok(&r, out, ckpt, "7", damage_in_flight);
+    assert_non_null(strstr(r.err, "growing rows damaged 0.5 from step 6 on (was 0)"));
+    assert_float_equal(meta_number(ckpt, "checkpoint.fresh_damage_share"), 0.5, 0);
+    const char *const no_step_after[] = {"--extra", "1:3", NULL};
+    persistent_run_refused(out, ckpt, "8", no_step_after,
+                           "growing rows are damaged after extra step 1: extra steps 1..3 leave "
+                           "some none after it");
+
     const char *const bigger_pool[] = {"--pool", "32", NULL};
-    persistent_run_refused(out, ckpt, "7", bigger_pool,
+    persistent_run_refused(out, ckpt, "8", bigger_pool,
                            "--pool 32: the checkpoint's pool holds 16 states");
-    assert_float_equal(meta_number(ckpt, "checkpoint.step"), 6, 0);
+    assert_float_equal(meta_number(ckpt, "checkpoint.step"), 7, 0);
 }
 
 /* --schedule gives a model a new growth, here the paper's non-doubling one

@@ -375,6 +375,17 @@ static void test_elbo_gradient_pool_and_extra_steps(void **state)
                         (DecoderRows){.grow = 2, .n_start = 1, .extra = 2, .score_grown = 1});
 }
 
+/* a growing row damaged in flight: the loss reaches back through the cells
+ * around the square into the growth, and not through the square's own */
+static void test_elbo_gradient_damage_in_flight(void **state)
+{
+    (void)state;
+    static const int square_at[] = {2, 1};
+    check_elbo_gradient(VNCA_PERCEIVE_CONV3, NULL,
+                        (DecoderRows){.grow = 2, .n_start = 1, .extra = 3, .score_grown = 1,
+                                      .n_damaged = 1, .damage = 3, .damage_xy = square_at});
+}
+
 /* the paper's non-doubling variant: stages of no steps carry the seed up to
  * the full grid unchanged, so every cell starts as z */
 static void test_elbo_gradient_full_grid_seed(void **state)
@@ -506,6 +517,7 @@ int main(void)
         cmocka_unit_test(test_elbo_gradient_conv3x3),
         cmocka_unit_test(test_elbo_gradient_sobel),
         cmocka_unit_test(test_elbo_gradient_pool_and_extra_steps),
+        cmocka_unit_test(test_elbo_gradient_damage_in_flight),
         cmocka_unit_test(test_elbo_gradient_full_grid_seed),
         cmocka_unit_test(test_iwae_k1_is_single_sample_elbo),
         cmocka_unit_test(test_mc_elbo_matches_analytic_kl),

@@ -191,7 +191,8 @@ static void check_resume_is_exact(VncaVariant variant)
     assert_int_equal(recorded.pool_size, options.pool_size);
     assert_int_equal(recorded.damage_size, options.damage_size);
     assert_true(recorded.pool_share == options.pool_share &&
-                recorded.damage_share == options.damage_share);
+                recorded.damage_share == options.damage_share &&
+                recorded.fresh_damage_share == options.fresh_damage_share);
     VncaTrainOptions other = recorded;
     other.seed = 12345; /* the checkpoint's seed wins */
     assert_int_equal(vnca_trainer_init(&tr, &halves, &slice, &other, NULL), 0);
@@ -286,11 +287,12 @@ int main(int argc, char **argv)
     options.warmup = 5; /* the resumes at step 4 land inside it */
     options.seed = 5;
     options.pool_size = 32; /* full after two steps, drawn from by the third */
-    options.extra_min = 1;
+    options.extra_min = 2; /* the growing rows damaged in flight have one step to heal */
     options.extra_max = 3;
     options.pool_share = 0.375f;
     options.damage_share = 0.5f;
     options.damage_size = 9;
+    options.fresh_damage_share = 0.25f;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_adam_matches_definition),
         cmocka_unit_test(test_clip_grad_norm),

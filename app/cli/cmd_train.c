@@ -185,18 +185,21 @@ static int persistent_options(const CliCommand *cmd, VncaTrainOptions *opt)
     const char *extra = cli_value(cmd, "extra");
     long pool = opt->pool_size, damage = opt->damage_size;
     double pool_share = opt->pool_share, damage_share = opt->damage_share;
+    double fresh_damage_share = opt->fresh_damage_share;
     if (extra && sscanf(extra, "%d:%d", &opt->extra_min, &opt->extra_max) != 2) {
         fprintf(stderr, "vnca train: --extra '%s': expected MIN:MAX, e.g. 8:16\n", extra);
         return -1;
     }
     if (cli_int(cmd, "pool", 1, VNCA_MAX_POOL_SIZE, pool, &pool) || cli_int(cmd, "damage", 0, 1024, damage, &damage) ||
         cli_double(cmd, "pool-share", 0, 1, &pool_share) ||
-        cli_double(cmd, "damage-share", 0, 1, &damage_share))
+        cli_double(cmd, "damage-share", 0, 1, &damage_share) ||
+        cli_double(cmd, "damage-fresh", 0, 1, &fresh_damage_share))
         return -1;
     opt->pool_size = (int)pool;
     opt->damage_size = (int)damage;
     opt->pool_share = (float)pool_share;
     opt->damage_share = (float)damage_share;
+    opt->fresh_damage_share = (float)fresh_damage_share;
     return 0;
 }
 
@@ -230,6 +233,9 @@ static void report_changes(const VncaTrainOptions *was, const VncaTrainOptions *
     if (now->damage_share != was->damage_share)
         fprintf(stderr, "damage share %g %s (was %g)\n", (double)now->damage_share, from,
                 (double)was->damage_share);
+    if (now->fresh_damage_share != was->fresh_damage_share)
+        fprintf(stderr, "growing rows damaged %g %s (was %g)\n", (double)now->fresh_damage_share, from,
+                (double)was->fresh_damage_share);
 }
 
 static int train(int argc, char **argv, int rank, int ranks)
@@ -262,6 +268,7 @@ static int train(int argc, char **argv, int rank, int ranks)
         {"pool-share", 0, "F", "persistent: share of each batch from the pool (default 0.5)", 0},
         {"damage", 0, "N", "persistent: side of the square of cells zeroed (default 14)", 0},
         {"damage-share", 0, "F", "persistent: share of pool rows damaged (default 0.25)", 0},
+        {"damage-fresh", 0, "F", "persistent: share of growing rows damaged after one extra step (default 0)", 0},
         {0},
     };
     CliCommand cmd = {.name = "train",

@@ -41,7 +41,8 @@ static int get_rng(const VncaMeta *meta, const char *key, VncaRng *rng)
 
 /* The numbers a checkpoint records, in one table for saving and loading. */
 enum { STEP, ADAM_STEP, SEEN, EPOCH, POSITION, SEED, BATCH, DYNAMIC, DATA_SIZE, LR, CLIP, SECONDS,
-       POOL_FILLED, EXTRA_MIN, EXTRA_MAX, POOL_SIZE, POOL_SHARE, DAMAGE_SIZE, DAMAGE_SHARE, WARMUP, N_FIELDS };
+       POOL_FILLED, EXTRA_MIN, EXTRA_MAX, POOL_SIZE, POOL_SHARE, DAMAGE_SIZE, DAMAGE_SHARE, WARMUP,
+       FRESH_DAMAGE_SHARE, N_FIELDS };
 
 /* Counts up to 2^53: doubles hold them exactly, and longs hold them. */
 #define MAX_COUNT 9007199254740992.0
@@ -76,6 +77,7 @@ static const struct {
     [DAMAGE_SIZE] = {PREFIX "damage_size", 0, 4096, 1, 1},
     [DAMAGE_SHARE] = {PREFIX "damage_share", 0, 1, 0, 1},
     [WARMUP] = {PREFIX "warmup", 0, INT_MAX, 1, 1},
+    [FRESH_DAMAGE_SHARE] = {PREFIX "fresh_damage_share", 0, 1, 0, 1},
 };
 
 int vnca_trainer_save(const VncaTrainer *tr, const char *path, VncaError *err)
@@ -90,7 +92,8 @@ int vnca_trainer_save(const VncaTrainer *tr, const char *path, VncaError *err)
         [POOL_FILLED] = tr->pool.filled, [EXTRA_MIN] = tr->opt.extra_min,
         [EXTRA_MAX] = tr->opt.extra_max, [POOL_SIZE] = tr->opt.pool_size,
         [POOL_SHARE] = tr->opt.pool_share, [DAMAGE_SIZE] = tr->opt.damage_size,
-        [DAMAGE_SHARE] = tr->opt.damage_share, [WARMUP] = tr->opt.warmup};
+        [DAMAGE_SHARE] = tr->opt.damage_share, [WARMUP] = tr->opt.warmup,
+        [FRESH_DAMAGE_SHARE] = tr->opt.fresh_damage_share};
     VncaStTensor extra[5] = {
         {.name = PREFIX "adam.m", .ndim = 1, .shape = {(int64_t)n}, .numel = n, .data = tr->adam.m},
         {.name = PREFIX "adam.v", .ndim = 1, .shape = {(int64_t)n}, .numel = n, .data = tr->adam.v},
@@ -172,6 +175,7 @@ static void take_options(VncaTrainOptions *opt, const double *v)
     if (!isnan(v[DAMAGE_SIZE])) opt->damage_size = (int)v[DAMAGE_SIZE];
     if (!isnan(v[DAMAGE_SHARE])) opt->damage_share = (float)v[DAMAGE_SHARE];
     if (!isnan(v[WARMUP])) opt->warmup = (int)v[WARMUP];
+    if (!isnan(v[FRESH_DAMAGE_SHARE])) opt->fresh_damage_share = (float)v[FRESH_DAMAGE_SHARE];
 }
 
 int vnca_checkpoint_load_model(VncaModel *m, VncaTrainOptions *opt, const char *path, VncaError *err)

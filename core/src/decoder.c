@@ -37,6 +37,17 @@ static void grow_forward(const VncaModel *m, VncaWorkspace *ws, const float *z, 
         memcpy(ws->final_state, cur, (size_t)n * g * g * c * sizeof(float));
 }
 
+/* Zeroes the damaged rows' squares in states (or gradients) [rows, S, S, C]:
+ * forward, the cells; backward, the gradient that would flow through them
+ * to the cells they were before. */
+static void damage_rows(const VncaConfig *cfg, float *states, const DecoderRows *rows)
+{
+    const int s = cfg->image_size, c = cfg->latent;
+    for (int i = 0; i < rows->n_damaged; i++)
+        zero_square(states + (size_t)i * s * s * c, s, c, rows->damage_xy[2 * i], rows->damage_xy[2 * i + 1],
+                    rows->damage);
+}
+
 void decoder_forward_train(const VncaModel *m, VncaWorkspace *ws, const float *z,
                            const DecoderRows *rows)
 {
@@ -49,6 +60,7 @@ void decoder_forward_train(const VncaModel *m, VncaWorkspace *ws, const float *z
                (size_t)rows->n_start * image_state * sizeof(float));
     for (int e = 0; e < rows->extra; e++) {
         const int t = first_extra + e;
+        if (e == DECODER_DAMAGE_STEP) damage_rows(cfg, ws->final_state, rows);
         memcpy(ws->step_in[t], ws->final_state, (size_t)n * image_state * sizeof(float));
         nca_step_forward(m, ws->step_in[t], ws->final_state, n, cfg->image_size, &ws->step_acts[t]);
     }
@@ -75,6 +87,7 @@ void decoder_backward(const VncaModel *m, VncaWorkspace *ws, const VncaWeights *
         nca_step_backward(m, gw, ws->step_in[t], dcur, dspare, all, g, &ws->step_acts[t],
                           &ws->step_grads);
         swap(&dcur, &dspare);
+        if (e == DECODER_DAMAGE_STEP) damage_rows(cfg, dcur, rows);
     }
     /* growth: the first `grow` rows, a prefix of every buffer */
     const int n = rows->grow;

@@ -70,10 +70,16 @@ void pool_take(VncaPool *pool, int n, int damaged, int damage, int grid, int cha
         memcpy(dst, pool->states + (size_t)pool->slots[i] * pool->state_len,
                pool->state_len * sizeof(float));
         if (i >= damaged) continue;
-        const int x0 = (int)vnca_rng_below(&pool->rng, (uint32_t)(grid - damage + 1));
-        const int y0 = (int)vnca_rng_below(&pool->rng, (uint32_t)(grid - damage + 1));
-        zero_square(dst, grid, channels, x0, y0, damage);
+        int xy[2];
+        pool_place_square(pool, grid, damage, xy);
+        zero_square(dst, grid, channels, xy[0], xy[1], damage);
     }
+}
+
+void pool_place_square(VncaPool *pool, int grid, int side, int *xy)
+{
+    xy[0] = (int)vnca_rng_below(&pool->rng, (uint32_t)(grid - side + 1));
+    xy[1] = (int)vnca_rng_below(&pool->rng, (uint32_t)(grid - side + 1));
 }
 
 int pool_put(VncaPool *pool, const float *final_states, const float *row_recon, int n_fresh,

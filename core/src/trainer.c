@@ -78,6 +78,11 @@ static int check_options(const VncaTrainer *tr, const VncaTrainOptions *o, VncaE
     if (o->damage_size < 0 || o->damage_size > cfg->image_size)
         return vnca_fail(err, "damage %d does not fit the %d-cell grid", o->damage_size,
                          cfg->image_size);
+    if (!(o->fresh_damage_share >= 0 && o->fresh_damage_share <= 1))
+        return vnca_fail(err, "fresh damage share %g must be in [0, 1]", (double)o->fresh_damage_share);
+    if (o->fresh_damage_share > 0 && o->extra_min <= DECODER_DAMAGE_STEP)
+        return vnca_fail(err, "growing rows are damaged after extra step %d: extra steps %d..%d "
+                         "leave some none after it", DECODER_DAMAGE_STEP, o->extra_min, o->extra_max);
     return 0;
 }
 
@@ -104,9 +109,10 @@ int vnca_trainer_init(VncaTrainer *tr, VncaModel *model, const VncaImages *data,
     tr->batch_x = malloc((size_t)opt->batch * pixels * sizeof(float));
     tr->batch_eps = malloc((size_t)opt->batch * cfg->latent * sizeof(float));
     tr->batch_index = malloc((size_t)opt->batch * sizeof(int32_t));
+    tr->damage_xy = malloc((size_t)opt->batch * 2 * sizeof(int));
     tr->order = malloc((size_t)data->n * sizeof(uint32_t));
     if (opt->dynamic) tr->epoch_images = malloc((size_t)data->n * pixels * sizeof(float));
-    if (!tr->grads || !tr->batch_x || !tr->batch_eps || !tr->batch_index || !tr->order ||
+    if (!tr->grads || !tr->batch_x || !tr->batch_eps || !tr->batch_index || !tr->damage_xy || !tr->order ||
         (opt->dynamic && !tr->epoch_images)) {
         vnca_trainer_free(tr);
         return vnca_fail(err, "out of memory for training at batch %d", opt->batch);
@@ -125,6 +131,7 @@ void vnca_trainer_free(VncaTrainer *tr)
     free(tr->batch_x);
     free(tr->batch_eps);
     free(tr->batch_index);
+    free(tr->damage_xy);
     free(tr->order);
     free(tr->epoch_images);
     memset(tr, 0, sizeof *tr);
@@ -191,9 +198,13 @@ int vnca_trainer_step(VncaTrainer *tr, VncaTrainStats *stats, VncaError *err)
      * whatever the number of shards */
     vnca_rng_normal_fill(&tr->noise, tr->batch_eps, (size_t)n_fresh * z);
     if (n_pool) gather_pool(tr, hi - lo, n_pool);
+    const int n_damaged = persistent ? (int)lround(tr->opt.fresh_damage_share * (hi - lo)) : 0;
+    for (int i = 0; i < n_damaged; i++)
+        pool_place_square(&tr->pool, tr->model->config.image_size, tr->opt.damage_size, tr->damage_xy + 2 * i);
 
     const DecoderRows rows = {.grow = hi - lo, .start = tr->pool.start, .n_start = n_pool,
-                              .extra = extra, .score_grown = persistent};
+                              .extra = extra, .score_grown = persistent, .n_damaged = n_damaged,
+                              .damage = tr->opt.damage_size, .damage_xy = tr->damage_xy};
     VncaLoss loss = elbo_forward_rows(tr->model, tr->ws, tr->batch_x, tr->batch_eps + (size_t)lo * z,
                                       &rows);
     memset(tr->grads, 0, tr->model->layout.n_params * sizeof(float));

@@ -11,14 +11,22 @@
  *     [n_start, S, S, C] (a persistent model's pool);
  * then all rows run `extra` more steps at full size. With score_grown (and
  * extra > 0) the ELBO scores the growing rows also where the schedule ends:
- * a persistent model's digit must be right when grown, not only when held. */
+ * a persistent model's digit must be right when grown, not only when held.
+ * The first n_damaged growing rows lose a square of cells in flight: before
+ * extra step DECODER_DAMAGE_STEP (so that their grown digit is scored whole)
+ * row i's damage x damage square with its top left cell at column
+ * damage_xy[2i], row damage_xy[2i + 1] is zeroed. */
 typedef struct DecoderRows {
     int grow;
     const float *start;
     int n_start;
     int extra;
     int score_grown;
+    int n_damaged, damage;
+    const int *damage_xy;
 } DecoderRows;
+
+#define DECODER_DAMAGE_STEP 1
 
 #define VNCA_MAX_TRAIN_STEPS 256
 

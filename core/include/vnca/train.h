@@ -59,9 +59,14 @@ typedef struct VncaTrainOptions {
      * extra_max] at full size; pool_share of each batch restarts from a pool
      * of pool_size earlier final states (once the pool is full), damage_share
      * of those with a random damage_size x damage_size square of cells zeroed.
-     * Persistent training runs in one process (shards = 1). */
+     * fresh_damage_share of the growing rows lose such a square in flight,
+     * after their first extra step (extra_min must be 2 or more): the pool's
+     * states come without the steps that made them, so only the loss on these
+     * rows reaches back through the growth, to teach it to leave around a
+     * square what the square held. Persistent training runs in one process
+     * (shards = 1). */
     int extra_min, extra_max, pool_size, damage_size;
-    float pool_share, damage_share;
+    float pool_share, damage_share, fresh_damage_share;
 } VncaTrainOptions;
 
 /* the most extra steps a persistent batch may run (each keeps its states for
@@ -111,6 +116,7 @@ typedef struct VncaTrainer {
     VncaRng noise;                 /* reparameterization noise */
     double train_seconds;          /* wall seconds spent in steps, over all runs */
     VncaPool pool;                 /* persistent models only */
+    int *damage_xy;                /* the damaged growing rows' squares [batch, 2] */
 } VncaTrainer;
 
 int vnca_trainer_init(VncaTrainer *tr, VncaModel *model, const VncaImages *data,
