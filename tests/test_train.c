@@ -226,6 +226,37 @@ static void test_persistent_resume_is_exact(void **state)
     check_resume_is_exact(VNCA_VARIANT_PERSISTENT);
 }
 
+/* the first step's reconstruction term of a persistent tiny model */
+static double first_step_recon(float fresh_damage_share, int damage)
+{
+    VncaModel m;
+    tiny_model(&m);
+    m.config.variant = VNCA_VARIANT_PERSISTENT;
+    VncaTrainOptions o = options;
+    o.fresh_damage_share = fresh_damage_share;
+    o.damage_size = damage;
+    VncaTrainer tr;
+    VncaTrainStats s;
+    assert_int_equal(vnca_trainer_init(&tr, &m, &slice, &o, NULL), 0);
+    assert_int_equal(vnca_trainer_step(&tr, &s, NULL), 0);
+    vnca_trainer_free(&tr);
+    vnca_model_free(&m);
+    return s.loss.recon;
+}
+
+/* Growing rows damaged in flight end otherwise than whole ones (a fresh rule
+ * keeps the zeroed cells at logit 0), and a square of side 0 changes nothing. */
+static void test_growing_rows_damaged_in_flight(void **state)
+{
+    (void)state;
+    if (!slice.pixels) skip();
+    const double whole = first_step_recon(0, 9);
+    const double no_square = first_step_recon(1, 0), damaged = first_step_recon(1, 9);
+    printf("first step's reconstruction term: %.3f whole, %.3f damaged in flight\n", whole, damaged);
+    assert_true(no_square == whole);
+    assert_true(fabs(damaged - whole) > 0.1);
+}
+
 /* A pool row that ends worse than every fresh row is replaced by a fresh
  * row's state and target; the others go back to their slots. */
 static void test_pool_reseeds_lost_states(void **state)
@@ -302,6 +333,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_training_lowers_the_loss),
         cmocka_unit_test(test_resume_is_exact),
         cmocka_unit_test(test_persistent_resume_is_exact),
+        cmocka_unit_test(test_growing_rows_damaged_in_flight),
     };
     return cmocka_run_group_tests(tests, load_slice, free_slice);
 }
