@@ -72,7 +72,9 @@ int cmd_heal(int argc, char **argv)
            gap_inside, s.grown_in_square, s.healed_in_square,
            damage ? s.healed_in_square / (double)(damage * damage) : 0.0);
     printf("                      %+8.2f  around it\n", s.healed - s.grown - gap_inside);
-    printf("  undamaged, +%-4ld steps %8.2f  (change %+.2f)\n", hold, s.held, s.held - s.grown);
+    char held_label[40];
+    snprintf(held_label, sizeof held_label, "held %ld more steps", hold);
+    printf("  %-20s%8.2f  (change %+.2f)\n", held_label, s.held, s.held - s.grown);
     if (out) {
         /* one column per digit: grown, damaged, healed */
         const int shown = n < PICTURES ? (int)n : PICTURES;
