@@ -448,6 +448,27 @@ static void test_rng(void **state)
     free(v);
 }
 
+static void test_rng_square(void **state)
+{
+    (void)state;
+    VncaRng rng;
+    vnca_rng_seed(&rng, 7);
+    /* a 3x3 square on a 5x5 grid has 3 places a side: every one is drawn,
+     * none past the edge, and a square as large as the grid has one place */
+    int seen[3][3] = {{0}};
+    for (int i = 0; i < 900; i++) {
+        int xy[2];
+        vnca_rng_square(&rng, 5, 3, xy);
+        assert_true(xy[0] >= 0 && xy[0] < 3 && xy[1] >= 0 && xy[1] < 3);
+        seen[xy[1]][xy[0]]++;
+    }
+    for (int y = 0; y < 3; y++)
+        for (int x = 0; x < 3; x++) assert_true(seen[y][x] > 50);
+    int xy[2] = {-1, -1};
+    vnca_rng_square(&rng, 4, 4, xy);
+    assert_true(xy[0] == 0 && xy[1] == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -463,6 +484,7 @@ int main(void)
         cmocka_unit_test(test_kl),
         cmocka_unit_test(test_reparam),
         cmocka_unit_test(test_rng),
+        cmocka_unit_test(test_rng_square),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

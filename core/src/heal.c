@@ -88,11 +88,10 @@ int vnca_heal_measure(const VncaModel *m, const float *x, int n, const VncaHealO
         vnca_growth_copy(&held, &g);
         out->grown += batch_nll(&g, xb, NULL);
         if (pictures) keep_picture(&g, pictures, i0, n_pictures, 0, logits);
-        const uint32_t places = (uint32_t)(size - opt->damage + 1);
         for (int i = 0; i < b; i++) {
-            const int x0 = opt->centred ? (int)places / 2 : (int)vnca_rng_below(&rng, places);
-            const int y0 = opt->centred ? (int)places / 2 : (int)vnca_rng_below(&rng, places);
-            destroy_square(&g, i, x0, y0, opt->damage, squares + (size_t)i * pixels);
+            int xy[2] = {(size - opt->damage + 1) / 2, (size - opt->damage + 1) / 2};
+            if (!opt->centred) vnca_rng_square(&rng, size, opt->damage, xy);
+            destroy_square(&g, i, xy[0], xy[1], opt->damage, squares + (size_t)i * pixels);
         }
         out->grown_in_square += batch_nll(&held, xb, squares);
         out->damaged += batch_nll(&g, xb, NULL);

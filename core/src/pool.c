@@ -71,15 +71,9 @@ void pool_take(VncaPool *pool, int n, int damaged, int damage, int grid, int cha
                pool->state_len * sizeof(float));
         if (i >= damaged) continue;
         int xy[2];
-        pool_place_square(pool, grid, damage, xy);
+        vnca_rng_square(&pool->rng, grid, damage, xy);
         zero_square(dst, grid, channels, xy[0], xy[1], damage);
     }
-}
-
-void pool_place_square(VncaPool *pool, int grid, int side, int *xy)
-{
-    xy[0] = (int)vnca_rng_below(&pool->rng, (uint32_t)(grid - side + 1));
-    xy[1] = (int)vnca_rng_below(&pool->rng, (uint32_t)(grid - side + 1));
 }
 
 int pool_put(VncaPool *pool, const float *final_states, const float *row_recon, int n_fresh,

@@ -12,9 +12,6 @@ void pool_free(VncaPool *pool);
  * first `damaged` of them with a random square of side `damage` of their
  * grid x grid cells (each `channels` floats) zeroed. */
 void pool_take(VncaPool *pool, int n, int damaged, int damage, int grid, int channels);
-/* A random place for a side x side square on a grid x grid of cells: the
- * column and row of its top left cell into xy[0], xy[1]. */
-void pool_place_square(VncaPool *pool, int grid, int side, int *xy);
 /* Puts a batch's final states back: [fresh rows | the n_taken rows of the
  * last pool_take], with each row's reconstruction NLL in row_recon. Fresh
  * rows fill empty slots first, then replace random ones; fresh_target[i] is

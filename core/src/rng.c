@@ -53,6 +53,13 @@ uint32_t vnca_rng_below(VncaRng *rng, uint32_t n)
     return (uint32_t)(m >> 32);
 }
 
+void vnca_rng_square(VncaRng *rng, int grid, int side, int xy[2])
+{
+    const uint32_t places = (uint32_t)(grid - side + 1);
+    xy[0] = (int)vnca_rng_below(rng, places);
+    xy[1] = (int)vnca_rng_below(rng, places);
+}
+
 /* uniform in (0, 1]: safe for log() */
 static double open_unit(VncaRng *rng)
 {

@@ -200,7 +200,7 @@ int vnca_trainer_step(VncaTrainer *tr, VncaTrainStats *stats, VncaError *err)
     if (n_pool) gather_pool(tr, hi - lo, n_pool);
     const int n_damaged = persistent ? (int)lround(tr->opt.fresh_damage_share * (hi - lo)) : 0;
     for (int i = 0; i < n_damaged; i++)
-        pool_place_square(&tr->pool, tr->model->config.image_size, tr->opt.damage_size, tr->damage_xy + 2 * i);
+        vnca_rng_square(&tr->pool.rng, tr->model->config.image_size, tr->opt.damage_size, tr->damage_xy + 2 * i);
 
     const DecoderRows rows = {.grow = hi - lo, .start = tr->pool.start, .n_start = n_pool,
                               .extra = extra, .score_grown = persistent, .n_damaged = n_damaged,

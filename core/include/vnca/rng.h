@@ -19,6 +19,9 @@ uint64_t vnca_rng_u64(VncaRng *rng);
 float vnca_rng_uniform(VncaRng *rng);
 /* uniform integer in [0, n), n > 0, without modulo bias */
 uint32_t vnca_rng_below(VncaRng *rng, uint32_t n);
+/* A uniformly random place for a side x side square on a grid x grid, side <=
+ * grid: the column and the row of its top left cell into xy[0] and xy[1]. */
+void vnca_rng_square(VncaRng *rng, int grid, int side, int xy[2]);
 /* n independent standard normal draws (Box-Muller, both outputs used) */
 void vnca_rng_normal_fill(VncaRng *rng, float *out, size_t n);
 
