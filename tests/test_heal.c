@@ -1,5 +1,6 @@
 /* Measuring regeneration (vnca_heal_measure): against figures worked out by
- * hand for a rule that changes nothing, and the square's share of the gap. */
+ * hand for a rule that changes nothing, the square's share of the gap, and
+ * the standard errors against images measured one at a time. */
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -60,6 +61,8 @@ static void test_unchanging_rule_figures_by_hand(void **state)
     assert_close(s.healed, s.damaged);
     assert_close(s.healed_in_square, ink * log(2.0));
     assert_close(s.held, s.grown);
+    /* every image alike: no spread */
+    assert_true(s.heal_gap_se < 1e-6 && s.hold_change_se < 1e-6);
     free(x);
     vnca_model_free(&m);
 }
@@ -95,11 +98,50 @@ static void test_square_share_of_random_rule(void **state)
     vnca_model_free(&m);
 }
 
+/* The standard errors against the spread of the same figures measured one
+ * image at a time (centred squares, so each image meets the same damage). */
+static void test_standard_errors_from_single_images(void **state)
+{
+    (void)state;
+    const VncaConfig cfg = micro_config(VNCA_PERCEIVE_CONV3);
+    VncaModel m;
+    assert_int_equal(make_model(&m, &cfg, 9), 0);
+    VncaRng rng;
+    vnca_rng_seed(&rng, 10);
+    float *x = binary_images(&rng, N_IMAGES, cfg.image_size);
+    assert_non_null(x);
+    const VncaHealStats all = measure(&m, x, 3, 4, 1, 1);
+    const VncaHealOptions opt = {.damage = 3, .steps = 4, .hold_steps = 3, .seed = 1, .centred = 1};
+    double gap[N_IMAGES], change[N_IMAGES], gap_mean = 0, change_mean = 0;
+    for (int i = 0; i < N_IMAGES; i++) {
+        VncaHealStats one;
+        const float *xi = x + (size_t)i * cfg.image_size * cfg.image_size;
+        assert_int_equal(vnca_heal_measure(&m, xi, 1, &opt, &one, NULL, 0, NULL), 0);
+        assert_true(one.heal_gap_se == 0.0); /* one image has no spread */
+        gap[i] = one.healed - one.grown;
+        change[i] = one.held - one.grown;
+        gap_mean += gap[i] / N_IMAGES;
+        change_mean += change[i] / N_IMAGES;
+    }
+    double gap_var = 0, change_var = 0;
+    for (int i = 0; i < N_IMAGES; i++) {
+        gap_var += (gap[i] - gap_mean) * (gap[i] - gap_mean) / (N_IMAGES - 1);
+        change_var += (change[i] - change_mean) * (change[i] - change_mean) / (N_IMAGES - 1);
+    }
+    assert_close(all.healed - all.grown, gap_mean);
+    assert_true(gap_var > 0 && change_var > 0);
+    assert_true(fabs(all.heal_gap_se - sqrt(gap_var / N_IMAGES)) <= 1e-3 * sqrt(gap_var / N_IMAGES));
+    assert_true(fabs(all.hold_change_se - sqrt(change_var / N_IMAGES)) <= 1e-3 * sqrt(change_var / N_IMAGES));
+    free(x);
+    vnca_model_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unchanging_rule_figures_by_hand),
         cmocka_unit_test(test_square_share_of_random_rule),
+        cmocka_unit_test(test_standard_errors_from_single_images),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -66,7 +66,8 @@ int cmd_heal(int argc, char **argv)
     printf("reconstruction NLL, nats per image:\n");
     printf("  grown               %8.2f\n", s.grown);
     printf("  right after damage  %8.2f  (gap %+.2f)\n", s.damaged, s.damaged - s.grown);
-    printf("  healed              %8.2f  (heal gap %+.2f)\n", s.healed, s.healed - s.grown);
+    printf("  healed              %8.2f  (heal gap %+.2f +- %.2f)\n", s.healed, s.healed - s.grown,
+           s.heal_gap_se);
     const double gap_inside = s.healed_in_square - s.grown_in_square;
     printf("    of the heal gap   %+8.2f  under the square (%.2f grown, %.2f healed: %.3f nats per pixel)\n",
            gap_inside, s.grown_in_square, s.healed_in_square,
@@ -74,7 +75,7 @@ int cmd_heal(int argc, char **argv)
     printf("                      %+8.2f  around it\n", s.healed - s.grown - gap_inside);
     char held_label[40];
     snprintf(held_label, sizeof held_label, "held %ld more steps", hold);
-    printf("  %-20s%8.2f  (change %+.2f)\n", held_label, s.held, s.held - s.grown);
+    printf("  %-20s%8.2f  (change %+.2f +- %.2f)\n", held_label, s.held, s.held - s.grown, s.hold_change_se);
     if (out) {
         /* one column per digit: grown, damaged, healed */
         const int shown = n < PICTURES ? (int)n : PICTURES;

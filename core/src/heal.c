@@ -8,19 +8,40 @@
 
 enum { BATCH = 32 };
 
-/* Sum over the batch of the reconstruction NLL of the current state, over
- * every pixel (squares NULL) or over each image's square (squares [n, S, S],
- * 1 inside it). */
-static double batch_nll(const VncaGrowth *g, const float *x, const float *squares)
+/* The reconstruction NLL of the current state for each image of the batch
+ * into per_image[n], over every pixel (squares NULL) or over each image's
+ * square (squares [n, S, S], 1 inside it); returns their sum. */
+static double batch_nll(const VncaGrowth *g, const float *x, const float *squares, double *per_image)
 {
-    double total = 0.0, per_image;
+    double total = 0.0;
     const size_t pixels = (size_t)g->grid * g->grid;
     for (int i = 0; i < g->n; i++) {
-        bce_logits_forward(&per_image, g->state + i * pixels * g->channels, g->channels, x + i * pixels,
+        bce_logits_forward(per_image + i, g->state + i * pixels * g->channels, g->channels, x + i * pixels,
                            squares ? squares + i * pixels : NULL, 1, (int)pixels);
-        total += per_image;
+        total += per_image[i];
     }
     return total;
+}
+
+/* Running sums of a per-image difference, for its mean's standard error. */
+typedef struct {
+    double sum, sum_sq;
+} Spread;
+
+static void spread_add(Spread *s, const double *after, const double *before, int n)
+{
+    for (int i = 0; i < n; i++) {
+        const double d = after[i] - before[i];
+        s->sum += d;
+        s->sum_sq += d * d;
+    }
+}
+
+static double spread_standard_error(const Spread *s, int n)
+{
+    if (n < 2) return 0.0;
+    const double mean = s->sum / n, var = (s->sum_sq - n * mean * mean) / (n - 1);
+    return var > 0 ? sqrt(var / n) : 0.0;
 }
 
 /* zeroes the cells of a side x side square at (x0, y0) and marks its pixels */
@@ -78,6 +99,8 @@ int vnca_heal_measure(const VncaModel *m, const float *x, int n, const VncaHealO
     }
     VncaRng rng;
     vnca_rng_seed(&rng, opt->seed);
+    double grown[BATCH], scratch[BATCH], healed[BATCH], held_nll[BATCH];
+    Spread heal_gap = {0}, hold_change = {0};
     for (int i0 = 0; i0 < n; i0 += cap) {
         const int b = n - i0 < cap ? n - i0 : cap;
         const float *xb = x + (size_t)i0 * pixels;
@@ -86,22 +109,24 @@ int vnca_heal_measure(const VncaModel *m, const float *x, int n, const VncaHealO
         vnca_growth_seed(&g, mu);
         while (!vnca_growth_done(&g)) vnca_growth_step(&g);
         vnca_growth_copy(&held, &g);
-        out->grown += batch_nll(&g, xb, NULL);
+        out->grown += batch_nll(&g, xb, NULL, grown);
         if (pictures) keep_picture(&g, pictures, i0, n_pictures, 0, logits);
         for (int i = 0; i < b; i++) {
             int xy[2] = {(size - opt->damage + 1) / 2, (size - opt->damage + 1) / 2};
             if (!opt->centred) vnca_rng_square(&rng, size, opt->damage, xy);
             destroy_square(&g, i, xy[0], xy[1], opt->damage, squares + (size_t)i * pixels);
         }
-        out->grown_in_square += batch_nll(&held, xb, squares);
-        out->damaged += batch_nll(&g, xb, NULL);
+        out->grown_in_square += batch_nll(&held, xb, squares, scratch);
+        out->damaged += batch_nll(&g, xb, NULL, scratch);
         if (pictures) keep_picture(&g, pictures, i0, n_pictures, 1, logits);
         run(&g, opt->steps);
-        out->healed += batch_nll(&g, xb, NULL);
-        out->healed_in_square += batch_nll(&g, xb, squares);
+        out->healed += batch_nll(&g, xb, NULL, healed);
+        spread_add(&heal_gap, healed, grown, b);
+        out->healed_in_square += batch_nll(&g, xb, squares, scratch);
         if (pictures) keep_picture(&g, pictures, i0, n_pictures, 2, logits);
         run(&held, opt->hold_steps);
-        out->held += batch_nll(&held, xb, NULL);
+        out->held += batch_nll(&held, xb, NULL, held_nll);
+        spread_add(&hold_change, held_nll, grown, b);
     }
     out->grown /= n;
     out->damaged /= n;
@@ -109,6 +134,8 @@ int vnca_heal_measure(const VncaModel *m, const float *x, int n, const VncaHealO
     out->held /= n;
     out->grown_in_square /= n;
     out->healed_in_square /= n;
+    out->heal_gap_se = spread_standard_error(&heal_gap, n);
+    out->hold_change_se = spread_standard_error(&hold_change, n);
     rc = 0;
 done:
     free(mu);

@@ -28,6 +28,10 @@ typedef struct VncaHealStats {
      * disturbed the cells around it. */
     double grown_in_square;
     double healed_in_square;
+    /* standard errors of the two means that matter, healed - grown and
+     * held - grown, from their spread over the images */
+    double heal_gap_se;
+    double hold_change_se;
 } VncaHealStats;
 
 /* Over x [n, S, S]. pictures (NULL, or [n_pictures, 3, S, S]) receives the
