@@ -19,14 +19,31 @@ static double softplus(double v) { return log1p(exp(v)); }
 
 static void assert_close(double a, double b) { assert_true(fabs(a - b) <= 1e-4 * (1.0 + fabs(b))); }
 
+static VncaHealOptions heal_options(int damage, int steps, int centred, uint64_t seed)
+{
+    return (VncaHealOptions){.damage = damage, .steps = steps, .hold_steps = 3, .seed = seed,
+                             .centred = centred};
+}
+
 static VncaHealStats measure(const VncaModel *m, const float *x, int damage, int steps, int centred,
                              uint64_t seed)
 {
-    const VncaHealOptions opt = {.damage = damage, .steps = steps, .hold_steps = 3, .seed = seed,
-                                 .centred = centred};
+    const VncaHealOptions opt = heal_options(damage, steps, centred, seed);
     VncaHealStats s;
     assert_int_equal(vnca_heal_measure(m, x, N_IMAGES, &opt, &s, NULL, 0, NULL), 0);
     return s;
+}
+
+/* A random micro model from seed, and N_IMAGES random binary digits for it. */
+static float *random_rule_and_digits(VncaModel *m, uint64_t seed)
+{
+    const VncaConfig cfg = micro_config(VNCA_PERCEIVE_CONV3);
+    assert_int_equal(make_model(m, &cfg, seed), 0);
+    VncaRng rng;
+    vnca_rng_seed(&rng, seed + 1);
+    float *x = binary_images(&rng, N_IMAGES, cfg.image_size);
+    assert_non_null(x);
+    return x;
 }
 
 /* A fresh rule is the identity and the encoder made to give every image the
@@ -72,15 +89,10 @@ static void test_unchanging_rule_figures_by_hand(void **state)
 static void test_square_share_of_random_rule(void **state)
 {
     (void)state;
-    const VncaConfig cfg = micro_config(VNCA_PERCEIVE_CONV3);
     VncaModel m;
-    assert_int_equal(make_model(&m, &cfg, 7), 0);
-    VncaRng rng;
-    vnca_rng_seed(&rng, 8);
-    float *x = binary_images(&rng, N_IMAGES, cfg.image_size);
-    assert_non_null(x);
+    float *x = random_rule_and_digits(&m, 7);
 
-    const VncaHealStats whole = measure(&m, x, cfg.image_size, 4, 0, 1);
+    const VncaHealStats whole = measure(&m, x, m.config.image_size, 4, 0, 1);
     assert_close(whole.grown_in_square, whole.grown);
     assert_close(whole.healed_in_square, whole.healed);
     assert_true(fabs(whole.healed - whole.damaged) > 1e-3); /* the rule does act */
@@ -103,19 +115,14 @@ static void test_square_share_of_random_rule(void **state)
 static void test_standard_errors_from_single_images(void **state)
 {
     (void)state;
-    const VncaConfig cfg = micro_config(VNCA_PERCEIVE_CONV3);
     VncaModel m;
-    assert_int_equal(make_model(&m, &cfg, 9), 0);
-    VncaRng rng;
-    vnca_rng_seed(&rng, 10);
-    float *x = binary_images(&rng, N_IMAGES, cfg.image_size);
-    assert_non_null(x);
+    float *x = random_rule_and_digits(&m, 9);
     const VncaHealStats all = measure(&m, x, 3, 4, 1, 1);
-    const VncaHealOptions opt = {.damage = 3, .steps = 4, .hold_steps = 3, .seed = 1, .centred = 1};
+    const VncaHealOptions opt = heal_options(3, 4, 1, 1);
     double gap[N_IMAGES], change[N_IMAGES], gap_mean = 0, change_mean = 0;
     for (int i = 0; i < N_IMAGES; i++) {
         VncaHealStats one;
-        const float *xi = x + (size_t)i * cfg.image_size * cfg.image_size;
+        const float *xi = x + (size_t)i * m.config.image_size * m.config.image_size;
         assert_int_equal(vnca_heal_measure(&m, xi, 1, &opt, &one, NULL, 0, NULL), 0);
         assert_true(one.heal_gap_se == 0.0); /* one image has no spread */
         gap[i] = one.healed - one.grown;
