@@ -18,15 +18,24 @@ void linear_forward(float *out, const float *in, const float *w, const float *b,
                 n_in, beta, out, n_out);
 }
 
-/* db[o] += sum over rows of dout[r, o]; parallel over o so the sum's order,
- * and so the result, does not depend on the thread count. */
+/* db[o] += sum over rows of dout[r, o]. Parallel over blocks of columns, each
+ * summed row by row (a block's rows are contiguous; one column at a time
+ * would stride through all of dout for each o), and every column's sum in
+ * row order: the result does not depend on the thread count. */
+enum { BIAS_BLOCK = 16 };
+
 static void bias_grad(float *db, const float *dout, int rows, int n_out)
 {
+    const int blocks = (n_out + BIAS_BLOCK - 1) / BIAS_BLOCK;
     #pragma omp parallel for schedule(static) if ((long)rows * n_out >= 65536)
-    for (int o = 0; o < n_out; o++) {
-        float acc = 0.0f;
-        for (int r = 0; r < rows; r++) acc += dout[(size_t)r * n_out + o];
-        db[o] += acc;
+    for (int blk = 0; blk < blocks; blk++) {
+        const int o0 = blk * BIAS_BLOCK, width = n_out - o0 < BIAS_BLOCK ? n_out - o0 : BIAS_BLOCK;
+        float acc[BIAS_BLOCK] = {0};
+        for (int r = 0; r < rows; r++) {
+            const float *row = dout + (size_t)r * n_out + o0;
+            for (int o = 0; o < width; o++) acc[o] += row[o];
+        }
+        for (int o = 0; o < width; o++) db[o0 + o] += acc[o];
     }
 }
 
