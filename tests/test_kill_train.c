@@ -291,6 +291,43 @@ static void test_resume_takes_a_new_rate(void **state)
     vnca_model_free(&m_slower);
 }
 
+/* --average: the model file holds the weights' moving average (not the
+ * checkpoint's weights) and says so; a resume with --average 0 writes the
+ * weights again and drops the claim. */
+static void test_train_writes_the_weights_average(void **state)
+{
+    (void)state;
+    char out[4096], ckpt[4096 + 8];
+    in_dir(out, "averaged.st");
+    snprintf(ckpt, sizeof ckpt, "%s.ckpt", out);
+    char *first[] = {(char *)vnca_exe, "train", "--data", (char *)data_dir, "--config", "tiny", "--limit", "64",
+                     "--batch", "8", "--steps", "3", "--lr", "1e-3", "--average", "0.5", "-o", out, NULL};
+    CommandResult r;
+    run_command(&r, dir, first);
+    if (r.status != 0) fail_msg("vnca train exited %d:\n%s", r.status, r.err);
+    assert_float_equal(meta_number(ckpt, "checkpoint.average_decay"), 0.5, 0);
+    assert_float_equal(meta_number(out, "training.weights_averaged"), 0.5, 0);
+    VncaModel averaged, weights;
+    VncaError err;
+    load_params(out, &averaged);
+    if (vnca_checkpoint_load_model(&weights, NULL, ckpt, &err)) fail_msg("%s", err.msg);
+    assert_true(distance(&averaged, &weights) > 0);
+    vnca_model_free(&averaged);
+    vnca_model_free(&weights);
+
+    char *plain[] = {(char *)vnca_exe, "train", "--data", (char *)data_dir, "--resume", ckpt, "--limit", "64",
+                     "--steps", "4", "--average", "0", "-o", out, NULL};
+    run_command(&r, dir, plain);
+    if (r.status != 0) fail_msg("vnca train --resume exited %d:\n%s", r.status, r.err);
+    assert_non_null(strstr(r.err, "weights no longer averaged from step 3 on (were with decay 0.5)"));
+    load_params(out, &averaged);
+    if (vnca_checkpoint_load_model(&weights, NULL, ckpt, &err)) fail_msg("%s", err.msg);
+    assert_memory_equal(averaged.params, weights.params, weights.layout.n_params * sizeof(float));
+    assert_null(vnca_meta_get(&averaged.meta, "training.weights_averaged"));
+    vnca_model_free(&averaged);
+    vnca_model_free(&weights);
+}
+
 /* `vnca train` on 64 images, batch 8, for `steps` steps in all: a fresh
  * persistent model with a small pool, or (with `resume`) its checkpoint's
  * run taken on; then the NULL-ended options `more` */
@@ -494,6 +531,7 @@ int main(int argc, char **argv)
     if (!dir) return 1;
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_killed_training_resumes_exactly),
                                        cmocka_unit_test(test_resume_takes_a_new_rate),
+                                       cmocka_unit_test(test_train_writes_the_weights_average),
                                        cmocka_unit_test(test_resume_keeps_persistent_options),
                                        cmocka_unit_test(test_train_takes_a_schedule),
                                        cmocka_unit_test(test_train_rewrites_the_model),

@@ -82,7 +82,7 @@ static void tiny_model(VncaModel *m)
     vnca_model_init(m, 7);
 }
 
-static VncaTrainOptions options; /* vnca_train_defaults, batch 16, lr 1e-3 warmed up over 5 steps, seed 5, small pool */
+static VncaTrainOptions options; /* vnca_train_defaults, batch 16, lr 1e-3 warmed up over 5 steps, seed 5, small pool, averaged */
 
 /* negative ELBO of the whole slice with fixed noise */
 static double slice_loss(const VncaModel *m)
@@ -151,8 +151,8 @@ static void test_warmup_scales_the_first_steps(void **state)
     assert_float_equal(warmed / full, 0.1, 0.005);
 }
 
-/* N steps straight and N/2 + checkpoint + resume + N/2 give the same bits;
- * 7 steps of 16 cross the 96-image epoch boundary after the resume. With a
+/* N steps straight and N/2 + checkpoint + resume + N/2 give the same bits,
+ * weights and their moving average; 7 steps of 16 cross the 96-image epoch boundary after the resume. With a
  * persistent model the pool fills, is drawn from and damaged on the way. */
 static void check_resume_is_exact(VncaVariant variant)
 {
@@ -165,6 +165,10 @@ static void check_resume_is_exact(VncaVariant variant)
     straight.config.variant = variant;
     assert_int_equal(vnca_trainer_init(&tr, &straight, &slice, &options, NULL), 0);
     for (int i = 0; i < STEPS; i++) assert_int_equal(vnca_trainer_step(&tr, &s, NULL), 0);
+    const size_t bytes = straight.layout.n_params * sizeof(float);
+    float *straight_average = malloc(bytes);
+    assert_non_null(straight_average);
+    memcpy(straight_average, tr.average, bytes);
     vnca_trainer_free(&tr);
 
     char *dir = make_temp_dir(), ckpt[4096];
@@ -192,14 +196,17 @@ static void check_resume_is_exact(VncaVariant variant)
     assert_int_equal(recorded.damage_size, options.damage_size);
     assert_true(recorded.pool_share == options.pool_share &&
                 recorded.damage_share == options.damage_share &&
-                recorded.fresh_damage_share == options.fresh_damage_share);
+                recorded.fresh_damage_share == options.fresh_damage_share &&
+                recorded.average_decay == options.average_decay);
     VncaTrainOptions other = recorded;
     other.seed = 12345; /* the checkpoint's seed wins */
     assert_int_equal(vnca_trainer_init(&tr, &halves, &slice, &other, NULL), 0);
     if (vnca_trainer_resume(&tr, ckpt, &err)) fail_msg("%s", err.msg);
     assert_int_equal(tr.step, HALF);
     for (int i = HALF; i < STEPS; i++) assert_int_equal(vnca_trainer_step(&tr, &s, NULL), 0);
-    assert_memory_equal(straight.params, halves.params, straight.layout.n_params * sizeof(float));
+    assert_memory_equal(straight.params, halves.params, bytes);
+    assert_memory_equal(straight_average, tr.average, bytes);
+    free(straight_average);
     vnca_trainer_free(&tr);
 
     /* a checkpoint for another batch size is refused with a reason */
@@ -224,6 +231,66 @@ static void test_persistent_resume_is_exact(void **state)
 {
     (void)state;
     check_resume_is_exact(VNCA_VARIANT_PERSISTENT);
+}
+
+/* The moving average follows its definition step by step, is what the run's
+ * model file holds, and a run that starts averaging on resume starts it at
+ * the weights; without it the file holds the weights. */
+static void test_weights_average(void **state)
+{
+    (void)state;
+    if (!slice.pixels) skip();
+    enum { STEPS = 3 };
+    VncaModel m;
+    tiny_model(&m);
+    const size_t n = m.layout.n_params, bytes = n * sizeof(float);
+    float *want = malloc(bytes);
+    assert_non_null(want);
+    memcpy(want, m.params, bytes);
+    VncaTrainOptions o = options;
+    o.average_decay = 0.75f;
+    VncaTrainer tr;
+    VncaTrainStats s;
+    assert_int_equal(vnca_trainer_init(&tr, &m, &slice, &o, NULL), 0);
+    for (int k = 0; k < STEPS; k++) {
+        assert_int_equal(vnca_trainer_step(&tr, &s, NULL), 0);
+        for (size_t i = 0; i < n; i++) want[i] = 0.75f * want[i] + 0.25f * m.params[i];
+    }
+    assert_memory_equal(tr.average, want, bytes);
+    assert_true(memcmp(tr.average, m.params, bytes) != 0);
+
+    char *dir = make_temp_dir(), path[4096], ckpt[4096];
+    assert_non_null(dir);
+    snprintf(path, sizeof path, "%s/model.st", dir);
+    snprintf(ckpt, sizeof ckpt, "%s/run.ckpt", dir);
+    VncaModel written;
+    VncaError err;
+    if (vnca_trainer_save_model(&tr, path, &err) || vnca_model_load(&written, path, &err))
+        fail_msg("%s", err.msg);
+    assert_memory_equal(written.params, want, bytes);
+    vnca_model_free(&written);
+    vnca_trainer_free(&tr);
+
+    /* no average: the file holds the weights, the checkpoint no average */
+    VncaTrainOptions plain = options;
+    plain.average_decay = 0;
+    assert_int_equal(vnca_trainer_init(&tr, &m, &slice, &plain, NULL), 0);
+    if (vnca_trainer_save_model(&tr, path, &err) || vnca_model_load(&written, path, &err) ||
+        vnca_trainer_save(&tr, ckpt, &err))
+        fail_msg("%s", err.msg);
+    assert_null(tr.average);
+    assert_memory_equal(written.params, m.params, bytes);
+    vnca_model_free(&written);
+    vnca_trainer_free(&tr);
+    assert_int_equal(vnca_trainer_init(&tr, &m, &slice, &o, NULL), 0);
+    memset(m.params, 0, bytes);
+    if (vnca_trainer_resume(&tr, ckpt, &err)) fail_msg("%s", err.msg);
+    assert_memory_equal(tr.average, m.params, bytes);
+    assert_true(m.params[0] != 0.0f || m.params[1] != 0.0f);
+    vnca_trainer_free(&tr);
+    free(want);
+    vnca_model_free(&m);
+    remove_temp_dir(dir);
 }
 
 /* the first step's reconstruction term of a persistent tiny model */
@@ -324,6 +391,7 @@ int main(int argc, char **argv)
     options.damage_share = 0.5f;
     options.damage_size = 9;
     options.fresh_damage_share = 0.25f;
+    options.average_decay = 0.5f; /* the weights it writes are not those it trains */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_adam_matches_definition),
         cmocka_unit_test(test_clip_grad_norm),
@@ -334,6 +402,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_resume_is_exact),
         cmocka_unit_test(test_persistent_resume_is_exact),
         cmocka_unit_test(test_growing_rows_damaged_in_flight),
+        cmocka_unit_test(test_weights_average),
     };
     return cmocka_run_group_tests(tests, load_slice, free_slice);
 }

@@ -109,6 +109,12 @@ static int record_facts(VncaModel *m, const VncaTrainer *tr, const char *data_na
     failed |= vnca_meta_set(&m->meta, "training.cpu_seconds", text);
     snprintf(text, sizeof text, "%.0f", tr->train_seconds);
     failed |= vnca_meta_set(&m->meta, "training.wall_seconds", text);
+    if (tr->average) {
+        snprintf(text, sizeof text, "%g per step", (double)tr->opt.average_decay);
+        failed |= vnca_meta_set(&m->meta, "training.weights_averaged", text);
+    } else {
+        vnca_meta_remove_prefix(&m->meta, "training.weights_averaged");
+    }
     return failed ? -1 : 0;
 }
 
@@ -120,7 +126,7 @@ static int save_all(VncaTrainer *tr, const char *data_name, double cpu_before, d
         fprintf(stderr, "vnca train: out of memory\n");
         return -1;
     }
-    if (vnca_trainer_save(tr, ckpt_path, &err) || vnca_model_save(tr->model, model_path, &err)) {
+    if (vnca_trainer_save(tr, ckpt_path, &err) || vnca_trainer_save_model(tr, model_path, &err)) {
         fprintf(stderr, "\nvnca train: %s\n", err.msg);
         return -1;
     }
@@ -220,6 +226,12 @@ static void report_changes(const VncaTrainOptions *was, const VncaTrainOptions *
         fprintf(stderr, "learning rate %g %s (was %g)\n", (double)now->lr, from, (double)was->lr);
     if (now->clip != was->clip)
         fprintf(stderr, "gradient clip %g %s (was %g)\n", now->clip, from, was->clip);
+    if (now->average_decay != was->average_decay && now->average_decay == 0)
+        fprintf(stderr, "weights no longer averaged %s (were with decay %g)\n", from,
+                (double)was->average_decay);
+    else if (now->average_decay != was->average_decay)
+        fprintf(stderr, "weights averaged with decay %g %s (was %g%s)\n", (double)now->average_decay, from,
+                (double)was->average_decay, was->average_decay == 0 ? ": none, it starts at the weights" : "");
     if (now->warmup != was->warmup)
         fprintf(stderr, "warmup %d Adam steps %s (was %d)\n", now->warmup, from, was->warmup);
     if (now->extra_min != was->extra_min || now->extra_max != was->extra_max)
@@ -253,6 +265,7 @@ static int train(int argc, char **argv, int rank, int ranks)
         {"lr", 0, "RATE", "Adam learning rate (default 1e-4)", 0},
         {"clip", 0, "NORM", "gradient norm clip (default 10)", 0},
         {"warmup", 0, "N", "the rate rises linearly over a fresh Adam's first N steps (default 0)", 0},
+        {"average", 0, "DECAY", "the model written is the weights' moving average, this decay per step (default 0: none)", 0},
         {"seed", 0, "S", "seed for the data order and the noise (default 1)", 0},
         {"dynamic", 0, NULL, "grayscale MNIST binarized afresh each epoch (default: static)", 0},
         {"limit", 0, "N", "train on the first N images only (for quick checks)", 0},
@@ -296,14 +309,15 @@ static int train(int argc, char **argv, int rank, int ranks)
     }
     const VncaTrainOptions recorded = opt;
     long epochs, steps, batch, seed, limit, log_every, warmup;
-    double minutes = 0, lr = opt.lr, clip = opt.clip, ckpt_minutes = 5;
+    double minutes = 0, lr = opt.lr, clip = opt.clip, ckpt_minutes = 5, average = opt.average_decay;
     if (cli_int(&cmd, "epochs", 1, 1000000, 0, &epochs) || cli_int(&cmd, "steps", 1, 1L << 40, 0, &steps) ||
         cli_int(&cmd, "batch", 1, 4096, opt.batch, &batch) ||
         cli_int(&cmd, "warmup", 0, 0x7fffffffL, opt.warmup, &warmup) ||
         cli_int(&cmd, "seed", 0, 0x7fffffffL, (long)opt.seed, &seed) ||
         cli_int(&cmd, "limit", 1, 1L << 30, 0, &limit) || cli_int(&cmd, "log-every", 1, 100000, 10, &log_every) ||
         cli_double(&cmd, "minutes", 0, 1e7, &minutes) || cli_double(&cmd, "lr", 0, 1, &lr) ||
-        cli_double(&cmd, "clip", 0, 1e30, &clip) || cli_double(&cmd, "checkpoint-minutes", 0, 1e7, &ckpt_minutes)) {
+        cli_double(&cmd, "clip", 0, 1e30, &clip) || cli_double(&cmd, "checkpoint-minutes", 0, 1e7, &ckpt_minutes) ||
+        cli_double(&cmd, "average", 0, 0.99999, &average)) {
         if (resume) vnca_model_free(&model);
         return 2;
     }
@@ -339,6 +353,7 @@ static int train(int argc, char **argv, int rank, int ranks)
     opt.lr = (float)lr;
     opt.clip = clip;
     opt.warmup = (int)warmup;
+    opt.average_decay = (float)average;
     opt.seed = (uint64_t)seed;
     opt.dynamic = dynamic;
     opt.shard = rank;

@@ -1,6 +1,7 @@
-/* Checkpoints: the model, Adam's moments, a persistent model's pool, and the
- * trainer's position and generators, in one safetensors file whose extra
- * tensors and metadata keys start with "checkpoint.". */
+/* Checkpoints: the model, Adam's moments, the weights' moving average, a
+ * persistent model's pool, and the trainer's position and generators, in one
+ * safetensors file whose extra tensors and metadata keys start with
+ * "checkpoint.". */
 #include <float.h>
 #include <limits.h>
 #include <math.h>
@@ -42,7 +43,7 @@ static int get_rng(const VncaMeta *meta, const char *key, VncaRng *rng)
 /* The numbers a checkpoint records, in one table for saving and loading. */
 enum { STEP, ADAM_STEP, SEEN, EPOCH, POSITION, SEED, BATCH, DYNAMIC, DATA_SIZE, LR, CLIP, SECONDS,
        POOL_FILLED, EXTRA_MIN, EXTRA_MAX, POOL_SIZE, POOL_SHARE, DAMAGE_SIZE, DAMAGE_SHARE, WARMUP,
-       FRESH_DAMAGE_SHARE, N_FIELDS };
+       FRESH_DAMAGE_SHARE, AVERAGE_DECAY, N_FIELDS };
 
 /* Counts up to 2^53: doubles hold them exactly, and longs hold them. */
 #define MAX_COUNT 9007199254740992.0
@@ -78,6 +79,7 @@ static const struct {
     [DAMAGE_SHARE] = {PREFIX "damage_share", 0, 1, 0, 1},
     [WARMUP] = {PREFIX "warmup", 0, INT_MAX, 1, 1},
     [FRESH_DAMAGE_SHARE] = {PREFIX "fresh_damage_share", 0, 1, 0, 1},
+    [AVERAGE_DECAY] = {PREFIX "average_decay", 0, 0.99999, 0, 1},
 };
 
 int vnca_trainer_save(const VncaTrainer *tr, const char *path, VncaError *err)
@@ -93,12 +95,15 @@ int vnca_trainer_save(const VncaTrainer *tr, const char *path, VncaError *err)
         [EXTRA_MAX] = tr->opt.extra_max, [POOL_SIZE] = tr->opt.pool_size,
         [POOL_SHARE] = tr->opt.pool_share, [DAMAGE_SIZE] = tr->opt.damage_size,
         [DAMAGE_SHARE] = tr->opt.damage_share, [WARMUP] = tr->opt.warmup,
-        [FRESH_DAMAGE_SHARE] = tr->opt.fresh_damage_share};
-    VncaStTensor extra[5] = {
+        [FRESH_DAMAGE_SHARE] = tr->opt.fresh_damage_share, [AVERAGE_DECAY] = tr->opt.average_decay};
+    VncaStTensor extra[6] = {
         {.name = PREFIX "adam.m", .ndim = 1, .shape = {(int64_t)n}, .numel = n, .data = tr->adam.m},
         {.name = PREFIX "adam.v", .ndim = 1, .shape = {(int64_t)n}, .numel = n, .data = tr->adam.v},
     };
     int n_extra = 2;
+    if (tr->average)
+        extra[n_extra++] = (VncaStTensor){.name = PREFIX "average", .ndim = 1, .shape = {(int64_t)n},
+                                          .numel = n, .data = tr->average};
     float *targets = NULL;
     if (trainer_persistent(tr)) {
         const int64_t size = tr->pool.size, s = cfg->image_size;
@@ -176,6 +181,7 @@ static void take_options(VncaTrainOptions *opt, const double *v)
     if (!isnan(v[DAMAGE_SHARE])) opt->damage_share = (float)v[DAMAGE_SHARE];
     if (!isnan(v[WARMUP])) opt->warmup = (int)v[WARMUP];
     if (!isnan(v[FRESH_DAMAGE_SHARE])) opt->fresh_damage_share = (float)v[FRESH_DAMAGE_SHARE];
+    if (!isnan(v[AVERAGE_DECAY])) opt->average_decay = (float)v[AVERAGE_DECAY];
 }
 
 int vnca_checkpoint_load_model(VncaModel *m, VncaTrainOptions *opt, const char *path, VncaError *err)
@@ -249,6 +255,11 @@ int vnca_trainer_resume(VncaTrainer *tr, const char *path, VncaError *err)
         vnca_fail(err, "%s: optimizer moments missing or not of %zu values", path, n);
         goto done;
     }
+    const VncaStTensor *average = vnca_st_find(&file, PREFIX "average");
+    if (average && average->numel != n) {
+        vnca_fail(err, "%s: the weights' average is not of %zu values", path, n);
+        goto done;
+    }
     if ((int)v[DATA_SIZE] != tr->data->n || (int)v[BATCH] != tr->opt.batch ||
         (int)v[DYNAMIC] != tr->opt.dynamic) {
         vnca_fail(err, "%s: checkpoint was made with %d images, batch %d, %s binarization; "
@@ -268,6 +279,8 @@ int vnca_trainer_resume(VncaTrainer *tr, const char *path, VncaError *err)
     }
     if (trainer_persistent(tr) && restore_pool(tr, &file, (int)v[POOL_FILLED], path, err)) goto done;
     memcpy(tr->model->params, loaded.params, n * sizeof(float));
+    if (tr->average) /* a run that starts averaging here starts at the weights */
+        memcpy(tr->average, average ? average->data : loaded.params, n * sizeof(float));
     memcpy(tr->adam.m, m, n * sizeof(float));
     memcpy(tr->adam.v, vv, n * sizeof(float));
     tr->adam.step = (long)v[ADAM_STEP];

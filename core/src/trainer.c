@@ -63,6 +63,8 @@ static int check_options(const VncaTrainer *tr, const VncaTrainOptions *o, VncaE
         return vnca_fail(err, "batch %d must be in [1, %d] (the data set's size)", o->batch,
                          tr->data->n);
     if (o->warmup < 0) return vnca_fail(err, "warmup %d steps is negative", o->warmup);
+    if (!(o->average_decay >= 0 && o->average_decay < 1))
+        return vnca_fail(err, "the weights' average decay %g must be in [0, 1)", (double)o->average_decay);
     if (o->shards < 1 || o->shard < 0 || o->shard >= o->shards || o->shards > o->batch ||
         (o->shards > 1 && !o->allreduce))
         return vnca_fail(err, "shard %d of %d is invalid for a batch of %d", o->shard, o->shards,
@@ -112,11 +114,13 @@ int vnca_trainer_init(VncaTrainer *tr, VncaModel *model, const VncaImages *data,
     tr->damage_xy = malloc((size_t)opt->batch * 2 * sizeof(int));
     tr->order = malloc((size_t)data->n * sizeof(uint32_t));
     if (opt->dynamic) tr->epoch_images = malloc((size_t)data->n * pixels * sizeof(float));
+    if (opt->average_decay > 0) tr->average = malloc(model->layout.n_params * sizeof(float));
     if (!tr->grads || !tr->batch_x || !tr->batch_eps || !tr->batch_index || !tr->damage_xy || !tr->order ||
-        (opt->dynamic && !tr->epoch_images)) {
+        (opt->dynamic && !tr->epoch_images) || (opt->average_decay > 0 && !tr->average)) {
         vnca_trainer_free(tr);
         return vnca_fail(err, "out of memory for training at batch %d", opt->batch);
     }
+    if (tr->average) memcpy(tr->average, model->params, model->layout.n_params * sizeof(float));
     seed_stream(&tr->noise, opt->seed, 0, STREAM_NOISE);
     trainer_start_epoch(tr);
     return 0;
@@ -134,6 +138,7 @@ void vnca_trainer_free(VncaTrainer *tr)
     free(tr->damage_xy);
     free(tr->order);
     free(tr->epoch_images);
+    free(tr->average);
     memset(tr, 0, sizeof *tr);
 }
 
@@ -223,8 +228,22 @@ int vnca_trainer_step(VncaTrainer *tr, VncaTrainStats *stats, VncaError *err)
     tr->adam.lr = tr->adam.step < o->warmup ? o->lr * (float)(tr->adam.step + 1) / (float)o->warmup
                                             : o->lr;
     vnca_adam_update(&tr->adam, tr->model->params, tr->grads);
+    if (tr->average) {
+        const float keep = tr->opt.average_decay;
+        const float *w = tr->model->params;
+        for (size_t i = 0; i < tr->model->layout.n_params; i++)
+            tr->average[i] = keep * tr->average[i] + (1.0f - keep) * w[i];
+    }
     tr->step++;
     tr->images_seen += n_fresh;
     tr->train_seconds += vnca_seconds() - t0;
     return 0;
+}
+
+int vnca_trainer_save_model(const VncaTrainer *tr, const char *path, VncaError *err)
+{
+    if (!tr->average) return vnca_model_save(tr->model, path, err);
+    VncaModel averaged = *tr->model; /* the same model, saved with the other weights */
+    averaged.params = tr->average;
+    return vnca_model_save(&averaged, path, err);
 }

@@ -67,6 +67,11 @@ typedef struct VncaTrainOptions {
      * (shards = 1). */
     int extra_min, extra_max, pool_size, damage_size;
     float pool_share, damage_share, fresh_damage_share;
+    /* 0, or the decay d of an exponential moving average of the weights,
+     * average = d average + (1 - d) weights after every step, that the run's
+     * model file holds (vnca_trainer_save_model): the weights' own step to
+     * step noise averaged out, over about 1 / (1 - d) steps. */
+    float average_decay;
 } VncaTrainOptions;
 
 /* the most extra steps a persistent batch may run (each keeps its states for
@@ -117,6 +122,7 @@ typedef struct VncaTrainer {
     double train_seconds;          /* wall seconds spent in steps, over all runs */
     VncaPool pool;                 /* persistent models only */
     int *damage_xy;                /* the damaged growing rows' squares [batch, 2] */
+    float *average;                /* [n_params] the weights' moving average, or NULL */
 } VncaTrainer;
 
 int vnca_trainer_init(VncaTrainer *tr, VncaModel *model, const VncaImages *data,
@@ -126,14 +132,20 @@ void vnca_trainer_free(VncaTrainer *tr);
  * current one has too few images left for a whole batch). Fails only when
  * the allreduce fails. */
 int vnca_trainer_step(VncaTrainer *tr, VncaTrainStats *stats, VncaError *err);
+/* The model file of the run: the model with its weights' moving average
+ * when opt.average_decay > 0, else as it is; written atomically. */
+int vnca_trainer_save_model(const VncaTrainer *tr, const char *path, VncaError *err);
 
-/* Checkpoints hold the model, Adam's moments, a persistent model's pool, the
- * trainer's position and generators, and its options; written atomically.
+/* Checkpoints hold the model, Adam's moments, the weights' moving average, a
+ * persistent model's pool, the trainer's position and generators, and its
+ * options; written atomically. A run that starts averaging on resume (from a
+ * checkpoint without an average) starts its average at the weights.
  *
  * To resume: vnca_checkpoint_load_model gives the model and the options the
- * run was saved with; the caller may change the learning rate, the clip and
- * the persistent options (not the pool's size) before vnca_trainer_init, and
- * vnca_trainer_resume then restores the state. Resuming requires the same
+ * run was saved with; the caller may change the learning rate, the clip, the
+ * average's decay and the persistent options (not the pool's size) before
+ * vnca_trainer_init, and vnca_trainer_resume then restores the state.
+ * Resuming requires the same
  * config, data size, batch, binarization and pool size, and takes the seed
  * from the file (it orders the epochs). */
 int vnca_trainer_save(const VncaTrainer *tr, const char *path, VncaError *err);
