@@ -145,9 +145,8 @@ int vnca_trainer_save_model(const VncaTrainer *tr, const char *path, VncaError *
  * run was saved with; the caller may change the learning rate, the clip, the
  * average's decay and the persistent options (not the pool's size) before
  * vnca_trainer_init, and vnca_trainer_resume then restores the state.
- * Resuming requires the same
- * config, data size, batch, binarization and pool size, and takes the seed
- * from the file (it orders the epochs). */
+ * Resuming requires the same config, data size, batch, binarization and pool
+ * size, and takes the seed from the file (it orders the epochs). */
 int vnca_trainer_save(const VncaTrainer *tr, const char *path, VncaError *err);
 int vnca_trainer_resume(VncaTrainer *tr, const char *path, VncaError *err);
 /* The model inside a checkpoint and, when opt is not NULL, the options it was
