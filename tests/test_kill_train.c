@@ -447,16 +447,18 @@ static void test_train_takes_a_schedule(void **state)
     assert_float_equal(meta_number(ckpt, "checkpoint.step"), 3, 0);
 }
 
-/* --perception conv3x3, --latent and --hidden rewrite the tiny model
- * (Sobel, 16 channels, 32 hidden units) as a larger one computing the same update, which the run
- * then trains and a resumed run keeps */
+/* --perception conv3x3, --latent, --hidden and --res-blocks rewrite the
+ * tiny model (Sobel, 16 channels, 32 hidden units, 1 residual block) as a
+ * larger one computing the same update, which the run then trains and a
+ * resumed run keeps */
 static void test_train_rewrites_the_model(void **state)
 {
     (void)state;
     const RunFiles f = run_files("conv3.st");
     const char *out = f.out, *ckpt = f.ckpt;
     CommandResult r;
-    const char *const larger[] = {"--perception", "conv3x3", "--latent", "20", "--hidden", "40", NULL};
+    const char *const larger[] = {"--perception", "conv3x3", "--latent", "20", "--hidden", "40",
+                                  "--res-blocks", "3", NULL};
     persistent_run_ok(&r, out, NULL, "2", larger);
     persistent_run_ok(&r, out, ckpt, "3", NULL);
     VncaModel m;
@@ -464,6 +466,7 @@ static void test_train_rewrites_the_model(void **state)
     assert_int_equal(m.config.perception, VNCA_PERCEIVE_CONV3);
     assert_int_equal(m.config.latent, 20);
     assert_int_equal(m.config.hidden, 40);
+    assert_int_equal(m.config.res_blocks, 3);
     vnca_model_free(&m);
 
     const char *const conv3[] = {"--perception", "conv3x3", NULL};
@@ -475,6 +478,9 @@ static void test_train_rewrites_the_model(void **state)
     persistent_run_refused(out, NULL, "1", as_wide,
                            "--hidden: latent size 16 and hidden width 32 do not widen "
                            "the model's 16 and 32");
+    const char *const as_deep[] = {"--res-blocks", "1", NULL};
+    persistent_run_refused(out, NULL, "1", as_deep,
+                           "--res-blocks: residual blocks 1 do not deepen the model's 1");
     const char *const sobel_cells[] = {"--latent", "20", NULL};
     persistent_run_refused(out, NULL, "1", sobel_cells,
                            "--latent: only a conv3x3 perception can take more channels");

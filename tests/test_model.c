@@ -271,6 +271,61 @@ static void test_widened_model_decodes_alike(void **state)
     vnca_model_free(&wide);
 }
 
+/* A deepened model (more residual blocks) keeps every old tensor, decodes
+ * exactly as before, and its new blocks' zero convs have gradients to grow
+ * by. */
+static void test_deepened_model_decodes_alike(void **state)
+{
+    (void)state;
+    VncaConfig cfg = micro_config(VNCA_PERCEIVE_CONV3);
+    const int r = cfg.res_blocks, h = cfg.hidden;
+    VncaModel shallow, deep, same;
+    assert_int_equal(make_model(&shallow, &cfg, 31), 0);
+    VncaError err;
+    if (vnca_model_deepen(&deep, &shallow, r + 2, 32, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(deep.config.res_blocks, r + 2);
+    assert_int_equal(vnca_model_deepen(&same, &shallow, r, 32, &err), -1);
+    assert_non_null(strstr(err.msg, "do not deepen"));
+    assert_int_equal(vnca_model_deepen(&same, &shallow, VNCA_MAX_RES_BLOCKS + 1, 32, &err), -1);
+    for (int i = 0; i < shallow.layout.n; i++) {
+        const VncaTensorSpec *old = &shallow.layout.t[i];
+        int found = 0;
+        for (int j = 0; j < deep.layout.n; j++)
+            if (strcmp(deep.layout.t[j].name, old->name) == 0) {
+                assert_int_equal(deep.layout.t[j].numel, old->numel);
+                assert_memory_equal(deep.params + deep.layout.t[j].offset,
+                                    shallow.params + old->offset, old->numel * sizeof(float));
+                found = 1;
+            }
+        assert_true(found);
+    }
+    assert_decode_alike(&shallow, &deep);
+
+    enum { N = 2 };
+    VncaRng rng;
+    vnca_rng_seed(&rng, 33);
+    float *x = binary_images(&rng, N, cfg.image_size), eps[N * 4];
+    vnca_rng_normal_fill(&rng, eps, (size_t)N * cfg.latent);
+    VncaWorkspace *ws = vnca_workspace_new(&deep.config, N, VNCA_WS_TRAIN, NULL);
+    float *grads = calloc(deep.layout.n_params, sizeof(float));
+    assert_non_null(ws);
+    assert_non_null(grads);
+    vnca_elbo_forward(&deep, ws, x, eps, N);
+    vnca_elbo_backward(&deep, ws, grads);
+    VncaWeights g;
+    vnca_weights_bind(&deep.config, grads, &g);
+    for (int k = r; k < r + 2; k++) {
+        assert_true(block_sum(deep.w.res_w1[k], h, 0, h, 0, h) > 1e-3); /* random */
+        assert_true(block_sum(deep.w.res_w2[k], h, 0, h, 0, h) == 0);
+        assert_true(block_sum(g.res_w2[k], h, 0, h, 0, h) > 1e-6);
+    }
+    free(grads);
+    free(x);
+    vnca_workspace_free(ws);
+    vnca_model_free(&shallow);
+    vnca_model_free(&deep);
+}
+
 static void test_same_seed_same_result(void **state)
 {
     (void)state;
@@ -513,6 +568,7 @@ int main(void)
         cmocka_unit_test(test_growth_matches_decode),
         cmocka_unit_test(test_sobel_rewritten_as_conv3),
         cmocka_unit_test(test_widened_model_decodes_alike),
+        cmocka_unit_test(test_deepened_model_decodes_alike),
         cmocka_unit_test(test_same_seed_same_result),
         cmocka_unit_test(test_elbo_gradient_conv3x3),
         cmocka_unit_test(test_elbo_gradient_sobel),

@@ -133,8 +133,8 @@ static int save_all(VncaTrainer *tr, const char *data_name, double cpu_before, d
     return 0;
 }
 
-/* --variant, --perception, --latent, --hidden and --schedule: the model this run
- * trains, made from the one it starts from */
+/* --variant, --perception, --latent, --hidden, --res-blocks and --schedule:
+ * the model this run trains, made from the one it starts from */
 static int model_options(const CliCommand *cmd, VncaModel *model, uint64_t seed)
 {
     const char *variant = cli_value(cmd, "variant"), *perception = cli_value(cmd, "perception");
@@ -172,6 +172,17 @@ static int model_options(const CliCommand *cmd, VncaModel *model, uint64_t seed)
         }
         vnca_model_free(model);
         *model = widened;
+    }
+    long res_blocks = 0;
+    if (cli_int(cmd, "res-blocks", 1, VNCA_MAX_RES_BLOCKS, 0, &res_blocks)) return -1;
+    if (res_blocks) {
+        VncaModel deepened;
+        if (vnca_model_deepen(&deepened, model, (int)res_blocks, seed, &err)) {
+            fprintf(stderr, "vnca train: --res-blocks: %s\n", err.msg);
+            return -1;
+        }
+        vnca_model_free(model);
+        *model = deepened;
     }
     if (schedule) {
         /* the weights do not depend on the schedule, so any model can take a new one */
@@ -275,6 +286,7 @@ static int train(int argc, char **argv, int rank, int ranks)
         {"perception", 0, "conv3x3", "a Sobel model's perception as a learned conv3x3, same function", 0},
         {"latent", 0, "Z", "the latent and every cell widened to Z channels, same function", 0},
         {"hidden", 0, "H", "the update net widened to H units, same function", 0},
+        {"res-blocks", 0, "R", "the update net deepened to R residual blocks, same function", 0},
         {"schedule", 0, "LIST", "new growth stages GRID:STEPS,...; 2:0,4:0,8:0,16:0,32:N is non-doubling", 0},
         {"extra", 0, "MIN:MAX", "persistent: extra full-size steps per batch (default 8:16)", 0},
         {"pool", 0, "N", "persistent: pool of earlier final states (default 512)", 0},

@@ -99,3 +99,34 @@ int vnca_model_widen(VncaModel *dst, const VncaModel *src, int latent, int hidde
     }
     return 0;
 }
+
+int vnca_model_deepen(VncaModel *dst, const VncaModel *src, int res_blocks, uint64_t seed,
+                      VncaError *err)
+{
+    const int from_blocks = src->config.res_blocks;
+    if (res_blocks <= from_blocks || res_blocks > VNCA_MAX_RES_BLOCKS)
+        return vnca_fail(err, "residual blocks %d do not deepen the model's %d (at most %d)",
+                         res_blocks, from_blocks, VNCA_MAX_RES_BLOCKS);
+    VncaConfig cfg = src->config;
+    cfg.res_blocks = res_blocks;
+    if (alloc_like(dst, src, &cfg, err)) return -1;
+    vnca_model_init(dst, seed);
+    /* the old tensors keep their names, shapes and weights; the new blocks'
+     * tensors come between the old blocks' and the output conv's */
+    for (int i = 0; i < dst->layout.n; i++) {
+        const VncaTensorSpec *to = &dst->layout.t[i];
+        for (int j = 0; j < src->layout.n; j++) {
+            const VncaTensorSpec *from = &src->layout.t[j];
+            if (strcmp(from->name, to->name) == 0) {
+                memcpy(dst->params + to->offset, src->params + from->offset, to->numel * sizeof(float));
+                break;
+            }
+        }
+    }
+    const size_t h = (size_t)cfg.hidden;
+    for (int r = from_blocks; r < res_blocks; r++) {
+        memset(dst->w.res_w2[r], 0, h * h * sizeof(float));
+        memset(dst->w.res_b2[r], 0, h * sizeof(float));
+    }
+    return 0;
+}

@@ -158,6 +158,14 @@ int vnca_model_to_conv3(VncaModel *dst, const VncaModel *src, VncaError *err);
  * perception. */
 int vnca_model_widen(VncaModel *dst, const VncaModel *src, int latent, int hidden,
                      uint64_t seed, VncaError *err);
+/* dst (allocated here) becomes src with `res_blocks` residual blocks in its
+ * update net, more than src's: the new ones follow the old, their first
+ * conv random (seeded), their second zero, so that each adds nothing yet
+ * and the model decodes exactly as src does; the zero conv's gradient,
+ * through the random one, is what grows them in. A deeper rule can compute
+ * more from what a cell sees than src's can in one step. */
+int vnca_model_deepen(VncaModel *dst, const VncaModel *src, int res_blocks, uint64_t seed,
+                      VncaError *err);
 
 /* Model files (safetensors, DESIGN.md section 3): tensor names and PyTorch
  * layouts, config and meta in __metadata__. Save is atomic. Load validates
