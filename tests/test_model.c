@@ -289,15 +289,11 @@ static void test_deepened_model_decodes_alike(void **state)
     assert_int_equal(vnca_model_deepen(&same, &shallow, VNCA_MAX_RES_BLOCKS + 1, 32, &err), -1);
     for (int i = 0; i < shallow.layout.n; i++) {
         const VncaTensorSpec *old = &shallow.layout.t[i];
-        int found = 0;
-        for (int j = 0; j < deep.layout.n; j++)
-            if (strcmp(deep.layout.t[j].name, old->name) == 0) {
-                assert_int_equal(deep.layout.t[j].numel, old->numel);
-                assert_memory_equal(deep.params + deep.layout.t[j].offset,
-                                    shallow.params + old->offset, old->numel * sizeof(float));
-                found = 1;
-            }
-        assert_true(found);
+        const VncaTensorSpec *kept = vnca_layout_find(&deep.layout, old->name);
+        assert_non_null(kept);
+        assert_int_equal(kept->numel, old->numel);
+        assert_memory_equal(deep.params + kept->offset, shallow.params + old->offset,
+                            old->numel * sizeof(float));
     }
     assert_decode_alike(&shallow, &deep);
 

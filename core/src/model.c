@@ -77,6 +77,13 @@ void vnca_layout(const VncaConfig *cfg, VncaLayout *layout)
     layout_walk(cfg, NULL, add_spec, layout);
 }
 
+const VncaTensorSpec *vnca_layout_find(const VncaLayout *layout, const char *name)
+{
+    for (int i = 0; i < layout->n; i++)
+        if (strcmp(layout->t[i].name, name) == 0) return &layout->t[i];
+    return NULL;
+}
+
 typedef struct BindCtx {
     float *cursor;
 } BindCtx;

@@ -201,13 +201,6 @@ static const VncaStTensor *checked_tensor(const VncaTensorSpec *spec, const Vnca
     return t;
 }
 
-static int in_layout(const VncaLayout *L, const char *name)
-{
-    for (int i = 0; i < L->n; i++)
-        if (strcmp(L->t[i].name, name) == 0) return 1;
-    return 0;
-}
-
 /* Every tensor of the layout is in the file, and nothing else is (but
  * tensors named extra_prefix...). Checked before allocating the model, so
  * that a small corrupt file cannot ask for gigabytes. */
@@ -217,7 +210,7 @@ static int check_tensors(const VncaLayout *L, const VncaStFile *f, const char *e
     for (int i = 0; i < L->n; i++)
         if (!checked_tensor(&L->t[i], f, path, err)) return -1;
     for (int i = 0; i < f->n; i++)
-        if (!in_layout(L, f->tensors[i].name) &&
+        if (!vnca_layout_find(L, f->tensors[i].name) &&
             !(extra_prefix && strncmp(f->tensors[i].name, extra_prefix, strlen(extra_prefix)) == 0))
             return vnca_fail(err, "%s: unexpected tensor '%s'", path, f->tensors[i].name);
     return 0;

@@ -115,13 +115,8 @@ int vnca_model_deepen(VncaModel *dst, const VncaModel *src, int res_blocks, uint
      * tensors come between the old blocks' and the output conv's */
     for (int i = 0; i < dst->layout.n; i++) {
         const VncaTensorSpec *to = &dst->layout.t[i];
-        for (int j = 0; j < src->layout.n; j++) {
-            const VncaTensorSpec *from = &src->layout.t[j];
-            if (strcmp(from->name, to->name) == 0) {
-                memcpy(dst->params + to->offset, src->params + from->offset, to->numel * sizeof(float));
-                break;
-            }
-        }
+        const VncaTensorSpec *from = vnca_layout_find(&src->layout, to->name);
+        if (from) memcpy(dst->params + to->offset, src->params + from->offset, to->numel * sizeof(float));
     }
     const size_t h = (size_t)cfg.hidden;
     for (int r = from_blocks; r < res_blocks; r++) {

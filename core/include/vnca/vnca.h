@@ -126,6 +126,8 @@ typedef struct VncaLayout {
 
 /* The tensors of cfg, in file order, with their offsets. */
 void vnca_layout(const VncaConfig *cfg, VncaLayout *layout);
+/* The tensor of that name in the layout, or NULL. */
+const VncaTensorSpec *vnca_layout_find(const VncaLayout *layout, const char *name);
 /* Points every field of *w into `base` (a buffer of layout.n_params floats). */
 void vnca_weights_bind(const VncaConfig *cfg, float *base, VncaWeights *w);
 
