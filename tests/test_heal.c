@@ -77,6 +77,14 @@ static void test_unchanging_rule_figures_by_hand(void **state)
     assert_close(s.damaged, ink * log(2.0) + paper * softplus(2.0));
     assert_close(s.healed, s.damaged);
     assert_close(s.healed_in_square, ink * log(2.0));
+    /* the 4x4 square: a ring of 12 pixels around a middle of 4 */
+    assert_int_equal(s.n_rings, 2);
+    assert_close(s.ring_pixels[0], 12);
+    assert_close(s.ring_pixels[1], 4);
+    assert_close(s.grown_by_ring[0], 12 * softplus(-2.0));
+    assert_close(s.grown_by_ring[1], 4 * softplus(-2.0));
+    assert_close(s.healed_by_ring[0], 12 * log(2.0));
+    assert_close(s.healed_by_ring[1], 4 * log(2.0));
     assert_close(s.held, s.grown);
     /* every image alike: no spread */
     assert_true(s.heal_gap_se < 1e-6 && s.hold_change_se < 1e-6);
@@ -84,8 +92,9 @@ static void test_unchanging_rule_figures_by_hand(void **state)
     vnca_model_free(&m);
 }
 
-/* A random rule: a square the size of the grid holds the whole figure, no
- * square none of it, and a centred square does not depend on the seed. */
+/* A random rule: a square the size of the grid holds the whole figure, ring
+ * by ring, no square none of it, and a centred square does not depend on the
+ * seed. */
 static void test_square_share_of_random_rule(void **state)
 {
     (void)state;
@@ -97,11 +106,28 @@ static void test_square_share_of_random_rule(void **state)
     assert_close(whole.healed_in_square, whole.healed);
     assert_true(fabs(whole.healed - whole.damaged) > 1e-3); /* the rule does act */
 
+    /* the rings of the 8x8 square tile it and share its figures out */
+    double pixels = 0, grown = 0, healed = 0;
+    assert_int_equal(whole.n_rings, 4);
+    for (int r = 0; r < whole.n_rings; r++) {
+        assert_close(whole.ring_pixels[r], 4 * (7 - 2 * r));
+        pixels += whole.ring_pixels[r];
+        grown += whole.grown_by_ring[r];
+        healed += whole.healed_by_ring[r];
+    }
+    assert_close(pixels, m.config.image_size * m.config.image_size);
+    assert_close(grown, whole.grown);
+    assert_close(healed, whole.healed);
+
     const VncaHealStats none = measure(&m, x, 0, 4, 0, 1);
+    assert_int_equal(none.n_rings, 0);
     assert_close(none.damaged, none.grown);
     assert_true(none.grown_in_square == 0.0 && none.healed_in_square == 0.0);
 
     const VncaHealStats c1 = measure(&m, x, 3, 4, 1, 1), c2 = measure(&m, x, 3, 4, 1, 2);
+    assert_int_equal(c1.n_rings, 2); /* an odd side: 8 around 1 */
+    assert_close(c1.ring_pixels[0], 8);
+    assert_close(c1.ring_pixels[1], 1);
     assert_memory_equal(&c1, &c2, sizeof c1);
     const VncaHealStats r1 = measure(&m, x, 3, 4, 0, 1), r2 = measure(&m, x, 3, 4, 0, 2);
     assert_true(r1.damaged != r2.damaged);

@@ -73,6 +73,13 @@ int cmd_heal(int argc, char **argv)
            gap_inside, s.grown_in_square, s.healed_in_square,
            damage ? s.healed_in_square / (double)(damage * damage) : 0.0);
     printf("                      %+8.2f  around it\n", s.healed - s.grown - gap_inside);
+    if (s.n_rings > 1) {
+        printf("    under the square, ring by ring from its edge in: pixels, nats per pixel grown / healed, heal gap\n");
+        for (int r = 0; r < s.n_rings; r++)
+            printf("      ring %-3d %4.0f  %.3f / %.3f  %+7.2f\n", r + 1, s.ring_pixels[r],
+                   s.grown_by_ring[r] / s.ring_pixels[r], s.healed_by_ring[r] / s.ring_pixels[r],
+                   s.healed_by_ring[r] - s.grown_by_ring[r]);
+    }
     char held_label[40];
     snprintf(held_label, sizeof held_label, "held %ld more steps", hold);
     printf("  %-20s%8.2f  (change %+.2f +- %.2f)\n", held_label, s.held, s.held - s.grown, s.hold_change_se);

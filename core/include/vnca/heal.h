@@ -8,6 +8,9 @@
 
 #include "vnca/vnca.h"
 
+/* a square no larger than the largest image (256) has at most 128 rings */
+#define VNCA_HEAL_MAX_RINGS 128
+
 typedef struct VncaHealOptions {
     int damage;          /* side of the square of cells zeroed (14) */
     int steps;           /* healing steps after the damage (32) */
@@ -28,6 +31,13 @@ typedef struct VncaHealStats {
      * disturbed the cells around it. */
     double grown_in_square;
     double healed_in_square;
+    /* The square's pixels ring by ring, from its edge (ring 0) to its middle
+     * (ring n_rings - 1): how far healing reaches in from the cells that
+     * survived. Pixels per image in each ring, and their NLL grown and healed. */
+    int n_rings;
+    double ring_pixels[VNCA_HEAL_MAX_RINGS];
+    double grown_by_ring[VNCA_HEAL_MAX_RINGS];
+    double healed_by_ring[VNCA_HEAL_MAX_RINGS];
     /* standard errors of the two means that matter, healed - grown and
      * held - grown, from their spread over the images */
     double heal_gap_se;
