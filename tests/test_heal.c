@@ -88,6 +88,10 @@ static void test_unchanging_rule_figures_by_hand(void **state)
     assert_close(s.held, s.grown);
     /* every image alike: no spread */
     assert_true(s.heal_gap_se < 1e-6 && s.hold_change_se < 1e-6);
+    /* squares placed at random: what is measured under a square is the
+     * square destroyed, every pixel at ln 2 */
+    const VncaHealStats placed = measure(&m, x, side, 5, 0, 3);
+    assert_close(placed.healed_in_square, side * side * log(2.0));
     free(x);
     vnca_model_free(&m);
 }

@@ -22,21 +22,29 @@ static double batch_nll(const VncaGrowth *g, const float *x, double *per_image)
     return total;
 }
 
-/* Adds each image's NLL over ring r of its square to by_ring[r]; rings
- * [n, S, S] holds r + 1 on ring r and 0 outside the square, mask is
- * scratch [S, S]. */
-static void add_by_ring(const VncaGrowth *g, const float *x, const float *rings, int n_rings,
-                        float *mask, double *by_ring)
+/* the ring of the pixel (dx, dy) of a side x side square: 0 at its edge */
+static int ring_of(int dx, int dy, int side)
+{
+    const int to_edge_x = dx < side - 1 - dx ? dx : side - 1 - dx;
+    const int to_edge_y = dy < side - 1 - dy ? dy : side - 1 - dy;
+    return to_edge_x < to_edge_y ? to_edge_x : to_edge_y;
+}
+
+/* Adds each image's NLL over each ring of its square (top left corners
+ * [n, 2], x then y) to by_ring[ring]. */
+static void add_by_ring(const VncaGrowth *g, const float *x, const int *corners, int side,
+                        double *by_ring)
 {
     const size_t pixels = (size_t)g->grid * g->grid;
     for (int i = 0; i < g->n; i++)
-        for (int r = 0; r < n_rings; r++) {
-            for (size_t j = 0; j < pixels; j++) mask[j] = rings[i * pixels + j] == (float)(r + 1);
-            double nll;
-            bce_logits_forward(&nll, g->state + i * pixels * g->channels, g->channels, x + i * pixels,
-                               mask, 1, (int)pixels);
-            by_ring[r] += nll;
-        }
+        for (int dy = 0; dy < side; dy++)
+            for (int dx = 0; dx < side; dx++) {
+                const int cx = corners[2 * i] + dx, cy = corners[2 * i + 1] + dy;
+                const size_t p = i * pixels + (size_t)cy * g->grid + cx;
+                double nll;
+                bce_logits_forward(&nll, g->state + p * g->channels, g->channels, x + p, NULL, 1, 1);
+                by_ring[ring_of(dx, dy, side)] += nll;
+            }
 }
 
 /* Running sums of a per-image difference, for its mean's standard error. */
@@ -58,22 +66,6 @@ static double spread_standard_error(const Spread *s, int n)
     if (n < 2) return 0.0;
     const double mean = s->sum / n, var = (s->sum_sq - n * mean * mean) / (n - 1);
     return var > 0 ? sqrt(var / n) : 0.0;
-}
-
-/* zeroes the cells of a side x side square at (x0, y0) and marks each of
- * its pixels with its ring + 1 (the edge is ring 0) */
-static void destroy_square(VncaGrowth *g, int image, int x0, int y0, int side, float *rings)
-{
-    const size_t pixels = (size_t)g->grid * g->grid;
-    memset(rings, 0, pixels * sizeof(float));
-    zero_square(g->state + image * pixels * g->channels, g->grid, g->channels, x0, y0, side);
-    for (int dy = 0; dy < side; dy++)
-        for (int dx = 0; dx < side; dx++) {
-            const int to_edge_y = dy < side - 1 - dy ? dy : side - 1 - dy;
-            const int to_edge_x = dx < side - 1 - dx ? dx : side - 1 - dx;
-            const int ring = to_edge_y < to_edge_x ? to_edge_y : to_edge_x;
-            rings[(size_t)(y0 + dy) * g->grid + x0 + dx] = (float)(ring + 1);
-        }
 }
 
 /* picture k of image i: probabilities of the current state */
@@ -113,20 +105,18 @@ int vnca_heal_measure(const VncaModel *m, const float *x, int n, const VncaHealO
     VncaWorkspace *ws = vnca_workspace_new(cfg, cap, VNCA_WS_INFER, err);
     float *mu = malloc((size_t)cap * z * sizeof(float)), *logsig = malloc((size_t)cap * z * sizeof(float));
     float *logits = malloc((size_t)cap * pixels * sizeof(float));
-    float *rings = malloc((size_t)cap * pixels * sizeof(float)), *mask = malloc(pixels * sizeof(float));
     int rc = -1;
-    if (!ws || !mu || !logsig || !logits || !rings || !mask) {
+    if (!ws || !mu || !logsig || !logits) {
         if (ws) vnca_fail(err, "out of memory for measuring healing");
         goto done;
     }
     out->n_rings = (opt->damage + 1) / 2;
-    for (int r = 0; r < out->n_rings; r++) {
-        const int outer = opt->damage - 2 * r, inner = outer > 2 ? outer - 2 : 0;
-        out->ring_pixels[r] = (double)outer * outer - (double)inner * inner;
-    }
+    for (int dy = 0; dy < opt->damage; dy++)
+        for (int dx = 0; dx < opt->damage; dx++) out->ring_pixels[ring_of(dx, dy, opt->damage)]++;
     VncaRng rng;
     vnca_rng_seed(&rng, opt->seed);
     double grown[BATCH], scratch[BATCH], healed[BATCH], held_nll[BATCH];
+    int corners[2 * BATCH];
     Spread heal_gap = {0}, hold_change = {0};
     for (int i0 = 0; i0 < n; i0 += cap) {
         const int b = n - i0 < cap ? n - i0 : cap;
@@ -139,17 +129,18 @@ int vnca_heal_measure(const VncaModel *m, const float *x, int n, const VncaHealO
         out->grown += batch_nll(&g, xb, grown);
         if (pictures) keep_picture(&g, pictures, i0, n_pictures, 0, logits);
         for (int i = 0; i < b; i++) {
-            int xy[2] = {(size - opt->damage + 1) / 2, (size - opt->damage + 1) / 2};
+            int *xy = corners + 2 * i;
+            xy[0] = xy[1] = (size - opt->damage + 1) / 2;
             if (!opt->centred) vnca_rng_square(&rng, size, opt->damage, xy);
-            destroy_square(&g, i, xy[0], xy[1], opt->damage, rings + (size_t)i * pixels);
+            zero_square(g.state + i * pixels * z, size, z, xy[0], xy[1], opt->damage);
         }
-        add_by_ring(&held, xb, rings, out->n_rings, mask, out->grown_by_ring);
+        add_by_ring(&held, xb, corners, opt->damage, out->grown_by_ring);
         out->damaged += batch_nll(&g, xb, scratch);
         if (pictures) keep_picture(&g, pictures, i0, n_pictures, 1, logits);
         run(&g, opt->steps);
         out->healed += batch_nll(&g, xb, healed);
         spread_add(&heal_gap, healed, grown, b);
-        add_by_ring(&g, xb, rings, out->n_rings, mask, out->healed_by_ring);
+        add_by_ring(&g, xb, corners, opt->damage, out->healed_by_ring);
         if (pictures) keep_picture(&g, pictures, i0, n_pictures, 2, logits);
         run(&held, opt->hold_steps);
         out->held += batch_nll(&held, xb, held_nll);
@@ -172,8 +163,6 @@ done:
     free(mu);
     free(logsig);
     free(logits);
-    free(rings);
-    free(mask);
     vnca_workspace_free(ws);
     vnca_growth_free(&g);
     vnca_growth_free(&held);
