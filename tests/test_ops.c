@@ -154,11 +154,15 @@ static void check_conv(Conv2dShape s, const char *name)
     conv_case_free(&c);
 }
 
+/* the NCA's perception: every border case of a 5x5 grid, and grids of one
+ * cell (every neighbour outside) and of two, as a schedule begins */
 static void test_conv3x3_stride1(void **state)
 {
     (void)state;
-    check_conv((Conv2dShape){.n = 2, .h = 5, .w = 5, .c_in = 3, .c_out = 4, .k = 3, .stride = 1,
-                             .pad = 1}, "conv3x3 s1");
+    const int grids[] = {5, 1, 2};
+    for (size_t i = 0; i < sizeof grids / sizeof grids[0]; i++)
+        check_conv((Conv2dShape){.n = 2, .h = grids[i], .w = grids[i], .c_in = 3, .c_out = 4,
+                                 .k = 3, .stride = 1, .pad = 1}, "conv3x3 s1");
 }
 
 static void test_conv5x5_stride2(void **state)

@@ -18,7 +18,7 @@ int growth_alloc(VncaGrowth *g, const VncaConfig *cfg, int n, VncaError *err)
     memset(g, 0, sizeof *g);
     const size_t cells = full_cells(cfg, n);
     const size_t state_len = cells * cfg->latent;
-    g->scratch_len = state_len + cells * nca_feat_width(cfg) + 3 * cells * cfg->hidden;
+    g->scratch_len = state_len + nca_feat_floats(cfg, n, cfg->image_size) + 3 * cells * cfg->hidden;
     g->state = malloc(state_len * sizeof(float));
     g->scratch = malloc(g->scratch_len * sizeof(float));
     if (!g->state || !g->scratch) {
@@ -96,7 +96,7 @@ void vnca_growth_step(VncaGrowth *g)
     const size_t cells = full_cells(cfg, g->n);
     NcaStepActs acts = {0};
     acts.feat = g->scratch + cells * cfg->latent;
-    float *x_ping = acts.feat + cells * nca_feat_width(cfg);
+    float *x_ping = acts.feat + nca_feat_floats(cfg, g->n, cfg->image_size);
     float *x_pong = x_ping + cells * cfg->hidden;
     float *a = x_pong + cells * cfg->hidden;
     for (int r = 0; r <= cfg->res_blocks; r++) acts.x[r] = r % 2 ? x_pong : x_ping;

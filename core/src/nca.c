@@ -5,15 +5,18 @@
 #include "nca.h"
 #include "vnca/ops.h"
 
-int nca_feat_width(const VncaConfig *cfg)
-{
-    return cfg->perception == VNCA_PERCEIVE_CONV3 ? 9 * cfg->latent : 3 * cfg->latent;
-}
-
 static Conv2dShape perceive_shape(const VncaConfig *cfg, int n, int g)
 {
     return (Conv2dShape){.n = n, .h = g, .w = g, .c_in = cfg->latent, .c_out = cfg->hidden,
                          .k = 3, .stride = 1, .pad = 1};
+}
+
+size_t nca_feat_floats(const VncaConfig *cfg, int n, int g)
+{
+    const size_t update = (size_t)n * g * g * cfg->latent;
+    if (cfg->perception == VNCA_PERCEIVE_SOBEL) return 3 * update;
+    const size_t conv = conv2d_col_size(perceive_shape(cfg, n, g));
+    return conv > update ? conv : update;
 }
 
 /* state [n, g, g, C] -> x0 [cells, H] */
@@ -81,7 +84,7 @@ void nca_step_backward(const VncaModel *m, const VncaWeights *gw, const float *s
                         m->w.perceive_w, perceive_shape(cfg, n, g));
     } else {
         sobel_forward(acts->feat, state_in, n, g, c);
-        memset(grads->dfeat, 0, (size_t)cells * 3 * c * sizeof(float));
+        memset(grads->dfeat, 0, nca_feat_floats(cfg, n, g) * sizeof(float));
         linear_backward(grads->dfeat, gw->perceive_w, gw->perceive_b, dx, acts->feat,
                         m->w.perceive_w, cells, 3 * c, h);
         sobel_backward(dstate_in, grads->dfeat, n, g, c);

@@ -5,8 +5,9 @@
 #include "vnca/vnca.h"
 
 /* Where one step's activations go. For a step of `cells` cells:
- *   feat      perception input features: the im2col of the state [cells, 9C]
- *             (conv3x3) or [state, Sobel-x, Sobel-y] [cells, 3C] (sobel)
+ *   feat      the perception's scratch: conv2d_col_size (conv3x3) or the
+ *             features [state, Sobel-x, Sobel-y] [cells, 3C] (sobel); then the
+ *             update [cells, C]
  *   x[r]      residual stream [cells, H], r = 0..R (x[0] = perception output)
  *   a[r]      ELU outputs inside block r [cells, H]
  * A training pass gives every step its own x and a; inference reuses two x
@@ -17,8 +18,9 @@ typedef struct NcaStepActs {
     float *a[VNCA_MAX_RES_BLOCKS];
 } NcaStepActs;
 
-/* floats per cell of `feat` */
-int nca_feat_width(const VncaConfig *cfg);
+/* floats of `feat` (and of NcaStepGrads' dfeat) for a step of n images of
+ * g x g cells */
+size_t nca_feat_floats(const VncaConfig *cfg, int n, int g);
 
 /* state_out [n, g, g, C] = state_in + f(state_in); state_out may alias state_in. */
 void nca_step_forward(const VncaModel *m, const float *state_in, float *state_out, int n, int g,
@@ -27,7 +29,7 @@ void nca_step_forward(const VncaModel *m, const float *state_in, float *state_ou
 /* Scratch for a backward step of up to `cells` cells. */
 typedef struct NcaStepGrads {
     float *dx, *da, *dh;   /* [cells, H] */
-    float *dfeat;          /* [cells, feat width] (sobel only; conv3x3 reuses feat) */
+    float *dfeat;          /* nca_feat_floats (sobel only; conv3x3 reuses feat) */
 } NcaStepGrads;
 
 /* Given dstate_out, the gradient w.r.t. state_out, accumulates the gradient

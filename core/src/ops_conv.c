@@ -1,5 +1,11 @@
 /* k x k convolution with stride and zero padding, as im2col + one sgemm over
- * the whole batch (batch x output cells is the GEMM's long side). */
+ * the whole batch (batch x output cells is the GEMM's long side).
+ *
+ * The im2col rows are tap-major, (ky, kx, c), so that a row's taps at one ky
+ * are a single run of the input (the cells along x are adjacent, and so are
+ * their channels): a copy, not a gather. The weight, [c_out, c_in, k, k] in
+ * PyTorch's order, is rearranged to [c_out, k, k, c_in] to match, at the end
+ * of the scratch. */
 #include <cblas.h>
 #include <string.h>
 
@@ -10,89 +16,123 @@ int conv2d_out_size(int size, int k, int stride, int pad)
     return (size + 2 * pad - k) / stride + 1;
 }
 
-size_t conv2d_col_size(Conv2dShape s)
-{
-    size_t ho = (size_t)conv2d_out_size(s.h, s.k, s.stride, s.pad);
-    size_t wo = (size_t)conv2d_out_size(s.w, s.k, s.stride, s.pad);
-    return (size_t)s.n * ho * wo * (size_t)s.c_in * s.k * s.k;
-}
-
-void im2col(float *col, const float *in, Conv2dShape s)
-{
-    const int ho = conv2d_out_size(s.h, s.k, s.stride, s.pad);
-    const int wo = conv2d_out_size(s.w, s.k, s.stride, s.pad);
-    const int kk = s.k * s.k, row_len = s.c_in * kk;
-    const long rows = (long)s.n * ho * wo;
-    #pragma omp parallel for schedule(static) if (rows * row_len >= 65536)
-    for (long r = 0; r < rows; r++) {
-        const int n = (int)(r / (ho * wo)), oy = (int)(r / wo % ho), ox = (int)(r % wo);
-        float *row = col + (size_t)r * row_len;
-        for (int ky = 0; ky < s.k; ky++) {
-            const int iy = oy * s.stride - s.pad + ky;
-            for (int kx = 0; kx < s.k; kx++) {
-                const int ix = ox * s.stride - s.pad + kx;
-                float *dst = row + ky * s.k + kx;
-                if (iy < 0 || iy >= s.h || ix < 0 || ix >= s.w) {
-                    for (int c = 0; c < s.c_in; c++) dst[c * kk] = 0.0f;
-                    continue;
-                }
-                const float *src = in + (((size_t)n * s.h + iy) * s.w + ix) * s.c_in;
-                for (int c = 0; c < s.c_in; c++) dst[c * kk] = src[c];
-            }
-        }
-    }
-}
-
-void col2im_add(float *din, const float *col, Conv2dShape s)
-{
-    const int ho = conv2d_out_size(s.h, s.k, s.stride, s.pad);
-    const int wo = conv2d_out_size(s.w, s.k, s.stride, s.pad);
-    const int kk = s.k * s.k, row_len = s.c_in * kk;
-    /* Receptive fields overlap within an image, never across images: one
-     * image per thread keeps the scatter race-free. */
-    #pragma omp parallel for schedule(static) if ((long)s.n * ho * wo * row_len >= 65536)
-    for (int n = 0; n < s.n; n++) {
-        for (int oy = 0; oy < ho; oy++) {
-            for (int ox = 0; ox < wo; ox++) {
-                const float *row = col + (((size_t)n * ho + oy) * wo + ox) * row_len;
-                for (int ky = 0; ky < s.k; ky++) {
-                    const int iy = oy * s.stride - s.pad + ky;
-                    if (iy < 0 || iy >= s.h) continue;
-                    for (int kx = 0; kx < s.k; kx++) {
-                        const int ix = ox * s.stride - s.pad + kx;
-                        if (ix < 0 || ix >= s.w) continue;
-                        float *dst = din + (((size_t)n * s.h + iy) * s.w + ix) * s.c_in;
-                        const float *src = row + ky * s.k + kx;
-                        for (int c = 0; c < s.c_in; c++) dst[c] += src[c * kk];
-                    }
-                }
-            }
-        }
-    }
-}
-
 static int conv2d_rows(Conv2dShape s)
 {
     return s.n * conv2d_out_size(s.h, s.k, s.stride, s.pad) *
            conv2d_out_size(s.w, s.k, s.stride, s.pad);
 }
 
+size_t conv2d_col_size(Conv2dShape s)
+{
+    const size_t row_len = (size_t)s.c_in * s.k * s.k;
+    return ((size_t)conv2d_rows(s) + s.c_out) * row_len;
+}
+
+/* The taps kx in [lo, hi) of output column ox read input columns inside
+ * the image; the others read the zero padding. */
+static void valid_taps(Conv2dShape s, int ox, int *lo, int *hi)
+{
+    const int ix0 = ox * s.stride - s.pad;
+    *lo = ix0 < 0 ? -ix0 : 0;
+    *hi = s.w - ix0 < s.k ? s.w - ix0 : s.k;
+    if (*hi < *lo) *hi = *lo;
+}
+
+/* in [n, h, w, c_in] -> col [rows, k*k*c_in], each row in tap order (ky, kx, c) */
+static void im2col(float *col, const float *in, Conv2dShape s)
+{
+    const int ho = conv2d_out_size(s.h, s.k, s.stride, s.pad);
+    const int wo = conv2d_out_size(s.w, s.k, s.stride, s.pad);
+    const size_t tap_row = (size_t)s.k * s.c_in, row_len = tap_row * s.k;
+    const long rows = (long)s.n * ho * wo;
+    #pragma omp parallel for schedule(static) if (rows * (long)row_len >= 65536)
+    for (long r = 0; r < rows; r++) {
+        const int n = (int)(r / (ho * wo)), oy = (int)(r / wo % ho), ox = (int)(r % wo);
+        int lo, hi;
+        valid_taps(s, ox, &lo, &hi);
+        const int ix0 = ox * s.stride - s.pad;
+        for (int ky = 0; ky < s.k; ky++) {
+            float *dst = col + (size_t)r * row_len + ky * tap_row;
+            const int iy = oy * s.stride - s.pad + ky;
+            if (iy < 0 || iy >= s.h || hi == lo) {
+                memset(dst, 0, tap_row * sizeof(float));
+                continue;
+            }
+            const float *src = in + (((size_t)n * s.h + iy) * s.w + ix0 + lo) * s.c_in;
+            memset(dst, 0, (size_t)lo * s.c_in * sizeof(float));
+            memcpy(dst + (size_t)lo * s.c_in, src, (size_t)(hi - lo) * s.c_in * sizeof(float));
+            memset(dst + (size_t)hi * s.c_in, 0, (size_t)(s.k - hi) * s.c_in * sizeof(float));
+        }
+    }
+}
+
+/* the adjoint of im2col: din[...] += the col entries that read it */
+static void col2im_add(float *din, const float *col, Conv2dShape s)
+{
+    const int ho = conv2d_out_size(s.h, s.k, s.stride, s.pad);
+    const int wo = conv2d_out_size(s.w, s.k, s.stride, s.pad);
+    const size_t tap_row = (size_t)s.k * s.c_in, row_len = tap_row * s.k;
+    /* Receptive fields overlap within an image, never across images: one
+     * image per thread keeps the scatter race-free. */
+    #pragma omp parallel for schedule(static) if ((long)s.n * ho * wo * (long)row_len >= 65536)
+    for (int n = 0; n < s.n; n++)
+        for (int oy = 0; oy < ho; oy++)
+            for (int ox = 0; ox < wo; ox++) {
+                int lo, hi;
+                valid_taps(s, ox, &lo, &hi);
+                const size_t len = (size_t)(hi - lo) * s.c_in;
+                const int ix0 = ox * s.stride - s.pad;
+                const float *row = col + (((size_t)n * ho + oy) * wo + ox) * row_len;
+                for (int ky = 0; ky < s.k; ky++) {
+                    const int iy = oy * s.stride - s.pad + ky;
+                    if (iy < 0 || iy >= s.h) continue;
+                    float *dst = din + (((size_t)n * s.h + iy) * s.w + ix0 + lo) * s.c_in;
+                    const float *src = row + ky * tap_row + (size_t)lo * s.c_in;
+                    for (size_t i = 0; i < len; i++) dst[i] += src[i];
+                }
+            }
+}
+
+/* wk[o, t, c] = w[o, c, t]: the weight in the columns' order (t = ky k + kx) */
+static float *tap_major_weight(float *col, const float *w, Conv2dShape s)
+{
+    const size_t taps = (size_t)s.k * s.k;
+    float *wk = col + (size_t)conv2d_rows(s) * taps * s.c_in;
+    for (int o = 0; o < s.c_out; o++)
+        for (int c = 0; c < s.c_in; c++)
+            for (size_t t = 0; t < taps; t++)
+                wk[((size_t)o * taps + t) * s.c_in + c] = w[((size_t)o * s.c_in + c) * taps + t];
+    return wk;
+}
+
 void conv2d_forward(float *out, float *col, const float *in, const float *w, const float *b,
                     Conv2dShape s)
 {
     im2col(col, in, s);
-    linear_forward(out, col, w, b, conv2d_rows(s), s.c_in * s.k * s.k, s.c_out);
+    const float *wk = tap_major_weight(col, w, s);
+    linear_forward(out, col, wk, b, conv2d_rows(s), s.c_in * s.k * s.k, s.c_out);
 }
 
 void conv2d_backward(float *din, float *dw, float *db, float *col, const float *dout,
                      const float *in, const float *w, Conv2dShape s)
 {
     const int rows = conv2d_rows(s), row_len = s.c_in * s.k * s.k;
-    if (dw) im2col(col, in, s);
-    linear_backward(NULL, dw, db, dout, col, w, rows, row_len, s.c_out);
+    const size_t taps = (size_t)s.k * s.k;
+    float *wk = col + (size_t)rows * row_len;
+    if (db) linear_backward(NULL, NULL, db, dout, NULL, NULL, rows, row_len, s.c_out);
+    if (dw) { /* dwk[c_out, row_len] = dout^T . im2col(in), then into PyTorch's order */
+        im2col(col, in, s);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, s.c_out, row_len, rows, 1.0f, dout,
+                    s.c_out, col, row_len, 0.0f, wk, row_len);
+        for (int o = 0; o < s.c_out; o++)
+            for (int c = 0; c < s.c_in; c++)
+                for (size_t t = 0; t < taps; t++)
+                    dw[((size_t)o * s.c_in + c) * taps + t] += wk[((size_t)o * taps + t) * s.c_in + c];
+    }
     if (!din) return;
-    /* dcol[rows, row_len] = dout[rows, c_out] . w[c_out, row_len], into col */
+    /* dcol[rows, row_len] = dout[rows, c_out] . wk[c_out, row_len], into col */
+    tap_major_weight(col, w, s);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, row_len, s.c_out, 1.0f, dout,
-                s.c_out, w, row_len, 0.0f, col, row_len);
+                s.c_out, wk, row_len, 0.0f, col, row_len);
     col2im_add(din, col, s);
 }

@@ -51,7 +51,7 @@ static void carve_all(VncaWorkspace *ws, Carver *cv)
     }
 
     const size_t full = cap * cfg->image_size * cfg->image_size;
-    col = max_size(col, full * nca_feat_width(cfg));
+    col = max_size(col, nca_feat_floats(cfg, ws->cap, cfg->image_size));
     ws->col = carve(cv, col);
     int t = 0;
     for (int s = 0; s < cfg->n_stages; s++) {
@@ -80,7 +80,7 @@ static void carve_all(VncaWorkspace *ws, Carver *cv)
     ws->step_grads.da = carve(cv, full * h);
     ws->step_grads.dh = carve(cv, full * h);
     if (cfg->perception == VNCA_PERCEIVE_SOBEL)
-        ws->step_grads.dfeat = carve(cv, full * nca_feat_width(cfg));
+        ws->step_grads.dfeat = carve(cv, nca_feat_floats(cfg, ws->cap, cfg->image_size));
     ws->enc_dact[0] = carve(cv, largest_act);
     ws->enc_dact[1] = carve(cv, largest_act);
     ws->enc_dpre = carve(cv, largest_act);

@@ -35,21 +35,16 @@ typedef struct Conv2dShape {
 } Conv2dShape;
 
 int conv2d_out_size(int size, int k, int stride, int pad);
-/* floats needed for the `col` scratch: n * h_out * w_out * c_in * k * k */
+/* floats needed for the `col` scratch: the im2col rows,
+ * n * h_out * w_out * k * k * c_in, then the weight in their order */
 size_t conv2d_col_size(Conv2dShape s);
 
-/* im2col: in [n, h, w, c_in] -> col [n*h_out*w_out, c_in*k*k], each row in
- * PyTorch weight order (c, ky, kx); taps outside the input are zero. */
-void im2col(float *col, const float *in, Conv2dShape s);
-/* the adjoint of im2col: din[...] += the col entries that read it */
-void col2im_add(float *din, const float *col, Conv2dShape s);
-
-/* in [n, h, w, c_in], w [c_out, c_in, k, k], b [c_out] -> out [n, ho, wo, c_out].
- * col: scratch of conv2d_col_size(s) floats. */
+/* in [n, h, w, c_in], w [c_out, c_in, k, k], b [c_out] -> out [n, ho, wo, c_out];
+ * taps outside the input read zeros. col: scratch of conv2d_col_size(s) floats. */
 void conv2d_forward(float *out, float *col, const float *in, const float *w,
                     const float *b, Conv2dShape s);
-/* col: scratch, conv2d_col_size(s) floats (overwritten: im2col(in) is
- * recomputed, then reused as the input gradient's col). */
+/* col: scratch, conv2d_col_size(s) floats (overwritten: the im2col rows are
+ * recomputed, then reused for the input gradient's) */
 void conv2d_backward(float *din, float *dw, float *db, float *col, const float *dout,
                      const float *in, const float *w, Conv2dShape s);
 
