@@ -28,14 +28,16 @@ size_t conv2d_col_size(Conv2dShape s)
     return ((size_t)conv2d_rows(s) + s.c_out) * row_len;
 }
 
-/* The taps kx in [lo, hi) of output column ox read input columns inside
- * the image; the others read the zero padding. */
-static void valid_taps(Conv2dShape s, int ox, int *lo, int *hi)
+/* Output column ox reads input columns from ix0 (its tap kx = 0) on; the
+ * taps kx in [lo, hi) lie inside the image, the others read the zero
+ * padding. Returns ix0. */
+static int valid_taps(Conv2dShape s, int ox, int *lo, int *hi)
 {
     const int ix0 = ox * s.stride - s.pad;
     *lo = ix0 < 0 ? -ix0 : 0;
     *hi = s.w - ix0 < s.k ? s.w - ix0 : s.k;
     if (*hi < *lo) *hi = *lo;
+    return ix0;
 }
 
 /* in [n, h, w, c_in] -> col [rows, k*k*c_in], each row in tap order (ky, kx, c) */
@@ -49,8 +51,7 @@ static void im2col(float *col, const float *in, Conv2dShape s)
     for (long r = 0; r < rows; r++) {
         const int n = (int)(r / (ho * wo)), oy = (int)(r / wo % ho), ox = (int)(r % wo);
         int lo, hi;
-        valid_taps(s, ox, &lo, &hi);
-        const int ix0 = ox * s.stride - s.pad;
+        const int ix0 = valid_taps(s, ox, &lo, &hi);
         for (int ky = 0; ky < s.k; ky++) {
             float *dst = col + (size_t)r * row_len + ky * tap_row;
             const int iy = oy * s.stride - s.pad + ky;
@@ -79,9 +80,8 @@ static void col2im_add(float *din, const float *col, Conv2dShape s)
         for (int oy = 0; oy < ho; oy++)
             for (int ox = 0; ox < wo; ox++) {
                 int lo, hi;
-                valid_taps(s, ox, &lo, &hi);
+                const int ix0 = valid_taps(s, ox, &lo, &hi);
                 const size_t len = (size_t)(hi - lo) * s.c_in;
-                const int ix0 = ox * s.stride - s.pad;
                 const float *row = col + (((size_t)n * ho + oy) * wo + ox) * row_len;
                 for (int ky = 0; ky < s.k; ky++) {
                     const int iy = oy * s.stride - s.pad + ky;
