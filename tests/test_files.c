@@ -657,6 +657,8 @@ static void test_model_round_trip(void **state)
     cfg.res_blocks = 2;
     assert_int_equal(vnca_schedule_parse(&cfg, "2:1,4:2,8:3,16:0,32:5", &err), 0);
     round_trip(&cfg, "tiny-conv3.safetensors");
+    cfg.genome = 1;
+    round_trip(&cfg, "tiny-genome.safetensors");
 }
 
 /* The config in the file is the model's own, whatever a stale copy in the
@@ -714,6 +716,8 @@ static const BadMeta bad_metas[] = {
     {"vnca.variant", "mutant", "'vnca.variant' has invalid value 'mutant'"},
     {"vnca.schedule", "2:8,oops", "metadata key 'vnca.schedule'"},
     {"vnca.schedule", NULL, "missing metadata key 'vnca.schedule'"},
+    {"vnca.genome", "maybe", "'vnca.genome' has invalid value 'maybe'"},
+    {"vnca.genome", "latent", "a genome needs a conv3x3 perception"}, /* the file's is Sobel */
 };
 
 /* Copies the meta without key, or with key set to value. */

@@ -173,12 +173,49 @@ static void test_standard_errors_from_single_images(void **state)
     vnca_model_free(&m);
 }
 
+/* With a genome, destroyed cells lose their state and their genome; the
+ * genome comes back from the living cells around, one ring a step. */
+static void test_genome_spreads_back_into_a_hole(void **state)
+{
+    (void)state;
+    VncaConfig cfg = micro_config(VNCA_PERCEIVE_CONV3);
+    cfg.genome = 1;
+    VncaModel m;
+    assert_int_equal(make_model(&m, &cfg, 5), 0);
+    VncaGrowth g;
+    assert_int_equal(vnca_growth_init(&g, &m, 2, NULL), 0);
+    const float z[2 * 4] = {0.5f, -1, 2, 0.25f, 1, 1, -1, 0};
+    vnca_growth_seed(&g, z);
+    while (!vnca_growth_done(&g)) vnca_growth_step(&g);
+    assert_memory_equal(g.genome, z, sizeof z);
+    const int size = cfg.image_size, cells = size * size, c = cfg.latent;
+    for (int i = 0; i < 2 * cells; i++) assert_float_equal(g.alive[i], 1, 0);
+    /* a 5x5 hole, cells 1 to 5, in image 1 */
+    for (int y = 1; y <= 5; y++)
+        for (int x = 1; x <= 5; x++) vnca_growth_destroy_cell(&g, 1, x, y);
+    for (int ring = 0; ring <= 3; ring++) {
+        for (int y = 0; y < size; y++)
+            for (int x = 0; x < size; x++) {
+                const int dist = abs(x - 3) > abs(y - 3) ? abs(x - 3) : abs(y - 3);
+                const float want = dist > 2 - ring; /* the hole's rings: 2 at its edge */
+                assert_float_equal(g.alive[cells + y * size + x], want, 0);
+                assert_float_equal(g.alive[y * size + x], 1, 0);
+            }
+        if (ring == 0)
+            for (int k = 0; k < c; k++) assert_float_equal(g.state[((size_t)cells + 3 * size + 3) * c + k], 0, 0);
+        vnca_growth_step(&g);
+    }
+    vnca_growth_free(&g);
+    vnca_model_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unchanging_rule_figures_by_hand),
         cmocka_unit_test(test_square_share_of_random_rule),
         cmocka_unit_test(test_standard_errors_from_single_images),
+        cmocka_unit_test(test_genome_spreads_back_into_a_hole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -334,7 +334,7 @@ static void test_train_writes_the_weights_average(void **state)
 static void persistent_run(CommandResult *r, const char *out, const char *resume, const char *steps,
                            const char *const *more)
 {
-    char *argv[32] = {(char *)vnca_exe, "train", "--data", (char *)data_dir, "--limit", "64",
+    char *argv[48] = {(char *)vnca_exe, "train", "--data", (char *)data_dir, "--limit", "64",
                       "--batch", "8", "--steps", (char *)steps, "-o", (char *)out};
     int n = 12;
     if (resume) {
@@ -458,7 +458,7 @@ static void test_train_rewrites_the_model(void **state)
     const char *out = f.out, *ckpt = f.ckpt;
     CommandResult r;
     const char *const larger[] = {"--perception", "conv3x3", "--latent", "20", "--hidden", "40",
-                                  "--res-blocks", "3", NULL};
+                                  "--res-blocks", "3", "--genome", NULL};
     persistent_run_ok(&r, out, NULL, "2", larger);
     persistent_run_ok(&r, out, ckpt, "3", NULL);
     VncaModel m;
@@ -467,7 +467,11 @@ static void test_train_rewrites_the_model(void **state)
     assert_int_equal(m.config.latent, 20);
     assert_int_equal(m.config.hidden, 40);
     assert_int_equal(m.config.res_blocks, 3);
+    assert_int_equal(m.config.genome, 1);
     vnca_model_free(&m);
+
+    const char *const genome[] = {"--genome", NULL};
+    persistent_run_refused(out, ckpt, "4", genome, "--genome: the model already has a genome");
 
     const char *const conv3[] = {"--perception", "conv3x3", NULL};
     persistent_run_refused(out, ckpt, "4", conv3,
@@ -485,6 +489,27 @@ static void test_train_rewrites_the_model(void **state)
     persistent_run_refused(out, NULL, "1", sobel_cells,
                            "--latent: only a conv3x3 perception can take more channels");
     assert_float_equal(meta_number(ckpt, "checkpoint.step"), 3, 0);
+}
+
+/* A genome model's pool keeps its states' genomes through a checkpoint: the
+ * run resumed after its pool has filled ends where the run unbroken does. */
+static void test_genome_pool_resumes_exactly(void **state)
+{
+    (void)state;
+    const RunFiles unbroken = run_files("genome-unbroken.st"), resumed = run_files("genome-resumed.st");
+    CommandResult r;
+    const char *const genome[] = {"--perception", "conv3x3", "--genome", "--damage", "3", "--damage-fresh",
+                                  "1", "--extra", "2:3", "--pool-share", "0.5", NULL};
+    persistent_run_ok(&r, unbroken.out, NULL, "5", genome);
+    persistent_run_ok(&r, resumed.out, NULL, "3", genome);
+    persistent_run_ok(&r, resumed.out, resumed.ckpt, "5", NULL);
+    VncaModel a, b;
+    load_params(unbroken.out, &a);
+    load_params(resumed.out, &b);
+    assert_int_equal(a.config.genome, 1);
+    assert_memory_equal(a.params, b.params, a.layout.n_params * sizeof(float));
+    vnca_model_free(&a);
+    vnca_model_free(&b);
 }
 
 /* A model trained on from one that was evaluated does not carry the old
@@ -541,6 +566,7 @@ int main(int argc, char **argv)
                                        cmocka_unit_test(test_resume_keeps_persistent_options),
                                        cmocka_unit_test(test_train_takes_a_schedule),
                                        cmocka_unit_test(test_train_rewrites_the_model),
+                                       cmocka_unit_test(test_genome_pool_resumes_exactly),
                                        cmocka_unit_test(test_training_drops_stale_evaluations)};
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     remove_temp_dir(dir);

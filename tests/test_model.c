@@ -272,6 +272,62 @@ static void test_widened_model_decodes_alike(void **state)
     vnca_model_free(&wide);
 }
 
+/* A model given a genome decodes as before (its genome conv is zero), and
+ * that conv has a gradient to grow by; a genome changes the decode once the
+ * conv is not zero. */
+static void test_model_with_genome_decodes_alike(void **state)
+{
+    (void)state;
+    VncaConfig cfg = micro_config(VNCA_PERCEIVE_CONV3);
+    VncaModel plain, with_genome, twice, sobel;
+    assert_int_equal(make_model(&plain, &cfg, 23), 0);
+    VncaError err;
+    if (vnca_model_add_genome(&with_genome, &plain, &err)) fail_msg("%s", err.msg);
+    assert_true(with_genome.config.genome);
+    assert_int_equal(with_genome.layout.n, plain.layout.n + 1);
+    assert_int_equal(vnca_model_add_genome(&twice, &with_genome, &err), -1);
+    assert_non_null(strstr(err.msg, "already has a genome"));
+    const VncaConfig sobel_cfg = micro_config(VNCA_PERCEIVE_SOBEL);
+    assert_int_equal(make_model(&sobel, &sobel_cfg, 23), 0);
+    assert_int_equal(vnca_model_add_genome(&twice, &sobel, &err), -1);
+    assert_non_null(strstr(err.msg, "conv3x3"));
+    vnca_model_free(&sobel);
+    assert_decode_alike(&plain, &with_genome, 0);
+
+    enum { N = 2 };
+    VncaRng rng;
+    vnca_rng_seed(&rng, 25);
+    float *x = binary_images(&rng, N, cfg.image_size), eps[N * 4];
+    vnca_rng_normal_fill(&rng, eps, (size_t)N * cfg.latent);
+    VncaWorkspace *ws = vnca_workspace_new(&with_genome.config, N, VNCA_WS_TRAIN, NULL);
+    float *grads = calloc(with_genome.layout.n_params, sizeof(float));
+    assert_non_null(ws);
+    assert_non_null(grads);
+    vnca_elbo_forward(&with_genome, ws, x, eps, N);
+    vnca_elbo_backward(&with_genome, ws, grads);
+    VncaWeights g;
+    vnca_weights_bind(&with_genome.config, grads, &g);
+    const size_t genome_numel = (size_t)cfg.hidden * cfg.latent * 9;
+    assert_true(block_sum(g.genome_w, (int)genome_numel, 0, 1, 0, (int)genome_numel) > 1e-6);
+
+    /* a genome conv no longer zero reads z in every cell: the decode changes */
+    for (size_t i = 0; i < genome_numel; i++) with_genome.w.genome_w[i] = 0.3f * g.genome_w[i];
+    float by_plain[N * 64], by_genome[N * 64];
+    VncaWorkspace *ws_plain = vnca_workspace_new(&cfg, N, VNCA_WS_INFER, NULL);
+    assert_non_null(ws_plain);
+    vnca_decode(&plain, ws_plain, eps, N, by_plain);
+    vnca_decode(&with_genome, ws, eps, N, by_genome);
+    double moved = 0;
+    for (int i = 0; i < N * 64; i++) moved = fmax(moved, fabs(by_genome[i] - by_plain[i]));
+    assert_true(moved > 1e-3);
+    free(grads);
+    free(x);
+    vnca_workspace_free(ws);
+    vnca_workspace_free(ws_plain);
+    vnca_model_free(&plain);
+    vnca_model_free(&with_genome);
+}
+
 /* A deepened model (more residual blocks) keeps every old tensor, decodes
  * exactly as before, and its new blocks' zero convs have gradients to grow
  * by. */
@@ -371,19 +427,24 @@ static double elbo_loss(void *p)
 /* rows: the plain ELBO (2 growing rows), or a persistent model's batch:
  * one growing row and one from a pool state, both running extra steps;
  * schedule: the micro model's own (NULL) or another */
-static void check_elbo_gradient(VncaPerception perception, const char *schedule, DecoderRows rows)
+static void check_elbo_gradient_of(VncaConfig cfg, DecoderRows rows)
 {
-    VncaConfig cfg = micro_config(perception);
-    if (schedule) assert_int_equal(vnca_schedule_parse(&cfg, schedule, NULL), 0);
     VncaModel m;
     assert_int_equal(make_model(&m, &cfg, 21), 0);
     VncaRng rng;
     vnca_rng_seed(&rng, 22);
     const int n = rows.grow + rows.n_start;
-    float *x = binary_images(&rng, n, 8), eps[2 * 4], start[64 * 4];
+    float *x = binary_images(&rng, n, 8), eps[2 * 4], start[64 * 4], start_z[4], start_alive[64];
     vnca_rng_normal_fill(&rng, eps, (size_t)rows.grow * cfg.latent);
     fill_uniform(&rng, start, 64 * 4, -1, 1);
-    if (rows.n_start) rows.start = start;
+    vnca_rng_normal_fill(&rng, start_z, 4);
+    /* the start row's genome: gone from a 3x3 square, one cell left in it */
+    for (int i = 0; i < 64; i++) start_alive[i] = (i / 8 >= 2 && i / 8 < 5 && i % 8 < 3 && i != 3 * 8 + 1) ? 0 : 1;
+    if (rows.n_start) {
+        rows.start = start;
+        rows.start_z = start_z;
+        rows.start_alive = start_alive;
+    }
     VncaWorkspace *ws = workspace_new(&cfg, n, VNCA_WS_TRAIN, rows.extra, NULL);
     assert_non_null(ws);
     float *grads = calloc(m.layout.n_params, sizeof(float));
@@ -404,6 +465,13 @@ static void check_elbo_gradient(VncaPerception perception, const char *schedule,
     free(grads); free(x);
     vnca_workspace_free(ws);
     vnca_model_free(&m);
+}
+
+static void check_elbo_gradient(VncaPerception perception, const char *schedule, DecoderRows rows)
+{
+    VncaConfig cfg = micro_config(perception);
+    if (schedule) assert_int_equal(vnca_schedule_parse(&cfg, schedule, NULL), 0);
+    check_elbo_gradient_of(cfg, rows);
 }
 
 static void test_elbo_gradient_conv3x3(void **state)
@@ -436,6 +504,20 @@ static void test_elbo_gradient_damage_in_flight(void **state)
     check_elbo_gradient(VNCA_PERCEIVE_CONV3, NULL,
                         (DecoderRows){.grow = 2, .n_start = 1, .extra = 3, .score_grown = 1,
                                       .n_damaged = 1, .damage = 3, .damage_xy = square_at});
+}
+
+/* with a genome: the conv that reads it, and z through it into the encoder,
+ * while growing, from a pool row with its genome partly gone, and from a
+ * growing row damaged in flight (its genome gone, then spreading back) */
+static void test_elbo_gradient_genome(void **state)
+{
+    (void)state;
+    static const int square_at[] = {2, 1};
+    VncaConfig cfg = micro_config(VNCA_PERCEIVE_CONV3);
+    cfg.genome = 1;
+    check_elbo_gradient_of(cfg, (DecoderRows){.grow = 2});
+    check_elbo_gradient_of(cfg, (DecoderRows){.grow = 2, .n_start = 1, .extra = 3, .score_grown = 1,
+                                              .n_damaged = 1, .damage = 3, .damage_xy = square_at});
 }
 
 /* the paper's non-doubling variant: stages of no steps carry the seed up to
@@ -565,12 +647,14 @@ int main(void)
         cmocka_unit_test(test_growth_matches_decode),
         cmocka_unit_test(test_sobel_rewritten_as_conv3),
         cmocka_unit_test(test_widened_model_decodes_alike),
+        cmocka_unit_test(test_model_with_genome_decodes_alike),
         cmocka_unit_test(test_deepened_model_decodes_alike),
         cmocka_unit_test(test_same_seed_same_result),
         cmocka_unit_test(test_elbo_gradient_conv3x3),
         cmocka_unit_test(test_elbo_gradient_sobel),
         cmocka_unit_test(test_elbo_gradient_pool_and_extra_steps),
         cmocka_unit_test(test_elbo_gradient_damage_in_flight),
+        cmocka_unit_test(test_elbo_gradient_genome),
         cmocka_unit_test(test_elbo_gradient_full_grid_seed),
         cmocka_unit_test(test_iwae_k1_is_single_sample_elbo),
         cmocka_unit_test(test_mc_elbo_matches_analytic_kl),

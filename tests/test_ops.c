@@ -310,6 +310,80 @@ static void test_sobel(void **state)
     free(in); free(r); free(out); free(din);
 }
 
+/* ---- the genome -------------------------------------------------------------- */
+
+enum { GN = 2, GG = 5, GC = 3, GH = 4 };
+
+typedef struct GenomeCase {
+    float *z, *alive, *w, *out, *proj, *r;
+} GenomeCase;
+
+static double genome_loss(void *p)
+{
+    GenomeCase *c = p;
+    memset(c->out, 0, (size_t)GN * GG * GG * GH * sizeof(float));
+    genome_conv_forward(c->out, c->proj, c->z, c->alive, c->w, GN, GG, GC, GH);
+    return dot(c->out, c->r, (size_t)GN * GG * GG * GH);
+}
+
+/* The genome's conv is the conv3x3 of cells that hold z where they are
+ * alive and zero where not; its gradients, by finite differences. */
+static void test_genome_conv(void **state)
+{
+    (void)state;
+    VncaRng rng;
+    vnca_rng_seed(&rng, 8);
+    const size_t cells = (size_t)GN * GG * GG, out_len = cells * GH;
+    GenomeCase c = {.z = randoms(&rng, GN * GC, -1, 1), .alive = zeros(cells),
+                    .w = randoms(&rng, GH * GC * 9, -1, 1), .out = randoms(&rng, out_len, -1, 1),
+                    .proj = zeros(GN * 9 * GH), .r = randoms(&rng, out_len, -1, 1)};
+    for (size_t i = 0; i < cells; i++) c.alive[i] = vnca_rng_uniform(&rng) < 0.6f;
+    const Conv2dShape shape = {.n = GN, .h = GG, .w = GG, .c_in = GC, .c_out = GH, .k = 3, .stride = 1, .pad = 1};
+    float *cells_in = zeros(cells * GC), *col = zeros(conv2d_col_size(shape)), *want = zeros(out_len);
+    float *base = zeros(out_len);
+    memcpy(base, c.out, out_len * sizeof(float));
+    for (size_t i = 0; i < cells; i++)
+        for (int ch = 0; ch < GC; ch++) cells_in[i * GC + ch] = c.alive[i] * c.z[i / (GG * GG) * GC + ch];
+    conv2d_forward(want, col, cells_in, c.w, NULL, shape);
+    genome_conv_forward(c.out, c.proj, c.z, c.alive, c.w, GN, GG, GC, GH);
+    for (size_t i = 0; i < out_len; i++) assert_float_equal(c.out[i], base[i] + want[i], 1e-5);
+    /* alive NULL: every cell holds z */
+    for (size_t i = 0; i < cells * GC; i++) cells_in[i] = c.z[i / (GG * GG * GC) * GC + i % GC];
+    conv2d_forward(want, col, cells_in, c.w, NULL, shape);
+    memset(c.out, 0, out_len * sizeof(float));
+    genome_conv_forward(c.out, c.proj, c.z, NULL, c.w, GN, GG, GC, GH);
+    for (size_t i = 0; i < out_len; i++) assert_float_equal(c.out[i], want[i], 1e-5);
+
+    float *dz = zeros(GN * GC), *dw = zeros(GH * GC * 9), *dproj = zeros(GN * 9 * GH);
+    genome_conv_backward(dz, dw, dproj, c.r, c.z, c.alive, c.w, GN, GG, GC, GH);
+    int bad = check_gradient("genome z", genome_loss, &c, c.z, dz, GN * GC, GN * GC, op_tol);
+    bad += check_gradient("genome w", genome_loss, &c, c.w, dw, GH * GC * 9, GH * GC * 9, op_tol);
+    assert_int_equal(bad, 0);
+    free(c.z); free(c.alive); free(c.w); free(c.out); free(c.proj); free(c.r);
+    free(cells_in); free(col); free(want); free(base); free(dz); free(dw); free(dproj);
+}
+
+/* A hole in the genome closes one ring of cells a step; an image with no
+ * living cell stays without. */
+static void test_genome_spread(void **state)
+{
+    (void)state;
+    float alive[2 * 25], next[2 * 25];
+    for (int i = 0; i < 25; i++) {
+        const int y = i / 5, x = i % 5;
+        alive[i] = !(y >= 1 && y <= 3 && x >= 1 && x <= 4); /* a 3x4 hole at the right edge */
+        alive[25 + i] = 0;
+    }
+    genome_spread(next, alive, 2, 5);
+    for (int i = 0; i < 25; i++) {
+        const int y = i / 5, x = i % 5;
+        assert_float_equal(next[i], y == 2 && x >= 2 ? 0 : 1, 0);
+        assert_float_equal(next[25 + i], 0, 0);
+    }
+    genome_spread(alive, next, 2, 5);
+    for (int i = 0; i < 25; i++) assert_float_equal(alive[i], 1, 0);
+}
+
 /* ---- losses and the latent ------------------------------------------------ */
 
 typedef struct LossCase {
@@ -484,6 +558,8 @@ int main(void)
         cmocka_unit_test(test_residual),
         cmocka_unit_test(test_divide),
         cmocka_unit_test(test_sobel),
+        cmocka_unit_test(test_genome_conv),
+        cmocka_unit_test(test_genome_spread),
         cmocka_unit_test(test_bce_logits),
         cmocka_unit_test(test_kl),
         cmocka_unit_test(test_reparam),

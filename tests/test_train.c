@@ -330,10 +330,10 @@ static void test_pool_reseeds_lost_states(void **state)
 {
     (void)state;
     VncaPool pool;
-    assert_int_equal(pool_init(&pool, 8, 2, 4, 9, NULL), 0);
+    assert_int_equal(pool_init(&pool, 8, 2, 1, 0, 4, 9, NULL), 0);
     const float first[8] = {1, 1, 2, 2, 3, 3, 4, 4}, no_loss[4] = {0};
     const int32_t first_targets[4] = {10, 20, 30, 40};
-    assert_int_equal(pool_put(&pool, first, no_loss, 4, first_targets, 0), 0);
+    assert_int_equal(pool_put(&pool, first, NULL, NULL, no_loss, 4, first_targets, 0), 0);
     assert_int_equal(pool.filled, 4);
 
     /* slots 1 and 2 were taken (set by hand: pool_take draws at random);
@@ -343,7 +343,7 @@ static void test_pool_reseeds_lost_states(void **state)
     const float final[8] = {5, 5, 6, 6, 7, 7, 8, 8}; /* fresh, fresh, taken, taken */
     const float recon[4] = {10, 20, 15, 50};
     const int32_t fresh_targets[2] = {50, 60};
-    assert_int_equal(pool_put(&pool, final, recon, 2, fresh_targets, 2), 1);
+    assert_int_equal(pool_put(&pool, final, NULL, NULL, recon, 2, fresh_targets, 2), 1);
     const float want_state[6] = {1, 7, 5, 4, 5, 6};
     const int32_t want_target[6] = {10, 20, 50, 40, 50, 60};
     for (int s = 0; s < 6; s++) {
@@ -355,23 +355,29 @@ static void test_pool_reseeds_lost_states(void **state)
 }
 
 /* Of the states drawn from the pool, the damaged ones are those that ended
- * best; the rest come back whole. */
+ * best, genome and all; the rest come back whole. */
 static void test_pool_damages_the_best(void **state)
 {
     (void)state;
     VncaPool pool;
-    /* one-cell grids of two channels: a damage of side 1 zeroes a state */
-    assert_int_equal(pool_init(&pool, 4, 2, 4, 9, NULL), 0);
+    /* one-cell grids of two channels, with genomes of two: a damage of side
+     * 1 zeroes a state and its flag; the genome itself stays with the state */
+    assert_int_equal(pool_init(&pool, 4, 2, 1, 2, 4, 9, NULL), 0);
     const float states[8] = {1, 1, 2, 2, 3, 3, 4, 4}, recon[4] = {30, 10, NAN, 20};
+    const float genomes[8] = {-1, -1, -2, -2, -3, -3, -4, -4}, alive[4] = {1, 1, 1, 1};
     const int32_t targets[4] = {0, 1, 2, 3};
-    assert_int_equal(pool_put(&pool, states, recon, 4, targets, 0), 0);
+    assert_int_equal(pool_put(&pool, states, genomes, alive, recon, 4, targets, 0), 0);
     pool_take(&pool, 4, 2, 1, 1, 2);
     const int want_slots[4] = {1, 3, 0, 2}; /* by NLL: 10, 20, 30, then the one that blew up */
-    const float want_start[4] = {0, 0, 1, 3};
+    const float want_start[4] = {0, 0, 1, 3}, want_alive[4] = {0, 0, 1, 1};
+    const float want_genome[4] = {-2, -4, -1, -3};
     for (int i = 0; i < 4; i++) {
         assert_int_equal(pool.slots[i], want_slots[i]);
         assert_float_equal(pool.start[2 * i], want_start[i], 0);
         assert_float_equal(pool.start[2 * i + 1], want_start[i], 0);
+        assert_float_equal(pool.start_alive[i], want_alive[i], 0);
+        assert_float_equal(pool.start_genome[2 * i], want_genome[i], 0);
+        assert_float_equal(pool.start_genome[2 * i + 1], want_genome[i], 0);
     }
     pool_free(&pool);
 }

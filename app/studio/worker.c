@@ -225,10 +225,10 @@ static const char *base_name(const char *path)
 
 static void describe_model(const VncaConfig *c, char *buf, size_t len)
 {
-    snprintf(buf, len, "Z %d, H %d, %d residual block%s, %s perception\n%s, %d steps, 2 \u2192 %d",
+    snprintf(buf, len, "Z %d, H %d, %d residual block%s, %s perception\n%s%s, %d steps, 2 \u2192 %d",
              c->latent, c->hidden, c->res_blocks, c->res_blocks == 1 ? "" : "s",
              vnca_perception_name(c->perception), vnca_variant_name(c->variant),
-             vnca_total_steps(c), c->image_size);
+             c->genome ? " with a genome" : "", vnca_total_steps(c), c->image_size);
 }
 
 static void engine_free(Engine *e)
@@ -381,21 +381,21 @@ static void damage_cells(Worker *w, const Job *job)
                 for (int x = cx * block; x < (cx + 1) * block && !hit; x++)
                     hit = job->mask[(size_t)y * size + x] != 0;
             if (!hit) continue;
-            float *cell = g->state + ((size_t)cy * g->grid + cx) * g->channels;
-            if (job->damage == DAMAGE_ZERO) memset(cell, 0, (size_t)g->channels * sizeof(float));
-            else cell[0] = HEAL_INK_LOGIT;
+            if (job->damage == DAMAGE_ZERO) vnca_growth_destroy_cell(g, 0, cx, cy);
+            else g->state[((size_t)cy * g->grid + cx) * g->channels] = HEAL_INK_LOGIT;
         }
     capture_frame(w);
 }
 
 static void set_cells(Worker *w, const Job *job)
 {
-    const VncaGrowth *g = &w->engine.growth;
+    VncaGrowth *g = &w->engine.growth;
     if (job->n_floats != (size_t)g->grid * g->grid * g->channels) {
         report(w, 1, "cannot undo that: the cells have divided since");
         return;
     }
     memcpy(g->state, job->floats, job->n_floats * sizeof(float));
+    vnca_growth_revive(g); /* the cells are back whole */
     capture_frame(w);
 }
 

@@ -96,7 +96,7 @@ int vnca_trainer_save(const VncaTrainer *tr, const char *path, VncaError *err)
         [POOL_SHARE] = tr->opt.pool_share, [DAMAGE_SIZE] = tr->opt.damage_size,
         [DAMAGE_SHARE] = tr->opt.damage_share, [WARMUP] = tr->opt.warmup,
         [FRESH_DAMAGE_SHARE] = tr->opt.fresh_damage_share, [AVERAGE_DECAY] = tr->opt.average_decay};
-    VncaStTensor extra[6] = {
+    VncaStTensor extra[8] = {
         {.name = PREFIX "adam.m", .ndim = 1, .shape = {(int64_t)n}, .numel = n, .data = tr->adam.m},
         {.name = PREFIX "adam.v", .ndim = 1, .shape = {(int64_t)n}, .numel = n, .data = tr->adam.v},
     };
@@ -119,6 +119,13 @@ int vnca_trainer_save(const VncaTrainer *tr, const char *path, VncaError *err)
                                           .shape = {size}, .numel = (size_t)size, .data = targets};
         extra[n_extra++] = (VncaStTensor){.name = PREFIX "pool.recon", .ndim = 1,
                                           .shape = {size}, .numel = (size_t)size, .data = tr->pool.recon};
+        if (cfg->genome) {
+            extra[n_extra++] = (VncaStTensor){.name = PREFIX "pool.genomes", .ndim = 2,
+                                              .shape = {size, cfg->latent},
+                                              .numel = (size_t)size * cfg->latent, .data = tr->pool.genome};
+            extra[n_extra++] = (VncaStTensor){.name = PREFIX "pool.alive", .ndim = 3, .shape = {size, s, s},
+                                              .numel = (size_t)size * tr->pool.cells, .data = tr->pool.alive};
+        }
     }
     VncaMeta meta = {0};
     int failed = set_rng(&meta, PREFIX "noise_rng", &tr->noise) ||
@@ -229,6 +236,14 @@ static int restore_pool(VncaTrainer *tr, const VncaStFile *file, int filled, con
      * alike, the damage then falls at random, as it did when they were made */
     const float *recon = tensor_data(file, PREFIX "pool.recon", (size_t)pool->size);
     if (recon) memcpy(pool->recon, recon, (size_t)pool->size * sizeof(float));
+    if (pool->genome_len) {
+        const float *genomes = tensor_data(file, PREFIX "pool.genomes", (size_t)pool->size * pool->genome_len);
+        const float *alive = tensor_data(file, PREFIX "pool.alive", (size_t)pool->size * pool->cells);
+        if (!genomes || !alive)
+            return vnca_fail(err, "%s: the pool's genomes are missing or not of %d states", path, pool->size);
+        memcpy(pool->genome, genomes, (size_t)pool->size * pool->genome_len * sizeof(float));
+        memcpy(pool->alive, alive, (size_t)pool->size * pool->cells * sizeof(float));
+    }
     pool->filled = filled;
     return 0;
 }

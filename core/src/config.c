@@ -62,6 +62,9 @@ int vnca_config_check(const VncaConfig *c, VncaError *err)
         return vnca_fail(err, "unknown perception %d", (int)c->perception);
     if (c->variant != VNCA_VARIANT_DOUBLING && c->variant != VNCA_VARIANT_PERSISTENT)
         return vnca_fail(err, "unknown variant %d", (int)c->variant);
+    if (c->genome != 0 && c->genome != 1) return vnca_fail(err, "genome %d is neither 0 nor 1", c->genome);
+    if (c->genome && c->perception != VNCA_PERCEIVE_CONV3)
+        return vnca_fail(err, "a genome needs a conv3x3 perception");
     if (!is_power_of_two(c->image_size) || c->image_size < 4 || c->image_size > 256)
         return vnca_fail(err, "image size %d is not a power of two in [4, 256]", c->image_size);
     if (vnca_encoder_convs(c) > VNCA_MAX_ENC_CONVS)
@@ -127,11 +130,11 @@ void vnca_schedule_format(const VncaConfig *cfg, char *buf, size_t len)
 
 /* The fields a difference is named by, in the order they are compared. */
 enum { F_LATENT, F_HIDDEN, F_RES_BLOCKS, F_PERCEPTION, F_SCHEDULE, F_ENCODER_WIDTH, F_IMAGE_SIZE,
-       F_VARIANT, N_CONFIG_FIELDS };
+       F_VARIANT, F_GENOME, N_CONFIG_FIELDS };
 static const char *const config_field_names[N_CONFIG_FIELDS] = {
     [F_LATENT] = "latent size", [F_HIDDEN] = "hidden width", [F_RES_BLOCKS] = "residual blocks",
     [F_PERCEPTION] = "perception", [F_SCHEDULE] = "schedule", [F_ENCODER_WIDTH] = "encoder width",
-    [F_IMAGE_SIZE] = "image size", [F_VARIANT] = "variant"};
+    [F_IMAGE_SIZE] = "image size", [F_VARIANT] = "variant", [F_GENOME] = "genome"};
 
 /* one field of a configuration as text */
 static void config_field(const VncaConfig *c, int field, char *buf, size_t len)
@@ -144,6 +147,7 @@ static void config_field(const VncaConfig *c, int field, char *buf, size_t len)
     case F_SCHEDULE: vnca_schedule_format(c, buf, len); break;
     case F_ENCODER_WIDTH: snprintf(buf, len, "%d", c->encoder_width); break;
     case F_IMAGE_SIZE: snprintf(buf, len, "%d", c->image_size); break;
+    case F_GENOME: snprintf(buf, len, "%s", c->genome ? "yes" : "none"); break;
     default: snprintf(buf, len, "%s", vnca_variant_name(c->variant)); break;
     }
 }
@@ -230,6 +234,7 @@ double vnca_decoder_macs(const VncaConfig *cfg)
 {
     double c = cfg->latent, h = cfg->hidden;
     double perceive = cfg->perception == VNCA_PERCEIVE_CONV3 ? 9 * c * h : 3 * c * h;
-    double per_cell = perceive + cfg->res_blocks * 2 * h * h + h * c;
+    /* a genome's conv costs 9 adds of its per-image projections a cell */
+    double per_cell = perceive + (cfg->genome ? 9 * h : 0) + cfg->res_blocks * 2 * h * h + h * c;
     return per_cell * (double)vnca_cell_steps(cfg);
 }

@@ -28,24 +28,31 @@ static void grow_forward(const VncaModel *m, VncaWorkspace *ws, const float *z, 
             g *= 2;
         }
         const size_t state_bytes = (size_t)n * g * g * c * sizeof(float);
+        const NcaGenome genome = {.z = z}; /* whole while growing */
         for (int k = 0; k < cfg->stage_steps[s]; k++, t++) {
             memcpy(ws->step_in[t], cur, state_bytes);
-            nca_step_forward(m, ws->step_in[t], cur, n, g, &ws->step_acts[t]);
+            nca_step_forward(m, ws->step_in[t], cur, n, g, &ws->step_acts[t], &genome);
         }
     }
     if (cur != ws->final_state)
         memcpy(ws->final_state, cur, (size_t)n * g * g * c * sizeof(float));
 }
 
-/* Zeroes the damaged rows' squares in states (or gradients) [rows, S, S, C]:
- * forward, the cells; backward, the gradient that would flow through them
- * to the cells they were before. */
-static void damage_rows(const VncaConfig *cfg, float *states, const DecoderRows *rows)
+/* Zeroes the damaged rows' squares in states (or gradients, or genome flags
+ * with c = 1) [rows, S, S, c]: forward, the cells; backward, the gradient
+ * that would flow through them to the cells they were before. */
+static void damage_rows(const VncaConfig *cfg, float *states, int c, const DecoderRows *rows)
 {
-    const int s = cfg->image_size, c = cfg->latent;
+    const int s = cfg->image_size;
     for (int i = 0; i < rows->n_damaged; i++)
         zero_square(states + (size_t)i * s * s * c, s, c, rows->damage_xy[2 * i], rows->damage_xy[2 * i + 1],
                     rows->damage);
+}
+
+/* the genome of extra step e: z of every row, and which cells hold it */
+static NcaGenome extra_genome(const VncaWorkspace *ws, const float *z, float *dz, int e)
+{
+    return (NcaGenome){.z = z, .alive = ws->alive[e], .dz = dz};
 }
 
 void decoder_forward_train(const VncaModel *m, VncaWorkspace *ws, const float *z,
@@ -58,12 +65,30 @@ void decoder_forward_train(const VncaModel *m, VncaWorkspace *ws, const float *z
     if (rows->n_start > 0)
         memcpy(ws->final_state + (size_t)rows->grow * image_state, rows->start,
                (size_t)rows->n_start * image_state * sizeof(float));
+    const size_t cells = (size_t)cfg->image_size * cfg->image_size;
+    if (cfg->genome) {
+        for (size_t i = 0; i < (size_t)rows->grow * cells; i++) ws->alive[0][i] = 1.0f;
+        if (rows->n_start > 0)
+            memcpy(ws->alive[0] + (size_t)rows->grow * cells, rows->start_alive,
+                   (size_t)rows->n_start * cells * sizeof(float));
+    }
     for (int e = 0; e < rows->extra; e++) {
         const int t = first_extra + e;
-        if (e == DECODER_DAMAGE_STEP) damage_rows(cfg, ws->final_state, rows);
+        if (e == DECODER_DAMAGE_STEP) {
+            damage_rows(cfg, ws->final_state, cfg->latent, rows);
+            if (cfg->genome) damage_rows(cfg, ws->alive[e], 1, rows);
+        }
         memcpy(ws->step_in[t], ws->final_state, (size_t)n * image_state * sizeof(float));
-        nca_step_forward(m, ws->step_in[t], ws->final_state, n, cfg->image_size, &ws->step_acts[t]);
+        const NcaGenome genome = extra_genome(ws, z, NULL, e);
+        nca_step_forward(m, ws->step_in[t], ws->final_state, n, cfg->image_size, &ws->step_acts[t],
+                         &genome);
+        if (cfg->genome) genome_spread(ws->alive[e + 1], ws->alive[e], n, cfg->image_size);
     }
+}
+
+const float *decoder_final_alive(const VncaModel *m, const VncaWorkspace *ws, const DecoderRows *rows)
+{
+    return m->config.genome ? ws->alive[rows->extra] : NULL;
 }
 
 const float *decoder_grown_state(const VncaModel *m, const VncaWorkspace *ws, const DecoderRows *rows)
@@ -72,7 +97,7 @@ const float *decoder_grown_state(const VncaModel *m, const VncaWorkspace *ws, co
 }
 
 void decoder_backward(const VncaModel *m, VncaWorkspace *ws, const VncaWeights *gw, float *dfinal,
-                      const float *dgrown, float *dz, const DecoderRows *rows)
+                      const float *dgrown, const float *z, float *dz, const DecoderRows *rows)
 {
     const VncaConfig *cfg = &m->config;
     const int c = cfg->latent;
@@ -84,10 +109,11 @@ void decoder_backward(const VncaModel *m, VncaWorkspace *ws, const VncaWeights *
     for (int e = rows->extra - 1; e >= 0; e--) {
         t--;
         memset(dspare, 0, (size_t)all * g * g * c * sizeof(float));
+        const NcaGenome genome = extra_genome(ws, z, dz, e);
         nca_step_backward(m, gw, ws->step_in[t], dcur, dspare, all, g, &ws->step_acts[t],
-                          &ws->step_grads);
+                          &ws->step_grads, &genome);
         swap(&dcur, &dspare);
-        if (e == DECODER_DAMAGE_STEP) damage_rows(cfg, dcur, rows);
+        if (e == DECODER_DAMAGE_STEP) damage_rows(cfg, dcur, c, rows);
     }
     /* growth: the first `grow` rows, a prefix of every buffer */
     const int n = rows->grow;
@@ -98,8 +124,9 @@ void decoder_backward(const VncaModel *m, VncaWorkspace *ws, const VncaWeights *
         for (int k = cfg->stage_steps[s] - 1; k >= 0; k--) {
             t--;
             memset(dspare, 0, (size_t)n * g * g * c * sizeof(float));
+            const NcaGenome genome = {.z = z, .dz = dz};
             nca_step_backward(m, gw, ws->step_in[t], dcur, dspare, n, g, &ws->step_acts[t],
-                              &ws->step_grads);
+                              &ws->step_grads, &genome);
             swap(&dcur, &dspare);
         }
         if (s > 0) {

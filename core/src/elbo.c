@@ -36,6 +36,8 @@ VncaLoss elbo_forward_rows(const VncaModel *m, VncaWorkspace *ws, const float *x
         memcpy(ws->eps, eps, (size_t)grow * z * sizeof(float));
         reparam_forward(ws->z, ws->mu, ws->logsig, ws->eps, (size_t)grow * z);
     }
+    if (cfg->genome && rows->n_start > 0)
+        memcpy(ws->z + (size_t)grow * z, rows->start_z, (size_t)rows->n_start * z * sizeof(float));
     decoder_forward_train(m, ws, ws->z, rows);
     if (scores_grown(rows)) {
         const float *grown = decoder_grown_state(m, ws, rows);
@@ -79,8 +81,8 @@ void vnca_elbo_backward(const VncaModel *m, VncaWorkspace *ws, float *grads)
         bce_logits_backward(dgrown, decoder_grown_state(m, ws, rows), z, ws->x, NULL, grow,
                             pixels(cfg), scale);
     }
-    memset(ws->dz, 0, (size_t)grow * z * sizeof(float));
-    decoder_backward(m, ws, &gw, dfinal, dgrown, ws->dz, rows);
+    memset(ws->dz, 0, (size_t)all * z * sizeof(float));
+    decoder_backward(m, ws, &gw, dfinal, dgrown, ws->z, ws->dz, rows);
     if (grow == 0) return;
 
     memset(ws->dmu, 0, (size_t)grow * z * sizeof(float));

@@ -22,7 +22,11 @@ int growth_alloc(VncaGrowth *g, const VncaConfig *cfg, int n, VncaError *err)
         state_len + nca_feat_floats(cfg, n, cfg->image_size) + 3 * cells * cfg->hidden;
     g->state = malloc(state_len * sizeof(float));
     g->scratch = malloc(g->scratch_len * sizeof(float));
-    if (!g->state || !g->scratch) {
+    if (cfg->genome) {
+        g->genome = malloc((size_t)n * cfg->latent * sizeof(float));
+        g->alive = malloc(cells * sizeof(float));
+    }
+    if (!g->state || !g->scratch || (cfg->genome && (!g->genome || !g->alive))) {
         vnca_growth_free(g);
         return vnca_fail(err, "out of memory for decoding %d images", n);
     }
@@ -43,6 +47,8 @@ int vnca_growth_init(VncaGrowth *g, const VncaModel *m, int n, VncaError *err)
 void vnca_growth_free(VncaGrowth *g)
 {
     free(g->state);
+    free(g->genome);
+    free(g->alive);
     free(g->scratch);
     memset(g, 0, sizeof *g);
 }
@@ -57,6 +63,23 @@ void vnca_growth_seed(VncaGrowth *g, const float *z)
         for (int k = 0; k < cells_per_image; k++)
             memcpy(g->state + ((size_t)i * cells_per_image + k) * c, z + (size_t)i * c,
                    (size_t)c * sizeof(float));
+    if (g->genome) {
+        memcpy(g->genome, z, (size_t)g->n * c * sizeof(float));
+        vnca_growth_revive(g);
+    }
+}
+
+void vnca_growth_revive(VncaGrowth *g)
+{
+    if (!g->alive) return;
+    for (size_t i = 0; i < (size_t)g->n * g->grid * g->grid; i++) g->alive[i] = 1.0f;
+}
+
+void vnca_growth_destroy_cell(VncaGrowth *g, int i, int x, int y)
+{
+    const size_t cell = ((size_t)i * g->grid + y) * g->grid + x;
+    memset(g->state + cell * g->channels, 0, (size_t)g->channels * sizeof(float));
+    if (g->alive) g->alive[cell] = 0.0f;
 }
 
 void vnca_growth_copy(VncaGrowth *dst, const VncaGrowth *src)
@@ -66,8 +89,12 @@ void vnca_growth_copy(VncaGrowth *dst, const VncaGrowth *src)
     dst->step = src->step;
     dst->t = src->t;
     dst->grid = src->grid;
-    memcpy(dst->state, src->state,
-           (size_t)src->n * src->grid * src->grid * src->channels * sizeof(float));
+    const size_t cells = (size_t)src->n * src->grid * src->grid;
+    memcpy(dst->state, src->state, cells * src->channels * sizeof(float));
+    if (src->genome) {
+        memcpy(dst->genome, src->genome, (size_t)src->n * src->channels * sizeof(float));
+        memcpy(dst->alive, src->alive, cells * sizeof(float));
+    }
 }
 
 int vnca_growth_done(const VncaGrowth *g)
@@ -84,6 +111,11 @@ static void divide_cells(VncaGrowth *g)
     const size_t divided_len = (size_t)g->n * 4 * g->grid * g->grid * g->channels;
     divide_forward(g->scratch, g->state, g->n, g->grid, g->channels);
     memcpy(g->state, g->scratch, divided_len * sizeof(float));
+    if (g->alive) {
+        const size_t divided_cells = (size_t)g->n * 4 * g->grid * g->grid;
+        divide_forward(g->scratch, g->alive, g->n, g->grid, 1);
+        memcpy(g->alive, g->scratch, divided_cells * sizeof(float));
+    }
     g->grid *= 2;
     g->stage++;
     g->step = 0;
@@ -102,7 +134,12 @@ void vnca_growth_step(VncaGrowth *g)
     float *a = x_pong + cells * cfg->hidden;
     for (int r = 0; r <= cfg->res_blocks; r++) acts.x[r] = r % 2 ? x_pong : x_ping;
     for (int r = 0; r < cfg->res_blocks; r++) acts.a[r] = a;
-    nca_step_forward(g->model, g->state, g->state, g->n, g->grid, &acts);
+    const NcaGenome genome = {.z = g->genome, .alive = g->alive};
+    nca_step_forward(g->model, g->state, g->state, g->n, g->grid, &acts, &genome);
+    if (g->alive) { /* the divided-state room of scratch is free between divisions */
+        genome_spread(g->scratch, g->alive, g->n, g->grid);
+        memcpy(g->alive, g->scratch, (size_t)g->n * g->grid * g->grid * sizeof(float));
+    }
     g->step++;
     g->t++;
 }

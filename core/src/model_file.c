@@ -18,6 +18,7 @@
 #define KEY_PERCEPTION "vnca.perception"
 #define KEY_SCHEDULE "vnca.schedule"
 #define KEY_VARIANT "vnca.variant"
+#define KEY_GENOME "vnca.genome"
 #define FORMAT_VERSION "1"
 
 typedef struct IntKey {
@@ -43,7 +44,8 @@ static int int_value(const VncaConfig *cfg, const IntKey *k)
 
 static int is_config_key(const char *key)
 {
-    static const char *const text_keys[] = {KEY_FORMAT, KEY_PERCEPTION, KEY_SCHEDULE, KEY_VARIANT};
+    static const char *const text_keys[] = {KEY_FORMAT, KEY_PERCEPTION, KEY_SCHEDULE, KEY_VARIANT,
+                                            KEY_GENOME};
     for (size_t i = 0; i < sizeof text_keys / sizeof text_keys[0]; i++)
         if (strcmp(key, text_keys[i]) == 0) return 1;
     for (size_t i = 0; i < N_INT_KEYS; i++)
@@ -65,6 +67,8 @@ int vnca_config_to_meta(const VncaConfig *cfg, VncaMeta *meta)
         vnca_meta_set(meta, KEY_SCHEDULE, schedule) ||
         vnca_meta_set(meta, KEY_VARIANT, vnca_variant_name(cfg->variant)))
         return -1;
+    /* written only when there is one: files from before genomes stay as they were */
+    if (cfg->genome && vnca_meta_set(meta, KEY_GENOME, "latent")) return -1;
     return 0;
 }
 
@@ -114,6 +118,11 @@ int vnca_config_from_meta(VncaConfig *cfg, const VncaMeta *meta, VncaError *err)
         return vnca_fail(err, "metadata key '%s' has invalid value '%s' (expected %s or %s)",
                          KEY_VARIANT, variant, vnca_variant_name(VNCA_VARIANT_DOUBLING),
                          vnca_variant_name(VNCA_VARIANT_PERSISTENT));
+    const char *genome = vnca_meta_get(meta, KEY_GENOME);
+    if (genome && strcmp(genome, "latent") != 0)
+        return vnca_fail(err, "metadata key '%s' has invalid value '%s' (expected latent)", KEY_GENOME,
+                         genome);
+    cfg->genome = genome != NULL;
     const char *schedule = required(meta, KEY_SCHEDULE, err);
     if (!schedule) return -1;
     VncaError why;

@@ -16,16 +16,21 @@ size_t nca_feat_floats(const VncaConfig *cfg, int n, int g)
     const size_t update = (size_t)n * g * g * cfg->latent;
     if (cfg->perception == VNCA_PERCEIVE_SOBEL) return 3 * update;
     const size_t conv = conv2d_col_size(perceive_shape(cfg, n, g));
-    return conv > update ? conv : update;
+    const size_t genome = cfg->genome ? (size_t)n * 9 * cfg->hidden : 0;
+    const size_t most = conv > update ? conv : update;
+    return most > genome ? most : genome;
 }
 
-/* state [n, g, g, C] -> x0 [cells, H] */
+/* state [n, g, g, C] (and the genome) -> x0 [cells, H] */
 static void perceive_forward(const VncaModel *m, float *x0, float *feat, const float *state, int n,
-                             int g)
+                             int g, const NcaGenome *genome)
 {
     const VncaConfig *cfg = &m->config;
     if (cfg->perception == VNCA_PERCEIVE_CONV3) {
         conv2d_forward(x0, feat, state, m->w.perceive_w, m->w.perceive_b, perceive_shape(cfg, n, g));
+        if (cfg->genome)
+            genome_conv_forward(x0, feat, genome->z, genome->alive, m->w.genome_w, n, g,
+                                cfg->latent, cfg->hidden);
     } else {
         sobel_forward(feat, state, n, g, cfg->latent);
         linear_forward(x0, feat, m->w.perceive_w, m->w.perceive_b, n * g * g, 3 * cfg->latent,
@@ -34,12 +39,12 @@ static void perceive_forward(const VncaModel *m, float *x0, float *feat, const f
 }
 
 void nca_step_forward(const VncaModel *m, const float *state_in, float *state_out, int n, int g,
-                      const NcaStepActs *acts)
+                      const NcaStepActs *acts, const NcaGenome *genome)
 {
     const VncaConfig *cfg = &m->config;
     const int cells = n * g * g, c = cfg->latent, h = cfg->hidden;
     const size_t hidden_len = (size_t)cells * h;
-    perceive_forward(m, acts->x[0], acts->feat, state_in, n, g);
+    perceive_forward(m, acts->x[0], acts->feat, state_in, n, g, genome);
     for (int r = 0; r < cfg->res_blocks; r++) {
         linear_forward(acts->a[r], acts->x[r], m->w.res_w1[r], m->w.res_b1[r], cells, h, h);
         elu_forward(acts->a[r], acts->a[r], hidden_len);
@@ -55,7 +60,7 @@ void nca_step_forward(const VncaModel *m, const float *state_in, float *state_ou
 
 void nca_step_backward(const VncaModel *m, const VncaWeights *gw, const float *state_in,
                        const float *dstate_out, float *dstate_in, int n, int g,
-                       const NcaStepActs *acts, const NcaStepGrads *grads)
+                       const NcaStepActs *acts, const NcaStepGrads *grads, const NcaGenome *genome)
 {
     const VncaConfig *cfg = &m->config;
     const int cells = n * g * g, c = cfg->latent, h = cfg->hidden, R = cfg->res_blocks;
@@ -79,6 +84,9 @@ void nca_step_backward(const VncaModel *m, const VncaWeights *gw, const float *s
                         h, h);
     }
 
+    if (cfg->genome)
+        genome_conv_backward(genome->dz, gw->genome_w, acts->feat, dx, genome->z, genome->alive,
+                             m->w.genome_w, n, g, c, h);
     if (cfg->perception == VNCA_PERCEIVE_CONV3) {
         conv2d_backward(dstate_in, gw->perceive_w, gw->perceive_b, acts->feat, dx, state_in,
                         m->w.perceive_w, perceive_shape(cfg, n, g));

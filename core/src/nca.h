@@ -18,13 +18,23 @@ typedef struct NcaStepActs {
     float *a[VNCA_MAX_RES_BLOCKS];
 } NcaStepActs;
 
+/* A genome model's step also reads each image's latent z [n, Z] in the cells
+ * where alive [n, g, g] is nonzero (every cell when alive is NULL); its
+ * backward accumulates the gradient w.r.t. z into dz [n, Z] (NULL: none).
+ * Models without a genome take NULL. */
+typedef struct NcaGenome {
+    const float *z;
+    const float *alive;
+    float *dz;
+} NcaGenome;
+
 /* floats of `feat` (and of NcaStepGrads' dfeat) for a step of n images of
  * g x g cells */
 size_t nca_feat_floats(const VncaConfig *cfg, int n, int g);
 
 /* state_out [n, g, g, C] = state_in + f(state_in); state_out may alias state_in. */
 void nca_step_forward(const VncaModel *m, const float *state_in, float *state_out, int n, int g,
-                      const NcaStepActs *acts);
+                      const NcaStepActs *acts, const NcaGenome *genome);
 
 /* Scratch for a backward step of up to `cells` cells. */
 typedef struct NcaStepGrads {
@@ -38,6 +48,6 @@ typedef struct NcaStepGrads {
  * (acts->feat is used as scratch). */
 void nca_step_backward(const VncaModel *m, const VncaWeights *gw, const float *state_in,
                        const float *dstate_out, float *dstate_in, int n, int g,
-                       const NcaStepActs *acts, const NcaStepGrads *grads);
+                       const NcaStepActs *acts, const NcaStepGrads *grads, const NcaGenome *genome);
 
 #endif

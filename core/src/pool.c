@@ -8,19 +8,28 @@
 #include "pool.h"
 #include "vnca/ops.h"
 
-int pool_init(VncaPool *pool, int size, size_t state_len, int batch, uint64_t seed,
-              VncaError *err)
+int pool_init(VncaPool *pool, int size, size_t state_len, size_t cells, size_t genome_len, int batch,
+              uint64_t seed, VncaError *err)
 {
     memset(pool, 0, sizeof *pool);
     if (size < batch) return vnca_fail(err, "pool size %d is smaller than the batch %d", size, batch);
     pool->size = size;
     pool->state_len = state_len;
+    pool->cells = cells;
     pool->states = calloc((size_t)size * state_len, sizeof(float));
     pool->target = calloc((size_t)size, sizeof(int32_t));
     pool->recon = calloc((size_t)size, sizeof(float));
     pool->slots = calloc((size_t)size, sizeof(int));
     pool->start = malloc((size_t)batch * state_len * sizeof(float));
-    if (!pool->states || !pool->target || !pool->recon || !pool->slots || !pool->start) {
+    pool->genome_len = genome_len;
+    if (genome_len) {
+        pool->genome = calloc((size_t)size * genome_len, sizeof(float));
+        pool->alive = calloc((size_t)size * cells, sizeof(float));
+        pool->start_genome = malloc((size_t)batch * genome_len * sizeof(float));
+        pool->start_alive = malloc((size_t)batch * cells * sizeof(float));
+    }
+    if (!pool->states || !pool->target || !pool->recon || !pool->slots || !pool->start ||
+        (genome_len && (!pool->genome || !pool->alive || !pool->start_genome || !pool->start_alive))) {
         pool_free(pool);
         return vnca_fail(err, "out of memory for a pool of %d states", size);
     }
@@ -35,6 +44,10 @@ void pool_free(VncaPool *pool)
     free(pool->recon);
     free(pool->slots);
     free(pool->start);
+    free(pool->genome);
+    free(pool->alive);
+    free(pool->start_genome);
+    free(pool->start_alive);
     memset(pool, 0, sizeof *pool);
 }
 
@@ -65,21 +78,38 @@ void pool_take(VncaPool *pool, int n, int damaged, int damage, int grid, int cha
         for (; j > 0 && ended(pool, pool->slots[j - 1]) > key; j--) pool->slots[j] = pool->slots[j - 1];
         pool->slots[j] = slot;
     }
+    const size_t cells = pool->cells, z = pool->genome_len;
     for (int i = 0; i < n; i++) {
+        const size_t slot = (size_t)pool->slots[i];
         float *dst = pool->start + (size_t)i * pool->state_len;
-        memcpy(dst, pool->states + (size_t)pool->slots[i] * pool->state_len,
-               pool->state_len * sizeof(float));
+        float *dst_alive = z ? pool->start_alive + (size_t)i * cells : NULL;
+        memcpy(dst, pool->states + slot * pool->state_len, pool->state_len * sizeof(float));
+        if (z) {
+            memcpy(pool->start_genome + (size_t)i * z, pool->genome + slot * z, z * sizeof(float));
+            memcpy(dst_alive, pool->alive + slot * cells, cells * sizeof(float));
+        }
         if (i >= damaged) continue;
         int xy[2];
         vnca_rng_square(&pool->rng, grid, damage, xy);
         zero_square(dst, grid, channels, xy[0], xy[1], damage);
+        if (z) zero_square(dst_alive, grid, 1, xy[0], xy[1], damage);
     }
 }
 
-int pool_put(VncaPool *pool, const float *final_states, const float *row_recon, int n_fresh,
-             const int32_t *fresh_target, int n_taken)
+/* row `row` of a batch's final states (and genomes) into slot `slot` */
+static void keep_row(VncaPool *pool, int slot, int row, const float *final_states,
+                     const float *genomes, const float *alive)
 {
-    const size_t len = pool->state_len;
+    const size_t len = pool->state_len, z = pool->genome_len, cells = pool->cells;
+    memcpy(pool->states + (size_t)slot * len, final_states + (size_t)row * len, len * sizeof(float));
+    if (!z) return;
+    memcpy(pool->genome + (size_t)slot * z, genomes + (size_t)row * z, z * sizeof(float));
+    memcpy(pool->alive + (size_t)slot * cells, alive + (size_t)row * cells, cells * sizeof(float));
+}
+
+int pool_put(VncaPool *pool, const float *final_states, const float *genomes, const float *alive,
+             const float *row_recon, int n_fresh, const int32_t *fresh_target, int n_taken)
+{
     float worst_fresh = -INFINITY;
     for (int i = 0; i < n_fresh; i++) worst_fresh = fmaxf(worst_fresh, row_recon[i]);
     int reseeded = 0;
@@ -90,13 +120,13 @@ int pool_put(VncaPool *pool, const float *final_states, const float *row_recon, 
             row = reseeded++ % n_fresh;
             pool->target[slot] = fresh_target[row];
         }
-        memcpy(pool->states + (size_t)slot * len, final_states + (size_t)row * len, len * sizeof(float));
+        keep_row(pool, slot, row, final_states, genomes, alive);
         pool->recon[slot] = row_recon[row];
     }
     for (int i = 0; i < n_fresh; i++) {
         int slot = pool->filled < pool->size ? pool->filled++
                                              : (int)vnca_rng_below(&pool->rng, (uint32_t)pool->size);
-        memcpy(pool->states + (size_t)slot * len, final_states + (size_t)i * len, len * sizeof(float));
+        keep_row(pool, slot, i, final_states, genomes, alive);
         pool->target[slot] = fresh_target[i];
         pool->recon[slot] = row_recon[i];
     }

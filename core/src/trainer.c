@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decoder.h"
 #include "elbo.h"
 #include "pool.h"
 #include "trainer.h"
@@ -103,7 +104,8 @@ int vnca_trainer_init(VncaTrainer *tr, VncaModel *model, const VncaImages *data,
     if (vnca_adam_init(&tr->adam, model->layout.n_params, opt->lr, err)) return -1;
     tr->ws = workspace_new(cfg, largest_shard, VNCA_WS_TRAIN, extra, err);
     if (!tr->ws || (trainer_persistent(tr) &&
-                    pool_init(&tr->pool, opt->pool_size, state_len, opt->batch, opt->seed, err))) {
+                    pool_init(&tr->pool, opt->pool_size, state_len, pixels,
+                              cfg->genome ? (size_t)cfg->latent : 0, opt->batch, opt->seed, err))) {
         vnca_trainer_free(tr);
         return -1;
     }
@@ -207,7 +209,8 @@ int vnca_trainer_step(VncaTrainer *tr, VncaTrainStats *stats, VncaError *err)
     for (int i = 0; i < n_damaged; i++)
         vnca_rng_square(&tr->pool.rng, tr->model->config.image_size, tr->opt.damage_size, tr->damage_xy + 2 * i);
 
-    const DecoderRows rows = {.grow = hi - lo, .start = tr->pool.start, .n_start = n_pool,
+    const DecoderRows rows = {.grow = hi - lo, .start = tr->pool.start, .start_z = tr->pool.start_genome,
+                              .start_alive = tr->pool.start_alive, .n_start = n_pool,
                               .extra = extra, .score_grown = persistent, .n_damaged = n_damaged,
                               .damage = tr->opt.damage_size, .damage_xy = tr->damage_xy};
     VncaLoss loss = elbo_forward_rows(tr->model, tr->ws, tr->batch_x, tr->batch_eps + (size_t)lo * z,
@@ -215,9 +218,11 @@ int vnca_trainer_step(VncaTrainer *tr, VncaTrainStats *stats, VncaError *err)
     memset(tr->grads, 0, tr->model->layout.n_params * sizeof(float));
     vnca_elbo_backward(tr->model, tr->ws, tr->grads);
     if (tr->opt.shards > 1 && reduce_shards(tr, &loss, (float)(hi - lo) / (float)b, err)) return -1;
-    stats->pool_reseeded = persistent ? pool_put(&tr->pool, tr->ws->final_state, tr->ws->row_recon,
-                                                 n_fresh, tr->batch_index, n_pool)
-                                      : 0;
+    stats->pool_reseeded =
+        persistent ? pool_put(&tr->pool, tr->ws->final_state, tr->ws->z,
+                              decoder_final_alive(tr->model, tr->ws, &rows), tr->ws->row_recon, n_fresh,
+                              tr->batch_index, n_pool)
+                   : 0;
     stats->loss = loss;
     stats->grad_norm = vnca_clip_grad_norm(tr->grads, tr->model->layout.n_params, tr->opt.clip);
     /* A fresh Adam moves every parameter by the full rate at its first

@@ -71,6 +71,7 @@ static void carve_all(VncaWorkspace *ws, Carver *cv)
         for (int r = 0; r <= cfg->res_blocks; r++) acts->x[r] = carve(cv, full * h);
         for (int r = 0; r < cfg->res_blocks; r++) acts->a[r] = carve(cv, full * h);
     }
+    for (int e = 0; cfg->genome && e <= ws->extra_cap; e++) ws->alive[e] = carve(cv, full);
     ws->final_state = carve(cv, full * z);
     ws->row_recon = carve(cv, (size_t)cap);
     ws->state_tmp = carve(cv, full * z);

@@ -15,10 +15,13 @@
  * The first n_damaged growing rows lose a square of cells in flight: before
  * extra step DECODER_DAMAGE_STEP (so that their grown digit is scored whole)
  * row i's damage x damage square with its top left cell at column
- * damage_xy[2i], row damage_xy[2i + 1] is zeroed. */
+ * damage_xy[2i], row damage_xy[2i + 1] is zeroed (with a genome, the
+ * genome too). A genome model's start rows bring their genomes. */
 typedef struct DecoderRows {
     int grow;
     const float *start;
+    const float *start_z;       /* [n_start, Z]: their genomes (genome models) */
+    const float *start_alive;   /* [n_start, S, S]: which cells hold them */
     int n_start;
     int extra;
     int score_grown;
@@ -52,6 +55,8 @@ struct VncaWorkspace {
     const float *x;                  /* its targets (caller's memory) */
     float *step_in[VNCA_MAX_TRAIN_STEPS];             /* state before each NCA step [cells_t, C] */
     NcaStepActs step_acts[VNCA_MAX_TRAIN_STEPS];
+    float *alive[VNCA_MAX_TRAIN_STEPS]; /* genome models: before each extra step
+                                        (and after the last) [cap, S, S] */
     float *final_state;              /* [cap, S, S, C] */
     float *row_recon;                /* [cap] each row's reconstruction NLL */
     float *state_tmp;                /* [cap, S, S, C] */

@@ -71,6 +71,20 @@ void divide_backward(float *din, const float *dout, int n, int g, int c);
  * column x0, row y0 of one grid of cells [g, g, c]. */
 void zero_square(float *cells, int g, int c, int x0, int y0, int side);
 
+/* ---- a genome: every living cell's z, read by a 3x3 conv ---------------- */
+
+/* out [n, g, g, h] += the zero-padded 3x3 conv, weight w [h, c, 3, 3], of
+ * cells that hold z [n, c] where alive [n, g, g] is nonzero (every cell when
+ * alive is NULL) and zero elsewhere. proj: scratch of n * 9 * h floats. */
+void genome_conv_forward(float *out, float *proj, const float *z, const float *alive,
+                         const float *w, int n, int g, int c, int h);
+/* dout [n, g, g, h] -> dz [n, c], dw [h, c, 3, 3]. dproj: scratch as proj. */
+void genome_conv_backward(float *dz, float *dw, float *dproj, const float *dout, const float *z,
+                          const float *alive, const float *w, int n, int g, int c, int h);
+/* out [n, g, g] = 1 where a cell or one of its 8 neighbours is alive, else 0:
+ * a destroyed cell's genome is back after one update beside a living cell */
+void genome_spread(float *out, const float *alive, int n, int g);
+
 /* Fixed perception: in [n, g, g, c] -> out [n, g, g, 3c], each cell's row is
  * [its c channels, their Sobel-x, their Sobel-y]; Sobel-x is
  * [[-1,0,1],[-2,0,2],[-1,0,1]]/8 as a cross-correlation, Sobel-y its transpose,

@@ -89,11 +89,18 @@ void vnca_train_defaults(VncaTrainOptions *opt);
 typedef struct VncaPool {
     int size, filled;
     size_t state_len;       /* floats per state: S * S * C */
+    size_t cells;           /* S * S */
     float *states;          /* [size, S, S, C] */
     int32_t *target;        /* [size] */
     float *recon;           /* [size] the reconstruction NLL each state ended with */
     int *slots;             /* the slots of the current batch's pool rows */
     float *start;           /* the current batch's pool rows, damaged [batch, S, S, C] */
+    /* genome models (else 0 and NULL): each state's z and which cells hold it */
+    size_t genome_len;      /* Z */
+    float *genome;          /* [size, Z] */
+    float *alive;           /* [size, S, S] */
+    float *start_genome;    /* the current batch's [batch, Z] */
+    float *start_alive;     /* [batch, S, S], damaged with their states */
     VncaRng rng;            /* choice of slots and damage */
 } VncaPool;
 

@@ -13,6 +13,14 @@
  * -> R residual blocks [1x1 conv, ELU, 1x1 conv, + input] -> 1x1 conv H->C,
  * whose weights start at zero so that an untrained NCA is the identity.
  *
+ * With a genome (config.genome), every cell also carries the latent z it grew
+ * from: the update reads it, through a 3x3 conv of its own beside the
+ * perception, and never writes it; division copies it. A destroyed cell loses
+ * it and takes it back from a living neighbour at its next update, so that
+ * it spreads back into a hole one cell a step. Every living cell's genome is
+ * the same z, which is how it is stored: z once per image and, per cell, an
+ * "alive" flag (whether its genome is there).
+ *
  * The pieces, kept apart as in llama2.c:
  *   VncaConfig     the architecture, stored in the model file
  *   VncaModel      the parameters (one flat float buffer, PyTorch layouts)
@@ -37,7 +45,7 @@
 #define VNCA_MAX_STAGES 8
 #define VNCA_MAX_RES_BLOCKS 16
 #define VNCA_MAX_ENC_CONVS 8
-#define VNCA_MAX_TENSORS (2 * VNCA_MAX_ENC_CONVS + 2 + 2 + 4 * VNCA_MAX_RES_BLOCKS + 2)
+#define VNCA_MAX_TENSORS (2 * VNCA_MAX_ENC_CONVS + 2 + 3 + 4 * VNCA_MAX_RES_BLOCKS + 2)
 
 typedef enum VncaPerception {
     VNCA_PERCEIVE_CONV3 = 0,    /* learned 3x3 conv C -> H */
@@ -60,6 +68,7 @@ typedef struct VncaConfig {
     int encoder_width;   /* channels of the first encoder conv; x2 per stride-2 conv */
     int image_size;      /* S: a power of two >= 4 (32 for padded MNIST) */
     VncaVariant variant;
+    int genome;          /* 1: every cell carries z, read and never written (above) */
 } VncaConfig;
 
 /* Named configurations: "paper" (DESIGN.md section 1) and smaller ones for CPUs.
@@ -103,6 +112,7 @@ typedef struct VncaWeights {
     float *enc_w[VNCA_MAX_ENC_CONVS], *enc_b[VNCA_MAX_ENC_CONVS]; /* [co, ci, 5, 5] */
     float *fc_w, *fc_b;                                  /* [2Z, 4 * C_last], [2Z] */
     float *perceive_w, *perceive_b;                      /* [H, C, 3, 3] or [H, 3C, 1, 1] */
+    float *genome_w;                                     /* [H, Z, 3, 3], with a genome */
     float *res_w1[VNCA_MAX_RES_BLOCKS], *res_b1[VNCA_MAX_RES_BLOCKS]; /* [H, H, 1, 1] */
     float *res_w2[VNCA_MAX_RES_BLOCKS], *res_b2[VNCA_MAX_RES_BLOCKS];
     float *out_w, *out_b;                                /* [C, H, 1, 1], [C] */
@@ -168,6 +178,13 @@ int vnca_model_widen(VncaModel *dst, const VncaModel *src, int latent, int hidde
  * more from what a cell sees than src's can in one step. */
 int vnca_model_deepen(VncaModel *dst, const VncaModel *src, int res_blocks, uint64_t seed,
                       VncaError *err);
+/* dst (allocated here) becomes src with a genome: every cell carries its
+ * latent, read by a zero conv at first, so that the model decodes exactly as
+ * src does until training grows that conv in. A cell that holds its latent
+ * needs its neighbours only for where it is in the digit, not for what the
+ * digit is: what a hole must regrow, the cells around it then still know.
+ * src must perceive by conv3x3 and have no genome yet. */
+int vnca_model_add_genome(VncaModel *dst, const VncaModel *src, VncaError *err);
 
 /* Model files (safetensors, DESIGN.md section 3): tensor names and PyTorch
  * layouts, config and meta in __metadata__. Save is atomic. Load validates
@@ -242,7 +259,8 @@ int vnca_iwae(const VncaModel *m, VncaWorkspace *ws, const float *x, int n, int 
  * ===================================================================== */
 
 /* A decode in progress. Fields are for reading; `state` may also be written
- * between steps (to damage cells, say). */
+ * between steps (to damage cells, say: vnca_growth_destroy_cell does it
+ * whole, genome included). */
 typedef struct VncaGrowth {
     const VncaModel *model;
     int n;              /* images in the batch */
@@ -253,6 +271,8 @@ typedef struct VncaGrowth {
     int grid;           /* current grid side */
     int channels;       /* C */
     float *state;       /* [n, grid, grid, C] */
+    float *genome;      /* [n, Z]: each image's z, with a genome (else NULL) */
+    float *alive;       /* [n, grid, grid]: 1 where a cell holds its genome (else NULL) */
     float *scratch;     /* private */
     size_t scratch_len;
 } VncaGrowth;
@@ -265,6 +285,11 @@ void vnca_growth_seed(VncaGrowth *g, const float *z);
  * larger stage follows, the cells first divide (the grid doubles). After the
  * schedule is done, further calls are extra steps at full resolution. */
 void vnca_growth_step(VncaGrowth *g);
+/* Destroys cell (x, y) of image i: its state zero and, with a genome, its
+ * genome gone (it comes back from a living neighbour at the next update). */
+void vnca_growth_destroy_cell(VncaGrowth *g, int i, int x, int y);
+/* Every cell's genome back, as after states written whole over the cells. */
+void vnca_growth_revive(VncaGrowth *g);
 /* dst takes src's position and states; both were made for the same model
  * and dst holds at least src->n images. */
 void vnca_growth_copy(VncaGrowth *dst, const VncaGrowth *src);
