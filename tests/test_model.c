@@ -272,6 +272,26 @@ static void test_widened_model_decodes_alike(void **state)
     vnca_model_free(&wide);
 }
 
+/* The ELBO's gradient of micro model m on two random digits (seeded), with
+ * the noise written to eps [2 * Z]: layout.n_params floats, to free. */
+static float *elbo_gradient_on_two(const VncaModel *m, uint64_t seed, float *eps)
+{
+    enum { N = 2 };
+    VncaRng rng;
+    vnca_rng_seed(&rng, seed);
+    float *x = binary_images(&rng, N, m->config.image_size);
+    vnca_rng_normal_fill(&rng, eps, (size_t)N * m->config.latent);
+    VncaWorkspace *ws = vnca_workspace_new(&m->config, N, VNCA_WS_TRAIN, NULL);
+    float *grads = calloc(m->layout.n_params, sizeof(float));
+    assert_non_null(ws);
+    assert_non_null(grads);
+    vnca_elbo_forward(m, ws, x, eps, N);
+    vnca_elbo_backward(m, ws, grads);
+    free(x);
+    vnca_workspace_free(ws);
+    return grads;
+}
+
 /* A model given a genome decodes as before (its genome conv is zero), and
  * that conv has a gradient to grow by; a genome changes the decode once the
  * conv is not zero. */
@@ -295,16 +315,8 @@ static void test_model_with_genome_decodes_alike(void **state)
     assert_decode_alike(&plain, &with_genome, 0);
 
     enum { N = 2 };
-    VncaRng rng;
-    vnca_rng_seed(&rng, 25);
-    float *x = binary_images(&rng, N, cfg.image_size), eps[N * 4];
-    vnca_rng_normal_fill(&rng, eps, (size_t)N * cfg.latent);
-    VncaWorkspace *ws = vnca_workspace_new(&with_genome.config, N, VNCA_WS_TRAIN, NULL);
-    float *grads = calloc(with_genome.layout.n_params, sizeof(float));
-    assert_non_null(ws);
-    assert_non_null(grads);
-    vnca_elbo_forward(&with_genome, ws, x, eps, N);
-    vnca_elbo_backward(&with_genome, ws, grads);
+    float eps[N * 4];
+    float *grads = elbo_gradient_on_two(&with_genome, 25, eps);
     VncaWeights g;
     vnca_weights_bind(&with_genome.config, grads, &g);
     const size_t genome_numel = (size_t)cfg.hidden * cfg.latent * 9;
@@ -314,14 +326,15 @@ static void test_model_with_genome_decodes_alike(void **state)
     for (size_t i = 0; i < genome_numel; i++) with_genome.w.genome_w[i] = 0.3f * g.genome_w[i];
     float by_plain[N * 64], by_genome[N * 64];
     VncaWorkspace *ws_plain = vnca_workspace_new(&cfg, N, VNCA_WS_INFER, NULL);
+    VncaWorkspace *ws = vnca_workspace_new(&with_genome.config, N, VNCA_WS_INFER, NULL);
     assert_non_null(ws_plain);
+    assert_non_null(ws);
     vnca_decode(&plain, ws_plain, eps, N, by_plain);
     vnca_decode(&with_genome, ws, eps, N, by_genome);
     double moved = 0;
     for (int i = 0; i < N * 64; i++) moved = fmax(moved, fabs(by_genome[i] - by_plain[i]));
     assert_true(moved > 1e-3);
     free(grads);
-    free(x);
     vnca_workspace_free(ws);
     vnca_workspace_free(ws_plain);
     vnca_model_free(&plain);
@@ -354,17 +367,8 @@ static void test_deepened_model_decodes_alike(void **state)
     }
     assert_decode_alike(&shallow, &deep, 0); /* exactly: the new blocks add zeros */
 
-    enum { N = 2 };
-    VncaRng rng;
-    vnca_rng_seed(&rng, 33);
-    float *x = binary_images(&rng, N, cfg.image_size), eps[N * 4];
-    vnca_rng_normal_fill(&rng, eps, (size_t)N * cfg.latent);
-    VncaWorkspace *ws = vnca_workspace_new(&deep.config, N, VNCA_WS_TRAIN, NULL);
-    float *grads = calloc(deep.layout.n_params, sizeof(float));
-    assert_non_null(ws);
-    assert_non_null(grads);
-    vnca_elbo_forward(&deep, ws, x, eps, N);
-    vnca_elbo_backward(&deep, ws, grads);
+    float eps[2 * 4];
+    float *grads = elbo_gradient_on_two(&deep, 33, eps);
     VncaWeights g;
     vnca_weights_bind(&deep.config, grads, &g);
     for (int k = r; k < r + 2; k++) {
@@ -373,8 +377,6 @@ static void test_deepened_model_decodes_alike(void **state)
         assert_true(block_sum(g.res_w2[k], h, 0, h, 0, h) > 1e-6);
     }
     free(grads);
-    free(x);
-    vnca_workspace_free(ws);
     vnca_model_free(&shallow);
     vnca_model_free(&deep);
 }
