@@ -12,7 +12,9 @@ void pool_free(VncaPool *pool);
 /* Chooses n distinct slots at random and copies their states to
  * pool->start, best first (lowest NLL at the end of their last batch): the
  * first `damaged` of them with a random square of side `damage` of their
- * grid x grid cells (each `channels` floats) zeroed. */
+ * grid x grid cells (each `channels` floats) zeroed. A genome model's go
+ * with their genomes (start_genome) and flags (start_alive), the flags
+ * zeroed under the square too. */
 void pool_take(VncaPool *pool, int n, int damaged, int damage, int grid, int channels);
 /* Puts a batch's final states back: [fresh rows | the n_taken rows of the
  * last pool_take], with each row's reconstruction NLL in row_recon (and, for
