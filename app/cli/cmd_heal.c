@@ -61,8 +61,8 @@ int cmd_heal(int argc, char **argv)
         goto done;
     }
     printf("model %s (%s%s), %ld test digits, %ldx%ld damage %s, %ld healing steps\n", model_path,
-           vnca_variant_name(m.config.variant), m.config.genome ? ", genome" : "", n, damage, damage, opt.centred ? "centred" : "placed at random",
-           steps);
+           vnca_variant_name(m.config.variant), m.config.genome ? ", genome" : "", n, damage, damage,
+           opt.centred ? "centred" : "placed at random", steps);
     printf("reconstruction NLL, nats per image:\n");
     printf("  grown               %8.2f\n", s.grown);
     printf("  right after damage  %8.2f  (gap %+.2f)\n", s.damaged, s.damaged - s.grown);

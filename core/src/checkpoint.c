@@ -122,9 +122,12 @@ int vnca_trainer_save(const VncaTrainer *tr, const char *path, VncaError *err)
         if (cfg->genome) {
             extra[n_extra++] = (VncaStTensor){.name = PREFIX "pool.genomes", .ndim = 2,
                                               .shape = {size, cfg->latent},
-                                              .numel = (size_t)size * cfg->latent, .data = tr->pool.genome};
-            extra[n_extra++] = (VncaStTensor){.name = PREFIX "pool.alive", .ndim = 3, .shape = {size, s, s},
-                                              .numel = (size_t)size * tr->pool.cells, .data = tr->pool.alive};
+                                              .numel = (size_t)size * cfg->latent,
+                                              .data = tr->pool.genome};
+            extra[n_extra++] = (VncaStTensor){.name = PREFIX "pool.alive", .ndim = 3,
+                                              .shape = {size, s, s},
+                                              .numel = (size_t)size * tr->pool.cells,
+                                              .data = tr->pool.alive};
         }
     }
     VncaMeta meta = {0};
@@ -237,12 +240,14 @@ static int restore_pool(VncaTrainer *tr, const VncaStFile *file, int filled, con
     const float *recon = tensor_data(file, PREFIX "pool.recon", (size_t)pool->size);
     if (recon) memcpy(pool->recon, recon, (size_t)pool->size * sizeof(float));
     if (pool->genome_len) {
-        const float *genomes = tensor_data(file, PREFIX "pool.genomes", (size_t)pool->size * pool->genome_len);
-        const float *alive = tensor_data(file, PREFIX "pool.alive", (size_t)pool->size * pool->cells);
+        const size_t size = (size_t)pool->size;
+        const float *genomes = tensor_data(file, PREFIX "pool.genomes", size * pool->genome_len);
+        const float *alive = tensor_data(file, PREFIX "pool.alive", size * pool->cells);
         if (!genomes || !alive)
-            return vnca_fail(err, "%s: the pool's genomes are missing or not of %d states", path, pool->size);
-        memcpy(pool->genome, genomes, (size_t)pool->size * pool->genome_len * sizeof(float));
-        memcpy(pool->alive, alive, (size_t)pool->size * pool->cells * sizeof(float));
+            return vnca_fail(err, "%s: the pool's genomes are missing or not of %d states", path,
+                             pool->size);
+        memcpy(pool->genome, genomes, size * pool->genome_len * sizeof(float));
+        memcpy(pool->alive, alive, size * pool->cells * sizeof(float));
     }
     pool->filled = filled;
     return 0;

@@ -62,7 +62,8 @@ int vnca_config_check(const VncaConfig *c, VncaError *err)
         return vnca_fail(err, "unknown perception %d", (int)c->perception);
     if (c->variant != VNCA_VARIANT_DOUBLING && c->variant != VNCA_VARIANT_PERSISTENT)
         return vnca_fail(err, "unknown variant %d", (int)c->variant);
-    if (c->genome != 0 && c->genome != 1) return vnca_fail(err, "genome %d is neither 0 nor 1", c->genome);
+    if (c->genome != 0 && c->genome != 1)
+        return vnca_fail(err, "genome %d is neither 0 nor 1", c->genome);
     if (c->genome && c->perception != VNCA_PERCEIVE_CONV3)
         return vnca_fail(err, "a genome needs a conv3x3 perception");
     if (!is_power_of_two(c->image_size) || c->image_size < 4 || c->image_size > 256)

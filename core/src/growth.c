@@ -18,8 +18,7 @@ int growth_alloc(VncaGrowth *g, const VncaConfig *cfg, int n, VncaError *err)
     memset(g, 0, sizeof *g);
     const size_t cells = full_cells(cfg, n);
     const size_t state_len = cells * cfg->latent;
-    g->scratch_len =
-        state_len + nca_feat_floats(cfg, n, cfg->image_size) + 3 * cells * cfg->hidden;
+    g->scratch_len = state_len + nca_feat_floats(cfg, n, cfg->image_size) + 3 * cells * cfg->hidden;
     g->state = malloc(state_len * sizeof(float));
     g->scratch = malloc(g->scratch_len * sizeof(float));
     if (cfg->genome) {

@@ -133,7 +133,8 @@ int vnca_heal_measure(const VncaModel *m, const float *x, int n, const VncaHealO
             xy[0] = xy[1] = (size - opt->damage + 1) / 2;
             if (!opt->centred) vnca_rng_square(&rng, size, opt->damage, xy);
             for (int y = xy[1]; y < xy[1] + opt->damage; y++)
-                for (int x = xy[0]; x < xy[0] + opt->damage; x++) vnca_growth_destroy_cell(&g, i, x, y);
+                for (int x = xy[0]; x < xy[0] + opt->damage; x++)
+                    vnca_growth_destroy_cell(&g, i, x, y);
         }
         add_by_ring(&held, xb, corners, opt->damage, out->grown_by_ring);
         out->damaged += batch_nll(&g, xb, scratch);

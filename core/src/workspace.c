@@ -140,8 +140,9 @@ VncaWorkspace *workspace_new(const VncaConfig *cfg, int cap, VncaWorkspaceKind k
         vnca_workspace_free(ws);
         return NULL;
     }
-    ws->bytes += (ws->growth.scratch_len + (size_t)ws->decode_cap * cfg->image_size *
-                  cfg->image_size * cfg->latent) * sizeof(float);
+    const size_t decode_cells = (size_t)ws->decode_cap * cfg->image_size * cfg->image_size;
+    const size_t genome = cfg->genome ? (size_t)ws->decode_cap * cfg->latent + decode_cells : 0;
+    ws->bytes += (ws->growth.scratch_len + decode_cells * cfg->latent + genome) * sizeof(float);
     return ws;
 }
 
