@@ -657,8 +657,10 @@ static void test_model_round_trip(void **state)
     cfg.res_blocks = 2;
     assert_int_equal(vnca_schedule_parse(&cfg, "2:1,4:2,8:3,16:0,32:5", &err), 0);
     round_trip(&cfg, "tiny-conv3.safetensors");
-    cfg.genome = 1;
+    cfg.genome = VNCA_GENOME_LATENT;
     round_trip(&cfg, "tiny-genome.safetensors");
+    cfg.genome = VNCA_GENOME_POSITION;
+    round_trip(&cfg, "tiny-genome-position.safetensors");
 }
 
 /* The config in the file is the model's own, whatever a stale copy in the
@@ -717,6 +719,7 @@ static const BadMeta bad_metas[] = {
     {"vnca.schedule", "2:8,oops", "metadata key 'vnca.schedule'"},
     {"vnca.schedule", NULL, "missing metadata key 'vnca.schedule'"},
     {"vnca.genome", "maybe", "'vnca.genome' has invalid value 'maybe'"},
+    {"vnca.genome", "none", "'vnca.genome' has invalid value 'none'"},
     {"vnca.genome", "latent", "a genome needs a conv3x3 perception"}, /* the file's is Sobel */
 };
 

@@ -447,10 +447,10 @@ static void test_train_takes_a_schedule(void **state)
     assert_float_equal(meta_number(ckpt, "checkpoint.step"), 3, 0);
 }
 
-/* --perception conv3x3, --latent, --hidden and --res-blocks rewrite the
- * tiny model (Sobel, 16 channels, 32 hidden units, 1 residual block) as a
- * larger one computing the same update, which the run then trains and a
- * resumed run keeps */
+/* --perception conv3x3, --latent, --hidden, --res-blocks and --position
+ * rewrite the tiny model (Sobel, 16 channels, 32 hidden units, 1 residual
+ * block, no genome) as a larger one computing the same update, which the
+ * run then trains and a resumed run keeps */
 static void test_train_rewrites_the_model(void **state)
 {
     (void)state;
@@ -458,7 +458,7 @@ static void test_train_rewrites_the_model(void **state)
     const char *out = f.out, *ckpt = f.ckpt;
     CommandResult r;
     const char *const larger[] = {"--perception", "conv3x3", "--latent", "20", "--hidden", "40",
-                                  "--res-blocks", "3", "--genome", NULL};
+                                  "--res-blocks", "3", "--position", NULL};
     persistent_run_ok(&r, out, NULL, "2", larger);
     persistent_run_ok(&r, out, ckpt, "3", NULL);
     VncaModel m;
@@ -467,11 +467,12 @@ static void test_train_rewrites_the_model(void **state)
     assert_int_equal(m.config.latent, 20);
     assert_int_equal(m.config.hidden, 40);
     assert_int_equal(m.config.res_blocks, 3);
-    assert_int_equal(m.config.genome, 1);
+    assert_int_equal(m.config.genome, VNCA_GENOME_POSITION);
     vnca_model_free(&m);
 
     const char *const genome[] = {"--genome", NULL};
-    persistent_run_refused(out, ckpt, "4", genome, "--genome: the model already has a genome");
+    persistent_run_refused(out, ckpt, "4", genome,
+                           "--genome: the model's genome already holds latent+position");
 
     const char *const conv3[] = {"--perception", "conv3x3", NULL};
     persistent_run_refused(out, ckpt, "4", conv3,

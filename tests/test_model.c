@@ -292,53 +292,66 @@ static float *elbo_gradient_on_two(const VncaModel *m, uint64_t seed, float *eps
     return grads;
 }
 
-/* A model given a genome decodes as before (its genome conv is zero), and
- * that conv has a gradient to grow by; a genome changes the decode once the
- * conv is not zero. */
+/* A model given a genome decodes as before (its new weights are zero), and
+ * they have a gradient to grow by; a genome changes the decode once its new
+ * weights are not zero. `grown` names the tensor the genome adds. */
+static void check_genome_added(const VncaModel *from, VncaGenome genome, const char *grown)
+{
+    VncaModel with_genome;
+    VncaError err;
+    if (vnca_model_add_genome(&with_genome, from, genome, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(with_genome.config.genome, genome);
+    assert_int_equal(with_genome.layout.n, from->layout.n + (genome - from->config.genome));
+    assert_decode_alike(from, &with_genome, 0);
+
+    enum { N = 2 };
+    float eps[N * 4];
+    float *grads = elbo_gradient_on_two(&with_genome, 25, eps);
+    const VncaTensorSpec *t = vnca_layout_find(&with_genome.layout, grown);
+    assert_non_null(t);
+    assert_true(block_sum(grads + t->offset, (int)t->numel, 0, 1, 0, (int)t->numel) > 1e-6);
+
+    /* grown a little along its gradient, the new tensor changes the decode */
+    for (size_t i = 0; i < t->numel; i++) with_genome.params[t->offset + i] = 0.3f * grads[t->offset + i];
+    float by_from[N * 64], by_genome[N * 64];
+    VncaWorkspace *ws_from = vnca_workspace_new(&from->config, N, VNCA_WS_INFER, NULL);
+    VncaWorkspace *ws = vnca_workspace_new(&with_genome.config, N, VNCA_WS_INFER, NULL);
+    assert_non_null(ws_from);
+    assert_non_null(ws);
+    vnca_decode(from, ws_from, eps, N, by_from);
+    vnca_decode(&with_genome, ws, eps, N, by_genome);
+    double moved = 0;
+    for (int i = 0; i < N * 64; i++) moved = fmax(moved, fabs(by_genome[i] - by_from[i]));
+    assert_true(moved > 1e-3);
+    free(grads);
+    vnca_workspace_free(ws);
+    vnca_workspace_free(ws_from);
+    vnca_model_free(&with_genome);
+}
+
+/* a latent genome, then a place added to it; none given twice, none to a
+ * Sobel perception */
 static void test_model_with_genome_decodes_alike(void **state)
 {
     (void)state;
     VncaConfig cfg = micro_config(VNCA_PERCEIVE_CONV3);
     VncaModel plain, with_genome, twice, sobel;
     assert_int_equal(make_model(&plain, &cfg, 23), 0);
+    check_genome_added(&plain, VNCA_GENOME_LATENT, "nca.genome.weight");
+    check_genome_added(&plain, VNCA_GENOME_POSITION, "nca.position.weight");
     VncaError err;
-    if (vnca_model_add_genome(&with_genome, &plain, &err)) fail_msg("%s", err.msg);
-    assert_true(with_genome.config.genome);
-    assert_int_equal(with_genome.layout.n, plain.layout.n + 1);
-    assert_int_equal(vnca_model_add_genome(&twice, &with_genome, &err), -1);
-    assert_non_null(strstr(err.msg, "already has a genome"));
+    if (vnca_model_add_genome(&with_genome, &plain, VNCA_GENOME_LATENT, &err)) fail_msg("%s", err.msg);
+    for (size_t i = 0; i < with_genome.layout.n_params; i++) with_genome.params[i] *= 1.5f;
+    check_genome_added(&with_genome, VNCA_GENOME_POSITION, "nca.position.weight");
+    assert_int_equal(vnca_model_add_genome(&twice, &with_genome, VNCA_GENOME_LATENT, &err), -1);
+    assert_non_null(strstr(err.msg, "already holds latent"));
     const VncaConfig sobel_cfg = micro_config(VNCA_PERCEIVE_SOBEL);
     assert_int_equal(make_model(&sobel, &sobel_cfg, 23), 0);
-    assert_int_equal(vnca_model_add_genome(&twice, &sobel, &err), -1);
+    assert_int_equal(vnca_model_add_genome(&twice, &sobel, VNCA_GENOME_POSITION, &err), -1);
     assert_non_null(strstr(err.msg, "conv3x3"));
     vnca_model_free(&sobel);
-    assert_decode_alike(&plain, &with_genome, 0);
-
-    enum { N = 2 };
-    float eps[N * 4];
-    float *grads = elbo_gradient_on_two(&with_genome, 25, eps);
-    VncaWeights g;
-    vnca_weights_bind(&with_genome.config, grads, &g);
-    const size_t genome_numel = (size_t)cfg.hidden * cfg.latent * 9;
-    assert_true(block_sum(g.genome_w, (int)genome_numel, 0, 1, 0, (int)genome_numel) > 1e-6);
-
-    /* a genome conv no longer zero reads z in every cell: the decode changes */
-    for (size_t i = 0; i < genome_numel; i++) with_genome.w.genome_w[i] = 0.3f * g.genome_w[i];
-    float by_plain[N * 64], by_genome[N * 64];
-    VncaWorkspace *ws_plain = vnca_workspace_new(&cfg, N, VNCA_WS_INFER, NULL);
-    VncaWorkspace *ws = vnca_workspace_new(&with_genome.config, N, VNCA_WS_INFER, NULL);
-    assert_non_null(ws_plain);
-    assert_non_null(ws);
-    vnca_decode(&plain, ws_plain, eps, N, by_plain);
-    vnca_decode(&with_genome, ws, eps, N, by_genome);
-    double moved = 0;
-    for (int i = 0; i < N * 64; i++) moved = fmax(moved, fabs(by_genome[i] - by_plain[i]));
-    assert_true(moved > 1e-3);
-    free(grads);
-    vnca_workspace_free(ws);
-    vnca_workspace_free(ws_plain);
-    vnca_model_free(&plain);
     vnca_model_free(&with_genome);
+    vnca_model_free(&plain);
 }
 
 /* A deepened model (more residual blocks) keeps every old tensor, decodes
@@ -508,18 +521,21 @@ static void test_elbo_gradient_damage_in_flight(void **state)
                                       .n_damaged = 1, .damage = 3, .damage_xy = square_at});
 }
 
-/* with a genome: the conv that reads it, and z through it into the encoder,
- * while growing, from a pool row with its genome partly gone, and from a
- * growing row damaged in flight (its genome gone, then spreading back) */
+/* with a genome, latent and then with place: the weights that read it, and z
+ * through them into the encoder, while growing, from a pool row with its
+ * genome partly gone, and from a growing row damaged in flight (its genome
+ * gone, then spreading back) */
 static void test_elbo_gradient_genome(void **state)
 {
     (void)state;
     static const int square_at[] = {2, 1};
     VncaConfig cfg = micro_config(VNCA_PERCEIVE_CONV3);
-    cfg.genome = 1;
-    check_elbo_gradient_of(cfg, (DecoderRows){.grow = 2});
-    check_elbo_gradient_of(cfg, (DecoderRows){.grow = 2, .n_start = 1, .extra = 3, .score_grown = 1,
-                                              .n_damaged = 1, .damage = 3, .damage_xy = square_at});
+    for (cfg.genome = VNCA_GENOME_LATENT; cfg.genome <= VNCA_GENOME_POSITION; cfg.genome++) {
+        check_elbo_gradient_of(cfg, (DecoderRows){.grow = 2});
+        check_elbo_gradient_of(cfg, (DecoderRows){.grow = 2, .n_start = 1, .extra = 3,
+                                                  .score_grown = 1, .n_damaged = 1, .damage = 3,
+                                                  .damage_xy = square_at});
+    }
 }
 
 /* the paper's non-doubling variant: stages of no steps carry the seed up to

@@ -363,6 +363,57 @@ static void test_genome_conv(void **state)
     free(cells_in); free(col); free(want); free(base); free(dz); free(dw); free(dproj);
 }
 
+/* ---- a genome's position ---------------------------------------------------- */
+
+typedef struct PositionCase {
+    float *alive, *w, *out, *scratch, *r;
+} PositionCase;
+
+static double position_loss(void *p)
+{
+    PositionCase *c = p;
+    memset(c->out, 0, (size_t)GN * GG * GG * GH * sizeof(float));
+    position_forward(c->out, c->scratch, c->alive, c->w, GN, GG, GH);
+    return dot(c->out, c->r, (size_t)GN * GG * GG * GH);
+}
+
+/* A living cell adds w . [sin(pi 2^k u), cos(pi 2^k u), sin(pi 2^k v),
+ * cos(pi 2^k v)]_k of its centre (u, v) in [-1, 1]; a dead one nothing.
+ * The weights' gradient, by finite differences. */
+static void test_position(void **state)
+{
+    (void)state;
+    VncaRng rng;
+    vnca_rng_seed(&rng, 9);
+    const size_t cells = (size_t)GN * GG * GG, out_len = cells * GH;
+    PositionCase c = {.alive = zeros(cells), .w = randoms(&rng, GH * POSITION_FEATURES, -1, 1),
+                      .out = randoms(&rng, out_len, -1, 1),
+                      .scratch = zeros(position_scratch_floats(GG, GH)),
+                      .r = randoms(&rng, out_len, -1, 1)};
+    for (size_t i = 0; i < cells; i++) c.alive[i] = vnca_rng_uniform(&rng) < 0.6f;
+    float *base = zeros(out_len);
+    memcpy(base, c.out, out_len * sizeof(float));
+    position_forward(c.out, c.scratch, c.alive, c.w, GN, GG, GH);
+    for (size_t i = 0; i < cells; i++) {
+        const int y = (int)(i / GG % GG), x = (int)(i % GG);
+        const double u = (x + 0.5) / GG * 2 - 1, v = (y + 0.5) / GG * 2 - 1;
+        for (int o = 0; o < GH; o++) {
+            double want = 0;
+            for (int k = 0; k < POSITION_OCTAVES; k++) {
+                const double f = M_PI * (1 << k);
+                const float *wk = c.w + o * POSITION_FEATURES + 4 * k;
+                want += wk[0] * sin(f * u) + wk[1] * cos(f * u) + wk[2] * sin(f * v) + wk[3] * cos(f * v);
+            }
+            assert_float_equal(c.out[i * GH + o], base[i * GH + o] + c.alive[i] * want, 1e-5);
+        }
+    }
+    float *dw = zeros(GH * POSITION_FEATURES);
+    position_backward(dw, c.scratch, c.r, c.alive, GN, GG, GH);
+    assert_int_equal(check_gradient("position w", position_loss, &c, c.w, dw, GH * POSITION_FEATURES,
+                                    GH * POSITION_FEATURES, op_tol), 0);
+    free(c.alive); free(c.w); free(c.out); free(c.scratch); free(c.r); free(base); free(dw);
+}
+
 /* A hole in the genome closes one ring of cells a step; an image with no
  * living cell stays without. */
 static void test_genome_spread(void **state)
@@ -560,6 +611,7 @@ int main(void)
         cmocka_unit_test(test_sobel),
         cmocka_unit_test(test_genome_conv),
         cmocka_unit_test(test_genome_spread),
+        cmocka_unit_test(test_position),
         cmocka_unit_test(test_bce_logits),
         cmocka_unit_test(test_kl),
         cmocka_unit_test(test_reparam),

@@ -60,8 +60,10 @@ int cmd_heal(int argc, char **argv)
         fprintf(stderr, "vnca heal: %s\n", err.msg);
         goto done;
     }
-    printf("model %s (%s%s), %ld test digits, %ldx%ld damage %s, %ld healing steps\n", model_path,
-           vnca_variant_name(m.config.variant), m.config.genome ? ", genome" : "", n, damage, damage,
+    const int genome = m.config.genome != VNCA_GENOME_NONE;
+    printf("model %s (%s%s%s), %ld test digits, %ldx%ld damage %s, %ld healing steps\n",
+           model_path, vnca_variant_name(m.config.variant), genome ? ", genome " : "",
+           genome ? vnca_genome_name(m.config.genome) : "", n, damage, damage,
            opt.centred ? "centred" : "placed at random", steps);
     printf("reconstruction NLL, nats per image:\n");
     printf("  grown               %8.2f\n", s.grown);

@@ -143,7 +143,11 @@ int cmd_info(int argc, char **argv)
     printf("encoder     width %d, %d convs\n", c->encoder_width, vnca_encoder_convs(c));
     printf("image       %dx%d\n", c->image_size, c->image_size);
     printf("variant     %s\n", vnca_variant_name(c->variant));
-    printf("genome      %s\n", c->genome ? "every cell carries its latent (read, never written)" : "none");
+    static const char *const genome_text[] = {
+        [VNCA_GENOME_NONE] = "none",
+        [VNCA_GENOME_LATENT] = "every cell carries its latent (read, never written)",
+        [VNCA_GENOME_POSITION] = "every cell carries its latent and where it is (read, never written)"};
+    printf("genome      %s\n", genome_text[c->genome]);
     printf("parameters  %zu (encoder %zu, NCA %zu)\n", m.layout.n_params, m.layout.n_encoder,
            m.layout.n_nca);
     printf("cost        %.2f GMAC encode, %.2f GMAC decode per image\n",

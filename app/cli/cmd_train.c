@@ -133,8 +133,8 @@ static int save_all(VncaTrainer *tr, const char *data_name, double cpu_before, d
     return 0;
 }
 
-/* --variant, --perception, --latent, --hidden, --res-blocks, --genome and --schedule:
- * the model this run trains, made from the one it starts from */
+/* --variant, --perception, --latent, --hidden, --res-blocks, --genome, --position and
+ * --schedule: the model this run trains, made from the one it starts from */
 static int model_options(const CliCommand *cmd, VncaModel *model, uint64_t seed)
 {
     const char *variant = cli_value(cmd, "variant"), *perception = cli_value(cmd, "perception");
@@ -184,10 +184,14 @@ static int model_options(const CliCommand *cmd, VncaModel *model, uint64_t seed)
         vnca_model_free(model);
         *model = deepened;
     }
-    if (cli_value(cmd, "genome")) {
+    const VncaGenome genome = cli_value(cmd, "position") ? VNCA_GENOME_POSITION
+                              : cli_value(cmd, "genome") ? VNCA_GENOME_LATENT
+                                                         : VNCA_GENOME_NONE;
+    if (genome) {
         VncaModel with_genome;
-        if (vnca_model_add_genome(&with_genome, model, &err)) {
-            fprintf(stderr, "vnca train: --genome: %s\n", err.msg);
+        if (vnca_model_add_genome(&with_genome, model, genome, &err)) {
+            fprintf(stderr, "vnca train: --%s: %s\n",
+                    genome == VNCA_GENOME_POSITION ? "position" : "genome", err.msg);
             return -1;
         }
         vnca_model_free(model);
@@ -297,6 +301,7 @@ static int train(int argc, char **argv, int rank, int ranks)
         {"hidden", 0, "H", "the update net widened to H units, same function", 0},
         {"res-blocks", 0, "R", "the update net deepened to R residual blocks, same function", 0},
         {"genome", 0, NULL, "every cell given its latent to read, never to write; same function", 0},
+        {"position", 0, NULL, "every cell's genome given where the cell is too; same function", 0},
         {"schedule", 0, "LIST", "new growth stages GRID:STEPS,...; 2:0,4:0,8:0,16:0,32:N is non-doubling", 0},
         {"extra", 0, "MIN:MAX", "persistent: extra full-size steps per batch (default 8:16)", 0},
         {"pool", 0, "N", "persistent: pool of earlier final states (default 512)", 0},

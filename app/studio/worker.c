@@ -228,7 +228,8 @@ static void describe_model(const VncaConfig *c, char *buf, size_t len)
     snprintf(buf, len, "Z %d, H %d, %d residual block%s, %s perception\n%s%s, %d steps, 2 \u2192 %d",
              c->latent, c->hidden, c->res_blocks, c->res_blocks == 1 ? "" : "s",
              vnca_perception_name(c->perception), vnca_variant_name(c->variant),
-             c->genome ? " with a genome" : "", vnca_total_steps(c), c->image_size);
+             c->genome == VNCA_GENOME_POSITION ? " with a genome (z and place)"
+             : c->genome ? " with a genome" : "", vnca_total_steps(c), c->image_size);
 }
 
 static void engine_free(Engine *e)

@@ -62,8 +62,8 @@ int vnca_config_check(const VncaConfig *c, VncaError *err)
         return vnca_fail(err, "unknown perception %d", (int)c->perception);
     if (c->variant != VNCA_VARIANT_DOUBLING && c->variant != VNCA_VARIANT_PERSISTENT)
         return vnca_fail(err, "unknown variant %d", (int)c->variant);
-    if (c->genome != 0 && c->genome != 1)
-        return vnca_fail(err, "genome %d is neither 0 nor 1", c->genome);
+    if (c->genome < VNCA_GENOME_NONE || c->genome > VNCA_GENOME_POSITION)
+        return vnca_fail(err, "unknown genome %d", (int)c->genome);
     if (c->genome && c->perception != VNCA_PERCEIVE_CONV3)
         return vnca_fail(err, "a genome needs a conv3x3 perception");
     if (!is_power_of_two(c->image_size) || c->image_size < 4 || c->image_size > 256)
@@ -148,7 +148,7 @@ static void config_field(const VncaConfig *c, int field, char *buf, size_t len)
     case F_SCHEDULE: vnca_schedule_format(c, buf, len); break;
     case F_ENCODER_WIDTH: snprintf(buf, len, "%d", c->encoder_width); break;
     case F_IMAGE_SIZE: snprintf(buf, len, "%d", c->image_size); break;
-    case F_GENOME: snprintf(buf, len, "%s", c->genome ? "yes" : "none"); break;
+    case F_GENOME: snprintf(buf, len, "%s", vnca_genome_name(c->genome)); break;
     default: snprintf(buf, len, "%s", vnca_variant_name(c->variant)); break;
     }
 }
@@ -194,6 +194,25 @@ int vnca_variant_parse(const char *text, VncaVariant *v)
     return 0;
 }
 
+static const char *const genome_names[] = {
+    [VNCA_GENOME_NONE] = "none", [VNCA_GENOME_LATENT] = "latent",
+    [VNCA_GENOME_POSITION] = "latent+position"};
+
+const char *vnca_genome_name(VncaGenome g)
+{
+    return g >= VNCA_GENOME_NONE && g <= VNCA_GENOME_POSITION ? genome_names[g] : "unknown";
+}
+
+int vnca_genome_parse(const char *text, VncaGenome *g)
+{
+    for (int i = VNCA_GENOME_NONE; i <= VNCA_GENOME_POSITION; i++)
+        if (strcmp(text, genome_names[i]) == 0) {
+            *g = (VncaGenome)i;
+            return 0;
+        }
+    return -1;
+}
+
 int vnca_encoder_convs(const VncaConfig *cfg)
 {
     int convs = 1;
@@ -235,7 +254,9 @@ double vnca_decoder_macs(const VncaConfig *cfg)
 {
     double c = cfg->latent, h = cfg->hidden;
     double perceive = cfg->perception == VNCA_PERCEIVE_CONV3 ? 9 * c * h : 3 * c * h;
-    /* a genome's conv costs 9 adds of its per-image projections a cell */
-    double per_cell = perceive + (cfg->genome ? 9 * h : 0) + cfg->res_blocks * 2 * h * h + h * c;
+    /* a genome's conv costs 9 adds of its per-image projections a cell, its
+     * position one add of its per-grid projection */
+    double genome = cfg->genome == VNCA_GENOME_POSITION ? 10 * h : cfg->genome ? 9 * h : 0;
+    double per_cell = perceive + genome + cfg->res_blocks * 2 * h * h + h * c;
     return per_cell * (double)vnca_cell_steps(cfg);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vnca/ops.h"
 #include "vnca/vnca.h"
 
 /* Visits each tensor in file order: its name, shape, and the VncaWeights slot
@@ -44,6 +45,8 @@ static void layout_walk(const VncaConfig *cfg, VncaWeights *w, TensorVisitor fn,
         visit(fn, ctx, &w->perceive_w, 4, h, 3 * c, 1, 1, "nca.perceive.%s", -1, "weight");
     visit(fn, ctx, &w->perceive_b, 1, h, 0, 0, 0, "nca.perceive.%s", -1, "bias");
     if (cfg->genome) visit(fn, ctx, &w->genome_w, 4, h, c, 3, 3, "nca.genome.%s", -1, "weight");
+    if (cfg->genome == VNCA_GENOME_POSITION)
+        visit(fn, ctx, &w->position_w, 4, h, POSITION_FEATURES, 1, 1, "nca.position.%s", -1, "weight");
     for (int r = 0; r < cfg->res_blocks; r++) {
         visit(fn, ctx, &w->res_w1[r], 4, h, h, 1, 1, "nca.res.%d.conv1.%s", r, "weight");
         visit(fn, ctx, &w->res_b1[r], 1, h, 0, 0, 0, "nca.res.%d.conv1.%s", r, "bias");

@@ -68,7 +68,7 @@ int vnca_config_to_meta(const VncaConfig *cfg, VncaMeta *meta)
         vnca_meta_set(meta, KEY_VARIANT, vnca_variant_name(cfg->variant)))
         return -1;
     /* written only when there is one: files from before genomes stay as they were */
-    if (cfg->genome && vnca_meta_set(meta, KEY_GENOME, "latent")) return -1;
+    if (cfg->genome && vnca_meta_set(meta, KEY_GENOME, vnca_genome_name(cfg->genome))) return -1;
     return 0;
 }
 
@@ -119,10 +119,11 @@ int vnca_config_from_meta(VncaConfig *cfg, const VncaMeta *meta, VncaError *err)
                          KEY_VARIANT, variant, vnca_variant_name(VNCA_VARIANT_DOUBLING),
                          vnca_variant_name(VNCA_VARIANT_PERSISTENT));
     const char *genome = vnca_meta_get(meta, KEY_GENOME);
-    if (genome && strcmp(genome, "latent") != 0)
-        return vnca_fail(err, "metadata key '%s' has invalid value '%s' (expected latent)", KEY_GENOME,
-                         genome);
-    cfg->genome = genome != NULL;
+    cfg->genome = VNCA_GENOME_NONE;
+    if (genome && (vnca_genome_parse(genome, &cfg->genome) || cfg->genome == VNCA_GENOME_NONE))
+        return vnca_fail(err, "metadata key '%s' has invalid value '%s' (expected %s or %s)",
+                         KEY_GENOME, genome, vnca_genome_name(VNCA_GENOME_LATENT),
+                         vnca_genome_name(VNCA_GENOME_POSITION));
     const char *schedule = required(meta, KEY_SCHEDULE, err);
     if (!schedule) return -1;
     VncaError why;

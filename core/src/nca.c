@@ -16,7 +16,9 @@ size_t nca_feat_floats(const VncaConfig *cfg, int n, int g)
     const size_t update = (size_t)n * g * g * cfg->latent;
     if (cfg->perception == VNCA_PERCEIVE_SOBEL) return 3 * update;
     const size_t conv = conv2d_col_size(perceive_shape(cfg, n, g));
-    const size_t genome = cfg->genome ? (size_t)n * 9 * cfg->hidden : 0;
+    size_t genome = cfg->genome ? (size_t)n * 9 * cfg->hidden : 0;
+    if (cfg->genome == VNCA_GENOME_POSITION && position_scratch_floats(g, cfg->hidden) > genome)
+        genome = position_scratch_floats(g, cfg->hidden);
     const size_t most = conv > update ? conv : update;
     return most > genome ? most : genome;
 }
@@ -31,6 +33,8 @@ static void perceive_forward(const VncaModel *m, float *x0, float *feat, const f
         if (cfg->genome)
             genome_conv_forward(x0, feat, genome->z, genome->alive, m->w.genome_w, n, g,
                                 cfg->latent, cfg->hidden);
+        if (cfg->genome == VNCA_GENOME_POSITION)
+            position_forward(x0, feat, genome->alive, m->w.position_w, n, g, cfg->hidden);
     } else {
         sobel_forward(feat, state, n, g, cfg->latent);
         linear_forward(x0, feat, m->w.perceive_w, m->w.perceive_b, n * g * g, 3 * cfg->latent,
@@ -84,6 +88,8 @@ void nca_step_backward(const VncaModel *m, const VncaWeights *gw, const float *s
                         h, h);
     }
 
+    if (cfg->genome == VNCA_GENOME_POSITION)
+        position_backward(gw->position_w, acts->feat, dx, genome->alive, n, g, h);
     if (cfg->genome)
         genome_conv_backward(genome->dz, gw->genome_w, acts->feat, dx, genome->z, genome->alive,
                              m->w.genome_w, n, g, c, h);

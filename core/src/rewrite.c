@@ -126,17 +126,20 @@ int vnca_model_deepen(VncaModel *dst, const VncaModel *src, int res_blocks, uint
     return 0;
 }
 
-int vnca_model_add_genome(VncaModel *dst, const VncaModel *src, VncaError *err)
+int vnca_model_add_genome(VncaModel *dst, const VncaModel *src, VncaGenome genome,
+                          VncaError *err)
 {
-    if (src->config.genome) return vnca_fail(err, "the model already has a genome");
+    if (src->config.genome >= genome)
+        return vnca_fail(err, "the model's genome already holds %s",
+                         vnca_genome_name(src->config.genome));
     if (src->config.perception != VNCA_PERCEIVE_CONV3)
         return vnca_fail(err, "only a conv3x3 perception can take a genome "
                               "(rewrite the Sobel one as conv3x3 first)");
     VncaConfig cfg = src->config;
-    cfg.genome = 1;
+    cfg.genome = genome;
     if (alloc_like(dst, src, &cfg, err)) return -1;
-    /* every old tensor keeps its name and weights; the genome's conv, new,
-     * stays zero (alloc_like's) */
+    /* every old tensor keeps its name and weights; the genome's new
+     * weights stay zero (alloc_like's) */
     for (int i = 0; i < src->layout.n; i++) {
         const VncaTensorSpec *from = &src->layout.t[i];
         const VncaTensorSpec *to = vnca_layout_find(&dst->layout, from->name);

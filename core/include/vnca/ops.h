@@ -85,6 +85,25 @@ void genome_conv_backward(float *dz, float *dw, float *dproj, const float *dout,
  * a destroyed cell's genome is back after one update beside a living cell */
 void genome_spread(float *out, const float *alive, int n, int g);
 
+/* ---- a genome's position: where a cell is, read by a 1x1 conv ---------- */
+
+/* For each of POSITION_OCTAVES frequencies f = pi, 2 pi, 4 pi, ...: sin and
+ * cos of f u and of f v, where u and v are a cell's column and row, its
+ * centre scaled to [-1, 1] across the grid. */
+#define POSITION_OCTAVES 4
+#define POSITION_FEATURES (4 * POSITION_OCTAVES)
+/* features [g * g, POSITION_FEATURES] of a g x g grid's cells, row by row */
+void position_features(float *features, int g);
+/* floats of the scratch the two functions below take */
+size_t position_scratch_floats(int g, int h);
+/* out [n, g, g, h] += w [h, POSITION_FEATURES] . the cell's features, in
+ * the cells where alive [n, g, g] is nonzero (every cell when NULL) */
+void position_forward(float *out, float *scratch, const float *alive, const float *w, int n,
+                      int g, int h);
+/* dout [n, g, g, h] -> dw [h, POSITION_FEATURES] */
+void position_backward(float *dw, float *scratch, const float *dout, const float *alive, int n,
+                       int g, int h);
+
 /* Fixed perception: in [n, g, g, c] -> out [n, g, g, 3c], each cell's row is
  * [its c channels, their Sobel-x, their Sobel-y]; Sobel-x is
  * [[-1,0,1],[-2,0,2],[-1,0,1]]/8 as a cross-correlation, Sobel-y its transpose,

@@ -19,7 +19,11 @@
  * it and takes it back from a living neighbour at its next update, so that
  * it spreads back into a hole one cell a step. Every living cell's genome is
  * the same z, which is how it is stored: z once per image and, per cell, an
- * "alive" flag (whether its genome is there).
+ * "alive" flag (whether its genome is there). A genome may also hold where
+ * its cell is (VNCA_GENOME_POSITION): sines and cosines of the cell's place
+ * in its grid, read by a 1x1 conv. A destroyed cell takes that back with z
+ * (its living neighbour's place, one cell over), so a cell in a hole knows
+ * both what the digit is and where in it the cell is.
  *
  * The pieces, kept apart as in llama2.c:
  *   VncaConfig     the architecture, stored in the model file
@@ -45,7 +49,7 @@
 #define VNCA_MAX_STAGES 8
 #define VNCA_MAX_RES_BLOCKS 16
 #define VNCA_MAX_ENC_CONVS 8
-#define VNCA_MAX_TENSORS (2 * VNCA_MAX_ENC_CONVS + 2 + 3 + 4 * VNCA_MAX_RES_BLOCKS + 2)
+#define VNCA_MAX_TENSORS (2 * VNCA_MAX_ENC_CONVS + 2 + 4 + 4 * VNCA_MAX_RES_BLOCKS + 2)
 
 typedef enum VncaPerception {
     VNCA_PERCEIVE_CONV3 = 0,    /* learned 3x3 conv C -> H */
@@ -56,6 +60,12 @@ typedef enum VncaVariant {
     VNCA_VARIANT_DOUBLING = 0,   /* grow, decode, done (the paper's main model) */
     VNCA_VARIANT_PERSISTENT = 1, /* trained also to hold and heal its final state */
 } VncaVariant;
+
+typedef enum VncaGenome {
+    VNCA_GENOME_NONE = 0,
+    VNCA_GENOME_LATENT = 1,   /* every cell carries z (above) */
+    VNCA_GENOME_POSITION = 2, /* z and where the cell is */
+} VncaGenome;
 
 typedef struct VncaConfig {
     int latent;          /* Z, also the channels of every cell (C = Z) */
@@ -68,7 +78,7 @@ typedef struct VncaConfig {
     int encoder_width;   /* channels of the first encoder conv; x2 per stride-2 conv */
     int image_size;      /* S: a power of two >= 4 (32 for padded MNIST) */
     VncaVariant variant;
-    int genome;          /* 1: every cell carries z, read and never written (above) */
+    VncaGenome genome;   /* what every cell carries, read and never written (above) */
 } VncaConfig;
 
 /* Named configurations: "paper" (DESIGN.md section 1) and smaller ones for CPUs.
@@ -87,6 +97,9 @@ void vnca_schedule_format(const VncaConfig *cfg, char *buf, size_t len);
 int vnca_config_difference(const VncaConfig *a, const VncaConfig *b, const char *a_name,
                            const char *b_name, char *buf, size_t len);
 const char *vnca_perception_name(VncaPerception p);
+/* "none", "latent", "latent+position" */
+const char *vnca_genome_name(VncaGenome g);
+int vnca_genome_parse(const char *text, VncaGenome *g);
 const char *vnca_variant_name(VncaVariant v);
 int vnca_perception_parse(const char *text, VncaPerception *p);
 int vnca_variant_parse(const char *text, VncaVariant *v);
@@ -113,6 +126,7 @@ typedef struct VncaWeights {
     float *fc_w, *fc_b;                                  /* [2Z, 4 * C_last], [2Z] */
     float *perceive_w, *perceive_b;                      /* [H, C, 3, 3] or [H, 3C, 1, 1] */
     float *genome_w;                                     /* [H, Z, 3, 3], with a genome */
+    float *position_w;                                   /* [H, 16], with a position */
     float *res_w1[VNCA_MAX_RES_BLOCKS], *res_b1[VNCA_MAX_RES_BLOCKS]; /* [H, H, 1, 1] */
     float *res_w2[VNCA_MAX_RES_BLOCKS], *res_b2[VNCA_MAX_RES_BLOCKS];
     float *out_w, *out_b;                                /* [C, H, 1, 1], [C] */
@@ -178,13 +192,15 @@ int vnca_model_widen(VncaModel *dst, const VncaModel *src, int latent, int hidde
  * more from what a cell sees than src's can in one step. */
 int vnca_model_deepen(VncaModel *dst, const VncaModel *src, int res_blocks, uint64_t seed,
                       VncaError *err);
-/* dst (allocated here) becomes src with a genome: every cell carries its
- * latent, read by a zero conv at first, so that the model decodes exactly as
- * src does until training grows that conv in. A cell that holds its latent
- * needs its neighbours only for where it is in the digit, not for what the
- * digit is: what a hole must regrow, the cells around it then still know.
- * src must perceive by conv3x3 and have no genome yet. */
-int vnca_model_add_genome(VncaModel *dst, const VncaModel *src, VncaError *err);
+/* dst (allocated here) becomes src with the genome `genome`: every cell
+ * carries its latent (and, with VNCA_GENOME_POSITION, where it is), read by
+ * zero weights at first, so that the model decodes exactly as src does until
+ * training grows them in. A cell that holds its latent needs its neighbours
+ * only for where it is in the digit, not for what the digit is; one that
+ * also holds its place needs them for neither. src must perceive by conv3x3
+ * and carry less than `genome`; what it carries already keeps its weights. */
+int vnca_model_add_genome(VncaModel *dst, const VncaModel *src, VncaGenome genome,
+                          VncaError *err);
 
 /* Model files (safetensors, DESIGN.md section 3): tensor names and PyTorch
  * layouts, config and meta in __metadata__. Save is atomic. Load validates
