@@ -161,6 +161,30 @@ static void test_decode_all_steps(void **state)
     vnca_model_free(&m);
 }
 
+/* bench --model times a file's configuration: the file is named, with the
+ * decode's and the training step's FLOPs of that configuration */
+static void test_bench_of_a_model_file(void **state)
+{
+    (void)state;
+    CommandResult r;
+    RUN(&r, "bench", "--model", model_path, "--seconds", "1", "--batch", "2");
+    assert_int_equal(r.status, 0);
+    VncaConfig cfg;
+    vnca_config_named("tiny", &cfg, NULL);
+    char want[4200];
+    snprintf(want, sizeof want, "%s: %.2f GFLOP decode, %.2f GFLOP train step per image", model_path,
+             2e-9 * vnca_decoder_macs(&cfg), 6e-9 * (vnca_encoder_macs(&cfg) + vnca_decoder_macs(&cfg)));
+    assert_non_null(strstr(r.out, want));
+    assert_non_null(strstr(r.out, "train   batch 2"));
+
+    RUN(&r, "bench", "--model", "absent.safetensors");
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "absent.safetensors"));
+    RUN(&r, "bench", "--model", model_path, "--config", "tiny");
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "not both"));
+}
+
 static void test_errors_are_reported(void **state)
 {
     (void)state;
@@ -204,6 +228,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_info_describes_the_model),
         cmocka_unit_test(test_encode_matches_library),
         cmocka_unit_test(test_decode_all_steps),
+        cmocka_unit_test(test_bench_of_a_model_file),
         cmocka_unit_test(test_errors_are_reported),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
