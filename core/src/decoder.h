@@ -13,9 +13,9 @@ void decoder_forward_train(const VncaModel *m, VncaWorkspace *ws, const float *z
 /* dfinal [rows, S, S, C] (overwritten: used as scratch) -> dz [grow, Z]
  * (accumulated; a genome model's start rows' genomes get theirs after it,
  * so dz must then hold grow + n_start rows); parameter gradients
- * accumulated into gw (NULL pointers in gw skip those). dgrown [grow, S, S, C], or NULL: a gradient on the growing
- * rows' states where the schedule ends (before the extra steps). The start
- * states get no gradient. */
+ * accumulated into gw (NULL pointers in gw skip those). dgrown [grow, S, S,
+ * C], or NULL: a gradient on the growing rows' states where the schedule
+ * ends (before the extra steps). The start states get no gradient. */
 void decoder_backward(const VncaModel *m, VncaWorkspace *ws, const VncaWeights *gw, float *dfinal,
                       const float *dgrown, const float *z, float *dz, const DecoderRows *rows);
 /* The growing rows' states where the schedule ends [grow, S, S, C] (valid

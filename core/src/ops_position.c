@@ -12,18 +12,27 @@ size_t position_scratch_floats(int g, int h)
     return (size_t)g * g * (POSITION_FEATURES + h);
 }
 
+/* A cell's features are sines and cosines of its column and of its row
+ * apart, so each is computed once per column or row, not once per cell. */
 void position_features(float *features, int g)
 {
+    float axis[POSITION_MAX_GRID][2 * POSITION_OCTAVES]; /* sin, cos per octave */
+    for (int i = 0; i < g; i++) {
+        const float c = (2.0f * i + 1.0f) / g - 1.0f;
+        for (int k = 0; k < POSITION_OCTAVES; k++) {
+            const float freq = (float)M_PI * (float)(1 << k);
+            axis[i][2 * k] = sinf(freq * c);
+            axis[i][2 * k + 1] = cosf(freq * c);
+        }
+    }
     for (int y = 0; y < g; y++)
         for (int x = 0; x < g; x++) {
-            const float u = (2.0f * x + 1.0f) / g - 1.0f, v = (2.0f * y + 1.0f) / g - 1.0f;
             float *f = features + ((size_t)y * g + x) * POSITION_FEATURES;
             for (int k = 0; k < POSITION_OCTAVES; k++) {
-                const float freq = (float)M_PI * (float)(1 << k);
-                f[4 * k + 0] = sinf(freq * u);
-                f[4 * k + 1] = cosf(freq * u);
-                f[4 * k + 2] = sinf(freq * v);
-                f[4 * k + 3] = cosf(freq * v);
+                f[4 * k + 0] = axis[x][2 * k];
+                f[4 * k + 1] = axis[x][2 * k + 1];
+                f[4 * k + 2] = axis[y][2 * k];
+                f[4 * k + 3] = axis[y][2 * k + 1];
             }
         }
 }

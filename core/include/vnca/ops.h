@@ -92,7 +92,9 @@ void genome_spread(float *out, const float *alive, int n, int g);
  * centre scaled to [-1, 1] across the grid. */
 #define POSITION_OCTAVES 4
 #define POSITION_FEATURES (4 * POSITION_OCTAVES)
-/* features [g * g, POSITION_FEATURES] of a g x g grid's cells, row by row */
+/* features [g * g, POSITION_FEATURES] of a g x g grid's cells, row by row;
+ * g at most POSITION_MAX_GRID (the largest image a config allows) */
+#define POSITION_MAX_GRID 256
 void position_features(float *features, int g);
 /* floats of the scratch the two functions below take */
 size_t position_scratch_floats(int g, int h);
