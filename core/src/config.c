@@ -255,8 +255,8 @@ double vnca_decoder_macs(const VncaConfig *cfg)
     double c = cfg->latent, h = cfg->hidden;
     double perceive = cfg->perception == VNCA_PERCEIVE_CONV3 ? 9 * c * h : 3 * c * h;
     /* a genome's conv costs 9 adds of its per-image projections a cell, its
-     * position one add of its per-grid projection */
-    double genome = cfg->genome == VNCA_GENOME_POSITION ? 10 * h : cfg->genome ? 9 * h : 0;
+     * position two: its column's projection and its row's */
+    double genome = cfg->genome == VNCA_GENOME_POSITION ? 11 * h : cfg->genome ? 9 * h : 0;
     double per_cell = perceive + genome + cfg->res_blocks * 2 * h * h + h * c;
     return per_cell * (double)vnca_cell_steps(cfg);
 }

@@ -1,22 +1,20 @@
 /* A genome's position: where each cell is in its grid, as sines and cosines
  * of its centre's coordinates, read by a 1x1 conv in the cells that hold
- * their genome. Every image's grid has the same positions, so the conv is
- * computed once per grid and added to each living cell. */
+ * their genome. A cell's features are its column's and its row's apart, so
+ * the conv is too: one part per column, one per row, computed once per grid
+ * and added to each living cell. */
 #include <math.h>
 #include <string.h>
 
 #include "vnca/ops.h"
 
-size_t position_scratch_floats(int g, int h)
-{
-    return (size_t)g * g * (POSITION_FEATURES + h);
-}
+/* sin and cos per octave of coordinate i of a g-cell axis, in the order a
+ * cell's features hold them: [sin, cos] of octave k at 4 k (column) and
+ * 4 k + 2 (row) */
+typedef float AxisFeatures[POSITION_MAX_GRID][2 * POSITION_OCTAVES];
 
-/* A cell's features are sines and cosines of its column and of its row
- * apart, so each is computed once per column or row, not once per cell. */
-void position_features(float *features, int g)
+static void axis_features(AxisFeatures axis, int g)
 {
-    float axis[POSITION_MAX_GRID][2 * POSITION_OCTAVES]; /* sin, cos per octave */
     for (int i = 0; i < g; i++) {
         const float c = (2.0f * i + 1.0f) / g - 1.0f;
         for (int k = 0; k < POSITION_OCTAVES; k++) {
@@ -25,16 +23,11 @@ void position_features(float *features, int g)
             axis[i][2 * k + 1] = cosf(freq * c);
         }
     }
-    for (int y = 0; y < g; y++)
-        for (int x = 0; x < g; x++) {
-            float *f = features + ((size_t)y * g + x) * POSITION_FEATURES;
-            for (int k = 0; k < POSITION_OCTAVES; k++) {
-                f[4 * k + 0] = axis[x][2 * k];
-                f[4 * k + 1] = axis[x][2 * k + 1];
-                f[4 * k + 2] = axis[y][2 * k];
-                f[4 * k + 3] = axis[y][2 * k + 1];
-            }
-        }
+}
+
+size_t position_scratch_floats(int g, int h)
+{
+    return 2 * (size_t)g * h;
 }
 
 static int holds_genome(const float *alive, size_t cell)
@@ -42,34 +35,72 @@ static int holds_genome(const float *alive, size_t cell)
     return !alive || alive[cell] != 0.0f;
 }
 
+/* w [h, POSITION_FEATURES] -> along [g, h] (offset 0: columns, 2: rows) */
+static void axis_forward(float *along, const AxisFeatures axis, const float *w, int g, int h,
+                         int offset)
+{
+    for (int i = 0; i < g; i++)
+        for (int o = 0; o < h; o++) {
+            const float *wo = w + (size_t)o * POSITION_FEATURES + offset;
+            float sum = 0.0f;
+            for (int k = 0; k < POSITION_OCTAVES; k++)
+                sum += wo[4 * k] * axis[i][2 * k] + wo[4 * k + 1] * axis[i][2 * k + 1];
+            along[(size_t)i * h + o] = sum;
+        }
+}
+
+/* dalong [g, h] -> dw [h, POSITION_FEATURES] (accumulated) */
+static void axis_backward(float *dw, const AxisFeatures axis, const float *dalong, int g, int h,
+                          int offset)
+{
+    for (int i = 0; i < g; i++)
+        for (int o = 0; o < h; o++) {
+            const float d = dalong[(size_t)i * h + o];
+            float *wo = dw + (size_t)o * POSITION_FEATURES + offset;
+            for (int k = 0; k < POSITION_OCTAVES; k++) {
+                wo[4 * k] += d * axis[i][2 * k];
+                wo[4 * k + 1] += d * axis[i][2 * k + 1];
+            }
+        }
+}
+
 void position_forward(float *out, float *scratch, const float *alive, const float *w, int n,
                       int g, int h)
 {
+    AxisFeatures axis;
+    axis_features(axis, g);
+    float *columns = scratch, *rows = scratch + (size_t)g * h;
+    axis_forward(columns, axis, w, g, h, 0);
+    axis_forward(rows, axis, w, g, h, 2);
     const size_t cells = (size_t)g * g;
-    float *features = scratch, *proj = scratch + cells * POSITION_FEATURES;
-    position_features(features, g);
-    linear_forward(proj, features, w, NULL, (int)cells, POSITION_FEATURES, h);
     #pragma omp parallel for schedule(static) if ((long)n * cells * h >= 65536)
     for (long cell = 0; cell < (long)(n * cells); cell++) {
         if (!holds_genome(alive, (size_t)cell)) continue;
-        const float *p = proj + ((size_t)cell % cells) * h;
+        const size_t at = (size_t)cell % cells;
+        const float *column = columns + at % g * h, *row = rows + at / g * h;
         float *o = out + (size_t)cell * h;
-        for (int k = 0; k < h; k++) o[k] += p[k];
+        for (int k = 0; k < h; k++) o[k] += column[k] + row[k];
     }
 }
 
 void position_backward(float *dw, float *scratch, const float *dout, const float *alive, int n,
                        int g, int h)
 {
+    float *dcolumns = scratch, *drows = scratch + (size_t)g * h;
+    memset(scratch, 0, position_scratch_floats(g, h) * sizeof(float));
     const size_t cells = (size_t)g * g;
-    float *features = scratch, *dproj = scratch + cells * POSITION_FEATURES;
-    memset(dproj, 0, cells * h * sizeof(float));
     for (size_t cell = 0; cell < (size_t)n * cells; cell++) {
         if (!holds_genome(alive, cell)) continue;
+        const size_t at = cell % cells;
         const float *d = dout + cell * h;
-        float *dp = dproj + (cell % cells) * h;
-        for (int k = 0; k < h; k++) dp[k] += d[k];
+        float *dcolumn = dcolumns + at % g * h, *drow = drows + at / g * h;
+        for (int k = 0; k < h; k++) {
+            dcolumn[k] += d[k];
+            drow[k] += d[k];
+        }
     }
-    position_features(features, g);
-    linear_backward(NULL, dw, NULL, dproj, features, NULL, (int)cells, POSITION_FEATURES, h);
+    AxisFeatures axis;
+    axis_features(axis, g);
+    axis_backward(dw, axis, dcolumns, g, h, 0);
+    axis_backward(dw, axis, drows, g, h, 2);
 }

@@ -92,17 +92,17 @@ void genome_spread(float *out, const float *alive, int n, int g);
  * centre scaled to [-1, 1] across the grid. */
 #define POSITION_OCTAVES 4
 #define POSITION_FEATURES (4 * POSITION_OCTAVES)
-/* features [g * g, POSITION_FEATURES] of a g x g grid's cells, row by row;
- * g at most POSITION_MAX_GRID (the largest image a config allows) */
+/* a cell's features, in the order w's columns read them: [sin f u, cos f u,
+ * sin f v, cos f v] for each f; g at most POSITION_MAX_GRID (the largest
+ * image a config allows) */
 #define POSITION_MAX_GRID 256
-void position_features(float *features, int g);
 /* floats of the scratch the two functions below take */
 size_t position_scratch_floats(int g, int h);
 /* out [n, g, g, h] += w [h, POSITION_FEATURES] . the cell's features, in
  * the cells where alive [n, g, g] is nonzero (every cell when NULL) */
 void position_forward(float *out, float *scratch, const float *alive, const float *w, int n,
                       int g, int h);
-/* dout [n, g, g, h] -> dw [h, POSITION_FEATURES] */
+/* dout [n, g, g, h] -> dw [h, POSITION_FEATURES] (accumulated) */
 void position_backward(float *dw, float *scratch, const float *dout, const float *alive, int n,
                        int g, int h);
 
