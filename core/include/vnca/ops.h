@@ -89,12 +89,11 @@ void genome_spread(float *out, const float *alive, int n, int g);
 
 /* For each of POSITION_OCTAVES frequencies f = pi, 2 pi, 4 pi, ...: sin and
  * cos of f u and of f v, where u and v are a cell's column and row, its
- * centre scaled to [-1, 1] across the grid. */
+ * centre scaled to [-1, 1] across the grid; w's columns read them in the
+ * order [sin f u, cos f u, sin f v, cos f v] for each f. */
 #define POSITION_OCTAVES 4
 #define POSITION_FEATURES (4 * POSITION_OCTAVES)
-/* a cell's features, in the order w's columns read them: [sin f u, cos f u,
- * sin f v, cos f v] for each f; g at most POSITION_MAX_GRID (the largest
- * image a config allows) */
+/* the largest grid side g (the largest image a config allows) */
 #define POSITION_MAX_GRID 256
 /* floats of the scratch the two functions below take */
 size_t position_scratch_floats(int g, int h);
