@@ -511,14 +511,18 @@ static void test_elbo_gradient_pool_and_extra_steps(void **state)
 }
 
 /* a growing row damaged in flight: the loss reaches back through the cells
- * around the square into the growth, and not through the square's own */
+ * around the square into the growth, and not through the square's own; then
+ * scored on its states too, whose distance reaches the grown states both
+ * directly and through the healing steps */
 static void test_elbo_gradient_damage_in_flight(void **state)
 {
     (void)state;
     static const int square_at[] = {2, 1};
-    check_elbo_gradient(VNCA_PERCEIVE_CONV3, NULL,
-                        (DecoderRows){.grow = 2, .n_start = 1, .extra = 3, .score_grown = 1,
-                                      .n_damaged = 1, .damage = 3, .damage_xy = square_at});
+    DecoderRows rows = {.grow = 2, .n_start = 1, .extra = 3, .score_grown = 1,
+                        .n_damaged = 1, .damage = 3, .damage_xy = square_at};
+    check_elbo_gradient(VNCA_PERCEIVE_CONV3, NULL, rows);
+    rows.state_match = 0.7f;
+    check_elbo_gradient(VNCA_PERCEIVE_CONV3, NULL, rows);
 }
 
 /* with a genome, latent and then with place: the weights that read it, and z
@@ -534,7 +538,7 @@ static void test_elbo_gradient_genome(void **state)
         check_elbo_gradient_of(cfg, (DecoderRows){.grow = 2});
         check_elbo_gradient_of(cfg, (DecoderRows){.grow = 2, .n_start = 1, .extra = 3,
                                                   .score_grown = 1, .n_damaged = 1, .damage = 3,
-                                                  .damage_xy = square_at});
+                                                  .damage_xy = square_at, .state_match = 0.7f});
     }
 }
 

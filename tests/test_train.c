@@ -197,6 +197,7 @@ static void check_resume_is_exact(VncaVariant variant)
     assert_true(recorded.pool_share == options.pool_share &&
                 recorded.damage_share == options.damage_share &&
                 recorded.fresh_damage_share == options.fresh_damage_share &&
+                recorded.state_match == options.state_match &&
                 recorded.average_decay == options.average_decay);
     VncaTrainOptions other = recorded;
     other.seed = 12345; /* the checkpoint's seed wins */
@@ -397,6 +398,7 @@ int main(int argc, char **argv)
     options.damage_share = 0.5f;
     options.damage_size = 9;
     options.fresh_damage_share = 0.25f;
+    options.state_match = 0.01f; /* and scored on their states */
     options.average_decay = 0.5f; /* the weights it writes are not those it trains */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_adam_matches_definition),

@@ -215,7 +215,7 @@ static int persistent_options(const CliCommand *cmd, VncaTrainOptions *opt)
     const char *extra = cli_value(cmd, "extra");
     long pool = opt->pool_size, damage = opt->damage_size;
     double pool_share = opt->pool_share, damage_share = opt->damage_share;
-    double fresh_damage_share = opt->fresh_damage_share;
+    double fresh_damage_share = opt->fresh_damage_share, state_match = opt->state_match;
     if (extra && sscanf(extra, "%d:%d", &opt->extra_min, &opt->extra_max) != 2) {
         fprintf(stderr, "vnca train: --extra '%s': expected MIN:MAX, e.g. 8:16\n", extra);
         return -1;
@@ -223,13 +223,15 @@ static int persistent_options(const CliCommand *cmd, VncaTrainOptions *opt)
     if (cli_int(cmd, "pool", 1, VNCA_MAX_POOL_SIZE, pool, &pool) || cli_int(cmd, "damage", 0, 1024, damage, &damage) ||
         cli_double(cmd, "pool-share", 0, 1, &pool_share) ||
         cli_double(cmd, "damage-share", 0, 1, &damage_share) ||
-        cli_double(cmd, "damage-fresh", 0, 1, &fresh_damage_share))
+        cli_double(cmd, "damage-fresh", 0, 1, &fresh_damage_share) ||
+        cli_double(cmd, "state-match", 0, VNCA_MAX_STATE_MATCH, &state_match))
         return -1;
     opt->pool_size = (int)pool;
     opt->damage_size = (int)damage;
     opt->pool_share = (float)pool_share;
     opt->damage_share = (float)damage_share;
     opt->fresh_damage_share = (float)fresh_damage_share;
+    opt->state_match = (float)state_match;
     return 0;
 }
 
@@ -272,6 +274,9 @@ static void report_changes(const VncaTrainOptions *was, const VncaTrainOptions *
     if (now->fresh_damage_share != was->fresh_damage_share)
         fprintf(stderr, "growing rows damaged %g %s (was %g)\n", (double)now->fresh_damage_share, from,
                 (double)was->fresh_damage_share);
+    if (now->state_match != was->state_match)
+        fprintf(stderr, "state match %g %s (was %g)\n", (double)now->state_match, from,
+                (double)was->state_match);
 }
 
 static int train(int argc, char **argv, int rank, int ranks)
@@ -309,6 +314,7 @@ static int train(int argc, char **argv, int rank, int ranks)
         {"damage", 0, "N", "persistent: side of the square of cells zeroed (default 14)", 0},
         {"damage-share", 0, "F", "persistent: share of pool rows damaged (default 0.25)", 0},
         {"damage-fresh", 0, "F", "persistent: share of growing rows damaged after one extra step (default 0)", 0},
+        {"state-match", 0, "W", "persistent: damaged growing rows scored on their states' distance from the grown ones, this weight (default 0)", 0},
         {0},
     };
     CliCommand cmd = {.name = "train",

@@ -22,6 +22,13 @@ static int scores_grown(const DecoderRows *rows)
     return rows->score_grown && rows->extra > 0 && rows->grow > 0;
 }
 
+static int matches_states(const DecoderRows *rows)
+{
+    return rows->state_match > 0 && rows->n_damaged > 0 && rows->extra > 0;
+}
+
+static size_t image_state(const VncaConfig *cfg) { return (size_t)pixels(cfg) * cfg->latent; }
+
 VncaLoss elbo_forward_rows(const VncaModel *m, VncaWorkspace *ws, const float *x, const float *eps,
                            const DecoderRows *rows)
 {
@@ -43,6 +50,10 @@ VncaLoss elbo_forward_rows(const VncaModel *m, VncaWorkspace *ws, const float *x
         const float *grown = decoder_grown_state(m, ws, rows);
         for (int i = 0; i < grow; i++) loss.recon += row_recon(cfg, grown, x, i) / all;
     }
+    if (matches_states(rows))
+        loss.loss += rows->state_match / all *
+                     state_distance_forward(ws->final_state, decoder_grown_state(m, ws, rows),
+                                            (size_t)rows->n_damaged * pixels(cfg), z);
     for (int i = 0; i < all; i++) {
         const double recon = row_recon(cfg, ws->final_state, x, i);
         ws->row_recon[i] = (float)recon;
@@ -51,7 +62,7 @@ VncaLoss elbo_forward_rows(const VncaModel *m, VncaWorkspace *ws, const float *x
         kl_forward(&per_image, ws->mu + (size_t)i * z, ws->logsig + (size_t)i * z, 1, z);
         loss.kl += per_image / all;
     }
-    loss.loss = loss.recon + loss.kl;
+    loss.loss += loss.recon + loss.kl;
     return loss;
 }
 
@@ -72,15 +83,19 @@ void vnca_elbo_backward(const VncaModel *m, VncaWorkspace *ws, float *grads)
     vnca_weights_bind(cfg, grads, &gw);
 
     float *dfinal = ws->dstate[0];
-    memset(dfinal, 0, (size_t)all * pixels(cfg) * z * sizeof(float));
+    memset(dfinal, 0, (size_t)all * image_state(cfg) * sizeof(float));
     bce_logits_backward(dfinal, ws->final_state, z, ws->x, NULL, all, pixels(cfg), scale);
     float *dgrown = NULL;
-    if (scores_grown(rows)) {
+    if (scores_grown(rows) || matches_states(rows)) {
         dgrown = ws->state_tmp; /* free once the forward pass is done */
-        memset(dgrown, 0, (size_t)grow * pixels(cfg) * z * sizeof(float));
+        memset(dgrown, 0, (size_t)grow * image_state(cfg) * sizeof(float));
+    }
+    if (scores_grown(rows))
         bce_logits_backward(dgrown, decoder_grown_state(m, ws, rows), z, ws->x, NULL, grow,
                             pixels(cfg), scale);
-    }
+    if (matches_states(rows))
+        state_distance_backward(dfinal, dgrown, ws->final_state, decoder_grown_state(m, ws, rows),
+                                (size_t)rows->n_damaged * pixels(cfg), z, rows->state_match * scale);
     memset(ws->dz, 0, (size_t)all * z * sizeof(float));
     decoder_backward(m, ws, &gw, dfinal, dgrown, ws->z, ws->dz, rows);
     if (grow == 0) return;

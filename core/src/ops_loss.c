@@ -1,6 +1,8 @@
 /* The negative ELBO's pieces: Bernoulli likelihood with logits, the Gaussian
- * KL to the standard normal prior, and reparameterized sampling. Sums are in
- * double: a 1024-pixel image sum in float loses digits the IWAE needs. */
+ * KL to the standard normal prior, and reparameterized sampling; and the
+ * distance between two sets of cell states that a healed row is scored by.
+ * Sums are in double: a 1024-pixel image sum in float loses digits the IWAE
+ * needs. */
 #include <math.h>
 
 #include "vnca/ops.h"
@@ -29,6 +31,27 @@ void bce_logits_backward(float *dlogits, const float *logits, int stride, const 
         float sig = l >= 0.0f ? 1.0f / (1.0f + expf(-l)) : expf(l) / (1.0f + expf(l));
         float w = weight ? weight[i % (size_t)pixels] : 1.0f;
         dlogits[i * stride] += scale * w * (sig - x[i]);
+    }
+}
+
+double state_distance_forward(const float *a, const float *b, size_t cells, int c)
+{
+    double sum = 0.0;
+    for (size_t i = 0; i < cells * c; i++) {
+        const double d = (double)a[i] - b[i];
+        sum += d * d;
+    }
+    return 0.5 * sum / c;
+}
+
+void state_distance_backward(float *da, float *db, const float *a, const float *b, size_t cells,
+                             int c, float scale)
+{
+    const float k = scale / (float)c;
+    for (size_t i = 0; i < cells * c; i++) {
+        const float g = k * (a[i] - b[i]);
+        da[i] += g;
+        db[i] -= g;
     }
 }
 

@@ -83,6 +83,9 @@ static int check_options(const VncaTrainer *tr, const VncaTrainOptions *o, VncaE
                          cfg->image_size);
     if (!(o->fresh_damage_share >= 0 && o->fresh_damage_share <= 1))
         return vnca_fail(err, "fresh damage share %g must be in [0, 1]", (double)o->fresh_damage_share);
+    if (!(o->state_match >= 0 && o->state_match <= VNCA_MAX_STATE_MATCH))
+        return vnca_fail(err, "state match weight %g must be in [0, %g]", (double)o->state_match,
+                         (double)VNCA_MAX_STATE_MATCH);
     if (o->fresh_damage_share > 0 && o->extra_min <= DECODER_DAMAGE_STEP)
         return vnca_fail(err, "growing rows are damaged after extra step %d: extra steps %d..%d "
                          "leave some none after it", DECODER_DAMAGE_STEP, o->extra_min, o->extra_max);
@@ -212,7 +215,8 @@ int vnca_trainer_step(VncaTrainer *tr, VncaTrainStats *stats, VncaError *err)
     const DecoderRows rows = {.grow = hi - lo, .start = tr->pool.start, .start_z = tr->pool.start_genome,
                               .start_alive = tr->pool.start_alive, .n_start = n_pool,
                               .extra = extra, .score_grown = persistent, .n_damaged = n_damaged,
-                              .damage = tr->opt.damage_size, .damage_xy = tr->damage_xy};
+                              .damage = tr->opt.damage_size, .damage_xy = tr->damage_xy,
+                              .state_match = tr->opt.state_match};
     VncaLoss loss = elbo_forward_rows(tr->model, tr->ws, tr->batch_x, tr->batch_eps + (size_t)lo * z,
                                       &rows);
     memset(tr->grads, 0, tr->model->layout.n_params * sizeof(float));

@@ -16,7 +16,11 @@
  * extra step DECODER_DAMAGE_STEP (so that their grown digit is scored whole)
  * row i's damage x damage square with its top left cell at column
  * damage_xy[2i], row damage_xy[2i + 1] is zeroed (with a genome, the
- * genome too). A genome model's start rows bring their genomes. */
+ * genome too). A genome model's start rows bring their genomes. With
+ * state_match > 0 the damaged rows are also scored on how far their final
+ * states lie from their grown ones: state_match times half the squared
+ * distance, averaged over the channels and summed over the cells (a healed
+ * row should end as the row it was, in every channel, not only the pixels'). */
 typedef struct DecoderRows {
     int grow;
     const float *start;
@@ -27,6 +31,7 @@ typedef struct DecoderRows {
     int score_grown;
     int n_damaged, damage;
     const int *damage_xy;
+    float state_match;
 } DecoderRows;
 
 #define DECODER_DAMAGE_STEP 1

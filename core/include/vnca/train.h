@@ -64,9 +64,12 @@ typedef struct VncaTrainOptions {
      * states come without the steps that made them, so only the loss on these
      * rows reaches back through the growth, to teach it to leave around a
      * square what the square held. Persistent training runs in one process
-     * (shards = 1). */
+     * (shards = 1). state_match > 0 scores those rows also on how far their
+     * final cell states lie from their grown ones, in every channel: that
+     * weight times half the squared distance, averaged over the channels and
+     * summed over the cells (0: the pixels alone). */
     int extra_min, extra_max, pool_size, damage_size;
-    float pool_share, damage_share, fresh_damage_share;
+    float pool_share, damage_share, fresh_damage_share, state_match;
     /* 0, or the decay d of an exponential moving average of the weights,
      * average = d average + (1 - d) weights after every step, that the run's
      * model file holds (vnca_trainer_save_model): the weights' own step to
@@ -78,6 +81,7 @@ typedef struct VncaTrainOptions {
  * the backward pass) */
 #define VNCA_MAX_EXTRA_STEPS 1000
 #define VNCA_MAX_POOL_SIZE (1 << 20)
+#define VNCA_MAX_STATE_MATCH 1e6
 
 /* batch 32, lr 1e-4, clip 10, seed 1, one shard; persistent: 8..16 extra
  * steps, a pool of 512, half of each batch from it, a quarter of those
