@@ -451,6 +451,10 @@ static void check_elbo_gradient_of(VncaConfig cfg, DecoderRows rows)
     const int n = rows.grow + rows.n_start;
     float *x = binary_images(&rng, n, 8), eps[2 * 4], start[64 * 4], start_z[4], start_alive[64];
     vnca_rng_normal_fill(&rng, eps, (size_t)rows.grow * cfg.latent);
+    if (rows.state_match > 0) { /* the damaged rows' twins, as the trainer makes them */
+        memcpy(x + rows.n_damaged * 64, x, (size_t)rows.n_damaged * 64 * sizeof(float));
+        memcpy(eps + rows.n_damaged * cfg.latent, eps, (size_t)rows.n_damaged * cfg.latent * sizeof(float));
+    }
     fill_uniform(&rng, start, 64 * 4, -1, 1);
     vnca_rng_normal_fill(&rng, start_z, 4);
     /* the start row's genome: gone from a 3x3 square, one cell left in it */
@@ -512,8 +516,8 @@ static void test_elbo_gradient_pool_and_extra_steps(void **state)
 
 /* a growing row damaged in flight: the loss reaches back through the cells
  * around the square into the growth, and not through the square's own; then
- * scored on its states too, whose distance reaches the grown states both
- * directly and through the healing steps */
+ * scored on its states' distance from its twin's (the other growing row)
+ * too, whose gradient reaches both rows */
 static void test_elbo_gradient_damage_in_flight(void **state)
 {
     (void)state;

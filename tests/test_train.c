@@ -294,8 +294,8 @@ static void test_weights_average(void **state)
     remove_temp_dir(dir);
 }
 
-/* the first step's reconstruction term of a persistent tiny model */
-static double first_step_recon(float fresh_damage_share, int damage)
+/* the first step's loss of a persistent tiny model */
+static VncaLoss first_step_loss(float fresh_damage_share, int damage, float state_match)
 {
     VncaModel m;
     tiny_model(&m);
@@ -303,13 +303,14 @@ static double first_step_recon(float fresh_damage_share, int damage)
     VncaTrainOptions o = options;
     o.fresh_damage_share = fresh_damage_share;
     o.damage_size = damage;
+    o.state_match = state_match;
     VncaTrainer tr;
     VncaTrainStats s;
     assert_int_equal(vnca_trainer_init(&tr, &m, &slice, &o, NULL), 0);
     assert_int_equal(vnca_trainer_step(&tr, &s, NULL), 0);
     vnca_trainer_free(&tr);
     vnca_model_free(&m);
-    return s.loss.recon;
+    return s.loss;
 }
 
 /* Growing rows damaged in flight end otherwise than whole ones (a fresh rule
@@ -318,11 +319,28 @@ static void test_growing_rows_damaged_in_flight(void **state)
 {
     (void)state;
     if (!slice.pixels) skip();
-    const double whole = first_step_recon(0, 9);
-    const double no_square = first_step_recon(1, 0), damaged = first_step_recon(1, 9);
+    const double whole = first_step_loss(0, 9, 0).recon;
+    const double no_square = first_step_loss(1, 0, 0).recon, damaged = first_step_loss(1, 9, 0).recon;
     printf("first step's reconstruction term: %.3f whole, %.3f damaged in flight\n", whole, damaged);
     assert_true(no_square == whole);
     assert_true(fabs(damaged - whole) > 0.1);
+}
+
+/* the state distance beyond the reconstruction and KL terms */
+static double state_term(VncaLoss l) { return l.loss - l.recon - l.kl; }
+
+/* With a state match the damaged rows' twins grow as they do: with a square
+ * of side 0 nothing parts them, and a real square does. */
+static void test_damaged_rows_have_twins(void **state)
+{
+    (void)state;
+    if (!slice.pixels) skip();
+    const double alike = state_term(first_step_loss(0.5, 0, 1)), parted = state_term(first_step_loss(0.5, 9, 1));
+    printf("state distance from the twins: %.3g with no square, %.3g damaged\n", alike, parted);
+    assert_true(fabs(alike) < 1e-6);
+    assert_true(parted > 1e-3);
+    const VncaLoss plain = first_step_loss(0.5, 9, 0);
+    assert_true(plain.loss == plain.recon + plain.kl);
 }
 
 /* A pool row that ends worse than every fresh row is replaced by a fresh
@@ -410,6 +428,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_resume_is_exact),
         cmocka_unit_test(test_persistent_resume_is_exact),
         cmocka_unit_test(test_growing_rows_damaged_in_flight),
+        cmocka_unit_test(test_damaged_rows_have_twins),
         cmocka_unit_test(test_weights_average),
     };
     return cmocka_run_group_tests(tests, load_slice, free_slice);

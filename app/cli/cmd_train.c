@@ -314,7 +314,7 @@ static int train(int argc, char **argv, int rank, int ranks)
         {"damage", 0, "N", "persistent: side of the square of cells zeroed (default 14)", 0},
         {"damage-share", 0, "F", "persistent: share of pool rows damaged (default 0.25)", 0},
         {"damage-fresh", 0, "F", "persistent: share of growing rows damaged after one extra step (default 0)", 0},
-        {"state-match", 0, "W", "persistent: damaged growing rows scored on their states' distance from the grown ones, this weight (default 0)", 0},
+        {"state-match", 0, "W", "persistent: damaged growing rows scored on their states' distance from undamaged twins', this weight (default 0)", 0},
         {0},
     };
     CliCommand cmd = {.name = "train",

@@ -86,6 +86,10 @@ static int check_options(const VncaTrainer *tr, const VncaTrainOptions *o, VncaE
     if (!(o->state_match >= 0 && o->state_match <= VNCA_MAX_STATE_MATCH))
         return vnca_fail(err, "state match weight %g must be in [0, %g]", (double)o->state_match,
                          (double)VNCA_MAX_STATE_MATCH);
+    if (o->state_match > 0 && o->fresh_damage_share > 0.5f)
+        return vnca_fail(err, "with a state match every damaged growing row has an undamaged twin: "
+                         "a fresh damage share %g leaves too few rows for them (at most 0.5)",
+                         (double)o->fresh_damage_share);
     if (o->fresh_damage_share > 0 && o->extra_min <= DECODER_DAMAGE_STEP)
         return vnca_fail(err, "growing rows are damaged after extra step %d: extra steps %d..%d "
                          "leave some none after it", DECODER_DAMAGE_STEP, o->extra_min, o->extra_max);
@@ -178,6 +182,16 @@ static void gather_pool(VncaTrainer *tr, int first, int n_pool)
                source + (size_t)tr->pool.target[tr->pool.slots[i]] * pixels, pixels * sizeof(float));
 }
 
+/* rows [n, 2n) become the twins of rows [0, n): the same digit from the same
+ * noise, so that they grow alike and the twin stays undamaged */
+static void grow_twins(VncaTrainer *tr, int n)
+{
+    const size_t pixels = image_len(tr), z = (size_t)tr->model->config.latent;
+    memcpy(tr->batch_x + n * pixels, tr->batch_x, n * pixels * sizeof(float));
+    memcpy(tr->batch_eps + n * z, tr->batch_eps, n * z * sizeof(float));
+    memcpy(tr->batch_index + n, tr->batch_index, n * sizeof(int32_t));
+}
+
 /* sums this shard's share of the batch mean over all shards */
 static int reduce_shards(VncaTrainer *tr, VncaLoss *loss, float share, VncaError *err)
 {
@@ -208,9 +222,11 @@ int vnca_trainer_step(VncaTrainer *tr, VncaTrainStats *stats, VncaError *err)
      * whatever the number of shards */
     vnca_rng_normal_fill(&tr->noise, tr->batch_eps, (size_t)n_fresh * z);
     if (n_pool) gather_pool(tr, hi - lo, n_pool);
-    const int n_damaged = persistent ? (int)lround(tr->opt.fresh_damage_share * (hi - lo)) : 0;
+    int n_damaged = persistent ? (int)lround(tr->opt.fresh_damage_share * (hi - lo)) : 0;
+    if (tr->opt.state_match > 0 && 2 * n_damaged > hi - lo) n_damaged = (hi - lo) / 2;
     for (int i = 0; i < n_damaged; i++)
         vnca_rng_square(&tr->pool.rng, tr->model->config.image_size, tr->opt.damage_size, tr->damage_xy + 2 * i);
+    if (tr->opt.state_match > 0) grow_twins(tr, n_damaged);
 
     const DecoderRows rows = {.grow = hi - lo, .start = tr->pool.start, .start_z = tr->pool.start_genome,
                               .start_alive = tr->pool.start_alive, .n_start = n_pool,

@@ -17,10 +17,12 @@
  * row i's damage x damage square with its top left cell at column
  * damage_xy[2i], row damage_xy[2i + 1] is zeroed (with a genome, the
  * genome too). A genome model's start rows bring their genomes. With
- * state_match > 0 the damaged rows are also scored on how far their final
- * states lie from their grown ones: state_match times half the squared
+ * state_match > 0 the growing rows [n_damaged, 2 n_damaged) are the damaged
+ * rows' undamaged twins, and each damaged row is also scored on how far its
+ * final states lie from its twin's: state_match times half the squared
  * distance, averaged over the channels and summed over the cells (a healed
- * row should end as the row it was, in every channel, not only the pixels'). */
+ * row should end as it would have without the damage, in every channel, not
+ * only the pixels'). */
 typedef struct DecoderRows {
     int grow;
     const float *start;

@@ -64,10 +64,12 @@ typedef struct VncaTrainOptions {
      * states come without the steps that made them, so only the loss on these
      * rows reaches back through the growth, to teach it to leave around a
      * square what the square held. Persistent training runs in one process
-     * (shards = 1). state_match > 0 scores those rows also on how far their
-     * final cell states lie from their grown ones, in every channel: that
-     * weight times half the squared distance, averaged over the channels and
-     * summed over the cells (0: the pixels alone). */
+     * (shards = 1). state_match > 0 gives each damaged growing row an
+     * undamaged twin (the same digit and noise; so fresh_damage_share is at
+     * most 0.5) and scores it also on how far its final cell states lie from
+     * its twin's, in every channel: that weight times half the squared
+     * distance, averaged over the channels and summed over the cells (0: the
+     * pixels alone). */
     int extra_min, extra_max, pool_size, damage_size;
     float pool_share, damage_share, fresh_damage_share, state_match;
     /* 0, or the decay d of an exponential moving average of the weights,
