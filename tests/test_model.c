@@ -529,56 +529,6 @@ static void test_elbo_gradient_damage_in_flight(void **state)
     check_elbo_gradient(VNCA_PERCEIVE_CONV3, NULL, rows);
 }
 
-/* the latent gradients [rows, Z] of one batch of rows */
-static float *latent_gradients(VncaModel *m, const float *x, const float *eps, const DecoderRows *rows)
-{
-    const int n = rows->grow + rows->n_start, z = m->config.latent;
-    VncaWorkspace *ws = workspace_new(&m->config, n, VNCA_WS_TRAIN, rows->extra, NULL);
-    assert_non_null(ws);
-    float *grads = calloc(m->layout.n_params, sizeof(float)), *dz = malloc((size_t)n * z * sizeof(float));
-    elbo_forward_rows(m, ws, x, eps, rows);
-    vnca_elbo_backward(m, ws, grads);
-    memcpy(dz, ws->dz, (size_t)n * z * sizeof(float));
-    free(grads);
-    vnca_workspace_free(ws);
-    return dz;
-}
-
-/* A fixed twin is a target: the state term moves the damaged row as it does
- * when the twin is pulled too, and the twin not at all. Rows are independent
- * given the weights, so each row's latent gradient shows what reached it. */
-static void test_fixed_twin_is_a_target(void **state)
-{
-    (void)state;
-    static const int square_at[] = {2, 1};
-    VncaConfig cfg = micro_config(VNCA_PERCEIVE_CONV3);
-    VncaModel m;
-    assert_int_equal(make_model(&m, &cfg, 23), 0);
-    VncaRng rng;
-    vnca_rng_seed(&rng, 24);
-    const int z = cfg.latent;
-    float *x = binary_images(&rng, 2, 8), eps[2 * 4];
-    memcpy(x + 64, x, 64 * sizeof(float));
-    vnca_rng_normal_fill(&rng, eps, (size_t)z);
-    memcpy(eps + z, eps, (size_t)z * sizeof(float));
-    DecoderRows rows = {.grow = 2, .extra = 3, .score_grown = 1, .n_damaged = 1, .damage = 3,
-                        .damage_xy = square_at};
-    float *alone = latent_gradients(&m, x, eps, &rows);
-    rows.state_match = 0.7f;
-    float *pulled = latent_gradients(&m, x, eps, &rows);
-    rows.twin_fixed = 1;
-    float *fixed = latent_gradients(&m, x, eps, &rows);
-    float moved = 0;
-    for (int j = 0; j < z; j++) {
-        assert_float_equal(fixed[j], pulled[j], 1e-6);     /* the damaged row */
-        assert_float_equal(fixed[z + j], alone[z + j], 1e-6); /* its twin */
-        moved = fmaxf(moved, fabsf(pulled[z + j] - alone[z + j]));
-    }
-    assert_true(moved > 1e-3); /* a pulled twin is moved: the test can tell */
-    free(alone); free(pulled); free(fixed); free(x);
-    vnca_model_free(&m);
-}
-
 /* with a genome, latent and then with place: the weights that read it, and z
  * through them into the encoder, while growing, from a pool row with its
  * genome partly gone, and from a growing row damaged in flight (its genome
@@ -730,7 +680,6 @@ int main(void)
         cmocka_unit_test(test_elbo_gradient_sobel),
         cmocka_unit_test(test_elbo_gradient_pool_and_extra_steps),
         cmocka_unit_test(test_elbo_gradient_damage_in_flight),
-        cmocka_unit_test(test_fixed_twin_is_a_target),
         cmocka_unit_test(test_elbo_gradient_genome),
         cmocka_unit_test(test_elbo_gradient_full_grid_seed),
         cmocka_unit_test(test_iwae_k1_is_single_sample_elbo),

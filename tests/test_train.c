@@ -194,7 +194,6 @@ static void check_resume_is_exact(VncaVariant variant)
     assert_int_equal(recorded.extra_max, options.extra_max);
     assert_int_equal(recorded.pool_size, options.pool_size);
     assert_int_equal(recorded.damage_size, options.damage_size);
-    assert_int_equal(recorded.twin_fixed, options.twin_fixed);
     assert_true(recorded.pool_share == options.pool_share &&
                 recorded.damage_share == options.damage_share &&
                 recorded.fresh_damage_share == options.fresh_damage_share &&
@@ -418,7 +417,6 @@ int main(int argc, char **argv)
     options.damage_size = 9;
     options.fresh_damage_share = 0.25f;
     options.state_match = 0.01f; /* and scored on their states */
-    options.twin_fixed = 1;
     options.average_decay = 0.5f; /* the weights it writes are not those it trains */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_adam_matches_definition),

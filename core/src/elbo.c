@@ -92,7 +92,7 @@ void vnca_elbo_backward(const VncaModel *m, VncaWorkspace *ws, float *grads)
     memset(dfinal, 0, (size_t)all * image_state(cfg) * sizeof(float));
     bce_logits_backward(dfinal, ws->final_state, z, ws->x, NULL, all, pixels(cfg), scale);
     if (matches_states(rows))
-        state_distance_backward(dfinal, rows->twin_fixed ? NULL : twins(cfg, dfinal, rows), ws->final_state,
+        state_distance_backward(dfinal, twins(cfg, dfinal, rows), ws->final_state,
                                 twins(cfg, ws->final_state, rows), (size_t)rows->n_damaged * pixels(cfg),
                                 z, rows->state_match * scale);
     float *dgrown = NULL;

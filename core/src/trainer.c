@@ -86,8 +86,6 @@ static int check_options(const VncaTrainer *tr, const VncaTrainOptions *o, VncaE
     if (!(o->state_match >= 0 && o->state_match <= VNCA_MAX_STATE_MATCH))
         return vnca_fail(err, "state match weight %g must be in [0, %g]", (double)o->state_match,
                          (double)VNCA_MAX_STATE_MATCH);
-    if (o->twin_fixed != 0 && o->twin_fixed != 1)
-        return vnca_fail(err, "twin_fixed %d must be 0 or 1", o->twin_fixed);
     if (o->state_match > 0 && o->fresh_damage_share > 0.5f)
         return vnca_fail(err, "with a state match every damaged growing row has an undamaged twin: "
                          "a fresh damage share %g leaves too few rows for them (at most 0.5)",
@@ -234,7 +232,7 @@ int vnca_trainer_step(VncaTrainer *tr, VncaTrainStats *stats, VncaError *err)
                               .start_alive = tr->pool.start_alive, .n_start = n_pool,
                               .extra = extra, .score_grown = persistent, .n_damaged = n_damaged,
                               .damage = tr->opt.damage_size, .damage_xy = tr->damage_xy,
-                              .state_match = tr->opt.state_match, .twin_fixed = tr->opt.twin_fixed};
+                              .state_match = tr->opt.state_match};
     VncaLoss loss = elbo_forward_rows(tr->model, tr->ws, tr->batch_x, tr->batch_eps + (size_t)lo * z,
                                       &rows);
     memset(tr->grads, 0, tr->model->layout.n_params * sizeof(float));

@@ -22,8 +22,7 @@
  * final states lie from its twin's: state_match times half the squared
  * distance, averaged over the channels and summed over the cells (a healed
  * row should end as it would have without the damage, in every channel, not
- * only the pixels'). With twin_fixed that term's gradient reaches the
- * damaged rows alone: the twin is a target, not pulled toward the damage. */
+ * only the pixels'). */
 typedef struct DecoderRows {
     int grow;
     const float *start;
@@ -35,7 +34,6 @@ typedef struct DecoderRows {
     int n_damaged, damage;
     const int *damage_xy;
     float state_match;
-    int twin_fixed;
 } DecoderRows;
 
 #define DECODER_DAMAGE_STEP 1

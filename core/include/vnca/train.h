@@ -69,12 +69,9 @@ typedef struct VncaTrainOptions {
      * most 0.5) and scores it also on how far its final cell states lie from
      * its twin's, in every channel: that weight times half the squared
      * distance, averaged over the channels and summed over the cells (0: the
-     * pixels alone). twin_fixed makes the twin a fixed target: that term's
-     * gradient moves the damaged row toward its twin and not the twin toward
-     * the damaged row (0: both). */
+     * pixels alone). */
     int extra_min, extra_max, pool_size, damage_size;
     float pool_share, damage_share, fresh_damage_share, state_match;
-    int twin_fixed;
     /* 0, or the decay d of an exponential moving average of the weights,
      * average = d average + (1 - d) weights after every step, that the run's
      * model file holds (vnca_trainer_save_model): the weights' own step to
