@@ -517,7 +517,7 @@ static void test_elbo_gradient_pool_and_extra_steps(void **state)
 /* a growing row damaged in flight: the loss reaches back through the cells
  * around the square into the growth, and not through the square's own; then
  * scored on its states' distance from its twin's (the other growing row)
- * too, whose gradient reaches both rows */
+ * too, whose gradient reaches both rows, or from a given twin's */
 static void test_elbo_gradient_damage_in_flight(void **state)
 {
     (void)state;
@@ -526,6 +526,13 @@ static void test_elbo_gradient_damage_in_flight(void **state)
                         .n_damaged = 1, .damage = 3, .damage_xy = square_at};
     check_elbo_gradient(VNCA_PERCEIVE_CONV3, NULL, rows);
     rows.state_match = 0.7f;
+    check_elbo_gradient(VNCA_PERCEIVE_CONV3, NULL, rows);
+    /* a twin grown elsewhere: a given target, which no gradient reaches */
+    float target[64 * 4];
+    VncaRng rng;
+    vnca_rng_seed(&rng, 25);
+    fill_uniform(&rng, target, 64 * 4, -1, 1);
+    rows.twin_target = target;
     check_elbo_gradient(VNCA_PERCEIVE_CONV3, NULL, rows);
 }
 

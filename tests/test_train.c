@@ -194,6 +194,7 @@ static void check_resume_is_exact(VncaVariant variant)
     assert_int_equal(recorded.extra_max, options.extra_max);
     assert_int_equal(recorded.pool_size, options.pool_size);
     assert_int_equal(recorded.damage_size, options.damage_size);
+    assert_int_equal(recorded.twin_average, options.twin_average);
     assert_true(recorded.pool_share == options.pool_share &&
                 recorded.damage_share == options.damage_share &&
                 recorded.fresh_damage_share == options.fresh_damage_share &&
@@ -294,8 +295,9 @@ static void test_weights_average(void **state)
     remove_temp_dir(dir);
 }
 
-/* the first step's loss of a persistent tiny model */
-static VncaLoss first_step_loss(float fresh_damage_share, int damage, float state_match)
+/* the first step's loss of a persistent tiny model; twin_average: its twins
+ * grown apart, by the weights' average (the weights themselves at step 0) */
+static VncaLoss first_step_loss(float fresh_damage_share, int damage, float state_match, int twin_average)
 {
     VncaModel m;
     tiny_model(&m);
@@ -304,6 +306,7 @@ static VncaLoss first_step_loss(float fresh_damage_share, int damage, float stat
     o.fresh_damage_share = fresh_damage_share;
     o.damage_size = damage;
     o.state_match = state_match;
+    o.twin_average = twin_average;
     VncaTrainer tr;
     VncaTrainStats s;
     assert_int_equal(vnca_trainer_init(&tr, &m, &slice, &o, NULL), 0);
@@ -319,8 +322,8 @@ static void test_growing_rows_damaged_in_flight(void **state)
 {
     (void)state;
     if (!slice.pixels) skip();
-    const double whole = first_step_loss(0, 9, 0).recon;
-    const double no_square = first_step_loss(1, 0, 0).recon, damaged = first_step_loss(1, 9, 0).recon;
+    const double whole = first_step_loss(0, 9, 0, 0).recon;
+    const double no_square = first_step_loss(1, 0, 0, 0).recon, damaged = first_step_loss(1, 9, 0, 0).recon;
     printf("first step's reconstruction term: %.3f whole, %.3f damaged in flight\n", whole, damaged);
     assert_true(no_square == whole);
     assert_true(fabs(damaged - whole) > 0.1);
@@ -329,17 +332,23 @@ static void test_growing_rows_damaged_in_flight(void **state)
 /* the state distance beyond the reconstruction and KL terms */
 static double state_term(VncaLoss l) { return l.loss - l.recon - l.kl; }
 
-/* With a state match the damaged rows' twins grow as they do: with a square
- * of side 0 nothing parts them, and a real square does. */
+/* With a state match the damaged rows' twins grow as they do, in the batch
+ * or apart (by the weights' average, at step 0 the weights, through the
+ * step by step decoder): with a square of side 0 nothing parts them, and a
+ * real square does. */
 static void test_damaged_rows_have_twins(void **state)
 {
     (void)state;
     if (!slice.pixels) skip();
-    const double alike = state_term(first_step_loss(0.5, 0, 1)), parted = state_term(first_step_loss(0.5, 9, 1));
-    printf("state distance from the twins: %.3g with no square, %.3g damaged\n", alike, parted);
-    assert_true(fabs(alike) < 1e-6);
-    assert_true(parted > 1e-3);
-    const VncaLoss plain = first_step_loss(0.5, 9, 0);
+    for (int apart = 0; apart <= 1; apart++) {
+        const double alike = state_term(first_step_loss(0.5, 0, 1, apart));
+        const double parted = state_term(first_step_loss(0.5, 9, 1, apart));
+        printf("state distance from the twins %s: %.3g with no square, %.3g damaged\n",
+               apart ? "grown apart" : "in the batch", alike, parted);
+        assert_true(fabs(alike) < 1e-6);
+        assert_true(parted > 1e-3);
+    }
+    const VncaLoss plain = first_step_loss(0.5, 9, 0, 0);
     assert_true(plain.loss == plain.recon + plain.kl);
 }
 
@@ -417,6 +426,7 @@ int main(int argc, char **argv)
     options.damage_size = 9;
     options.fresh_damage_share = 0.25f;
     options.state_match = 0.01f; /* and scored on their states */
+    options.twin_average = 1;     /* against twins grown by the weights' average */
     options.average_decay = 0.5f; /* the weights it writes are not those it trains */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_adam_matches_definition),

@@ -232,6 +232,7 @@ static int persistent_options(const CliCommand *cmd, VncaTrainOptions *opt)
     opt->damage_share = (float)damage_share;
     opt->fresh_damage_share = (float)fresh_damage_share;
     opt->state_match = (float)state_match;
+    if (cli_value(cmd, "twin-average")) opt->twin_average = 1;
     return 0;
 }
 
@@ -277,6 +278,8 @@ static void report_changes(const VncaTrainOptions *was, const VncaTrainOptions *
     if (now->state_match != was->state_match)
         fprintf(stderr, "state match %g %s (was %g)\n", (double)now->state_match, from,
                 (double)was->state_match);
+    if (now->twin_average != was->twin_average)
+        fprintf(stderr, "twins grown by the weights' average %s (were in the batch)\n", from);
 }
 
 static int train(int argc, char **argv, int rank, int ranks)
@@ -315,6 +318,7 @@ static int train(int argc, char **argv, int rank, int ranks)
         {"damage-share", 0, "F", "persistent: share of pool rows damaged (default 0.25)", 0},
         {"damage-fresh", 0, "F", "persistent: share of growing rows damaged after one extra step (default 0)", 0},
         {"state-match", 0, "W", "persistent: damaged growing rows scored on their states' distance from undamaged twins', this weight (default 0)", 0},
+        {"twin-average", 0, NULL, "persistent: the twins grown apart by the weights' average (--average), a fixed target", 0},
         {0},
     };
     CliCommand cmd = {.name = "train",

@@ -29,10 +29,10 @@ static int matches_states(const DecoderRows *rows)
 
 static size_t image_state(const VncaConfig *cfg) { return (size_t)pixels(cfg) * cfg->latent; }
 
-/* the damaged rows' undamaged twins in states (or their gradients) */
-static float *twins(const VncaConfig *cfg, float *states, const DecoderRows *rows)
+/* the damaged rows' undamaged twins' final states: given, or the rows after them */
+static const float *twin_states(const VncaConfig *cfg, const VncaWorkspace *ws, const DecoderRows *rows)
 {
-    return states + (size_t)rows->n_damaged * image_state(cfg);
+    return rows->twin_target ? rows->twin_target : ws->final_state + (size_t)rows->n_damaged * image_state(cfg);
 }
 
 VncaLoss elbo_forward_rows(const VncaModel *m, VncaWorkspace *ws, const float *x, const float *eps,
@@ -58,7 +58,7 @@ VncaLoss elbo_forward_rows(const VncaModel *m, VncaWorkspace *ws, const float *x
     }
     if (matches_states(rows))
         loss.loss += rows->state_match / all *
-                     state_distance_forward(ws->final_state, twins(cfg, ws->final_state, rows),
+                     state_distance_forward(ws->final_state, twin_states(cfg, ws, rows),
                                             (size_t)rows->n_damaged * pixels(cfg), z);
     for (int i = 0; i < all; i++) {
         const double recon = row_recon(cfg, ws->final_state, x, i);
@@ -91,10 +91,11 @@ void vnca_elbo_backward(const VncaModel *m, VncaWorkspace *ws, float *grads)
     float *dfinal = ws->dstate[0];
     memset(dfinal, 0, (size_t)all * image_state(cfg) * sizeof(float));
     bce_logits_backward(dfinal, ws->final_state, z, ws->x, NULL, all, pixels(cfg), scale);
-    if (matches_states(rows))
-        state_distance_backward(dfinal, twins(cfg, dfinal, rows), ws->final_state,
-                                twins(cfg, ws->final_state, rows), (size_t)rows->n_damaged * pixels(cfg),
-                                z, rows->state_match * scale);
+    if (matches_states(rows)) {
+        float *dtwins = rows->twin_target ? NULL : dfinal + (size_t)rows->n_damaged * image_state(cfg);
+        state_distance_backward(dfinal, dtwins, ws->final_state, twin_states(cfg, ws, rows),
+                                (size_t)rows->n_damaged * pixels(cfg), z, rows->state_match * scale);
+    }
     float *dgrown = NULL;
     if (scores_grown(rows)) {
         dgrown = ws->state_tmp; /* free once the forward pass is done */

@@ -51,7 +51,7 @@ void state_distance_backward(float *da, float *db, const float *a, const float *
     for (size_t i = 0; i < cells * c; i++) {
         const float g = k * (a[i] - b[i]);
         da[i] += g;
-        db[i] -= g;
+        if (db) db[i] -= g;
     }
 }
 

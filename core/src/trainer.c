@@ -10,6 +10,7 @@
 #include "pool.h"
 #include "trainer.h"
 #include "vnca/bench.h"
+#include "vnca/ops.h"
 
 /* independent, reproducible streams per (seed, epoch, purpose) */
 static void seed_stream(VncaRng *rng, uint64_t seed, int epoch, int purpose)
@@ -86,13 +87,35 @@ static int check_options(const VncaTrainer *tr, const VncaTrainOptions *o, VncaE
     if (!(o->state_match >= 0 && o->state_match <= VNCA_MAX_STATE_MATCH))
         return vnca_fail(err, "state match weight %g must be in [0, %g]", (double)o->state_match,
                          (double)VNCA_MAX_STATE_MATCH);
-    if (o->state_match > 0 && o->fresh_damage_share > 0.5f)
+    if (o->twin_average && !(o->state_match > 0 && o->average_decay > 0))
+        return vnca_fail(err, "twins grown by the weights' average need a state match and an "
+                         "average (state match %g, average decay %g)", (double)o->state_match,
+                         (double)o->average_decay);
+    if (o->state_match > 0 && !o->twin_average && o->fresh_damage_share > 0.5f)
         return vnca_fail(err, "with a state match every damaged growing row has an undamaged twin: "
                          "a fresh damage share %g leaves too few rows for them (at most 0.5)",
                          (double)o->fresh_damage_share);
     if (o->fresh_damage_share > 0 && o->extra_min <= DECODER_DAMAGE_STEP)
         return vnca_fail(err, "growing rows are damaged after extra step %d: extra steps %d..%d "
                          "leave some none after it", DECODER_DAMAGE_STEP, o->extra_min, o->extra_max);
+    return 0;
+}
+
+/* the weights' average as a model that grows the twins, a batch at a time */
+static int average_twins_init(VncaTrainer *tr, VncaError *err)
+{
+    const VncaConfig *cfg = &tr->model->config;
+    const size_t latents = (size_t)tr->opt.batch * cfg->latent * sizeof(float);
+    tr->average_model = (VncaModel){.config = *cfg, .layout = tr->model->layout, .params = tr->average};
+    vnca_weights_bind(cfg, tr->average, &tr->average_model.w);
+    if (vnca_growth_init(&tr->twins, &tr->average_model, tr->opt.batch, err)) return -1;
+    tr->twin_ws = vnca_workspace_new(cfg, tr->opt.batch, VNCA_WS_INFER, err);
+    tr->twin_mu = malloc(latents);
+    tr->twin_logsig = malloc(latents);
+    tr->twin_z = malloc(latents);
+    if (!tr->twin_ws) return -1;
+    if (!tr->twin_mu || !tr->twin_logsig || !tr->twin_z)
+        return vnca_fail(err, "out of memory for the twins at batch %d", tr->opt.batch);
     return 0;
 }
 
@@ -130,6 +153,10 @@ int vnca_trainer_init(VncaTrainer *tr, VncaModel *model, const VncaImages *data,
         return vnca_fail(err, "out of memory for training at batch %d", opt->batch);
     }
     if (tr->average) memcpy(tr->average, model->params, model->layout.n_params * sizeof(float));
+    if (opt->twin_average && average_twins_init(tr, err)) {
+        vnca_trainer_free(tr);
+        return -1;
+    }
     seed_stream(&tr->noise, opt->seed, 0, STREAM_NOISE);
     trainer_start_epoch(tr);
     return 0;
@@ -148,6 +175,11 @@ void vnca_trainer_free(VncaTrainer *tr)
     free(tr->order);
     free(tr->epoch_images);
     free(tr->average);
+    vnca_growth_free(&tr->twins);
+    vnca_workspace_free(tr->twin_ws);
+    free(tr->twin_mu);
+    free(tr->twin_logsig);
+    free(tr->twin_z);
     memset(tr, 0, sizeof *tr);
 }
 
@@ -192,6 +224,19 @@ static void grow_twins(VncaTrainer *tr, int n)
     memcpy(tr->batch_index + n, tr->batch_index, n * sizeof(int32_t));
 }
 
+/* the twins of rows [0, n) as the weights' average grows them, from the same
+ * images and noise, through the same extra steps, undamaged: tr->twins */
+static void grow_average_twins(VncaTrainer *tr, int n, int extra)
+{
+    const size_t z = (size_t)tr->model->config.latent;
+    vnca_encode(&tr->average_model, tr->twin_ws, tr->batch_x, n, tr->twin_mu, tr->twin_logsig);
+    reparam_forward(tr->twin_z, tr->twin_mu, tr->twin_logsig, tr->batch_eps, n * z);
+    tr->twins.n = n;
+    vnca_growth_seed(&tr->twins, tr->twin_z);
+    while (!vnca_growth_done(&tr->twins)) vnca_growth_step(&tr->twins);
+    for (int s = 0; s < extra; s++) vnca_growth_step(&tr->twins);
+}
+
 /* sums this shard's share of the batch mean over all shards */
 static int reduce_shards(VncaTrainer *tr, VncaLoss *loss, float share, VncaError *err)
 {
@@ -223,16 +268,19 @@ int vnca_trainer_step(VncaTrainer *tr, VncaTrainStats *stats, VncaError *err)
     vnca_rng_normal_fill(&tr->noise, tr->batch_eps, (size_t)n_fresh * z);
     if (n_pool) gather_pool(tr, hi - lo, n_pool);
     int n_damaged = persistent ? (int)lround(tr->opt.fresh_damage_share * (hi - lo)) : 0;
-    if (tr->opt.state_match > 0 && 2 * n_damaged > hi - lo) n_damaged = (hi - lo) / 2;
+    const int twins_in_batch = tr->opt.state_match > 0 && !tr->opt.twin_average;
+    if (twins_in_batch && 2 * n_damaged > hi - lo) n_damaged = (hi - lo) / 2;
     for (int i = 0; i < n_damaged; i++)
         vnca_rng_square(&tr->pool.rng, tr->model->config.image_size, tr->opt.damage_size, tr->damage_xy + 2 * i);
-    if (tr->opt.state_match > 0) grow_twins(tr, n_damaged);
+    if (twins_in_batch) grow_twins(tr, n_damaged);
+    if (tr->opt.twin_average && n_damaged > 0) grow_average_twins(tr, n_damaged, extra);
 
     const DecoderRows rows = {.grow = hi - lo, .start = tr->pool.start, .start_z = tr->pool.start_genome,
                               .start_alive = tr->pool.start_alive, .n_start = n_pool,
                               .extra = extra, .score_grown = persistent, .n_damaged = n_damaged,
                               .damage = tr->opt.damage_size, .damage_xy = tr->damage_xy,
-                              .state_match = tr->opt.state_match};
+                              .state_match = tr->opt.state_match,
+                              .twin_target = tr->opt.twin_average ? tr->twins.state : NULL};
     VncaLoss loss = elbo_forward_rows(tr->model, tr->ws, tr->batch_x, tr->batch_eps + (size_t)lo * z,
                                       &rows);
     memset(tr->grads, 0, tr->model->layout.n_params * sizeof(float));

@@ -22,7 +22,9 @@
  * final states lie from its twin's: state_match times half the squared
  * distance, averaged over the channels and summed over the cells (a healed
  * row should end as it would have without the damage, in every channel, not
- * only the pixels'). */
+ * only the pixels'). twin_target [n_damaged, S, S, C], when given, holds
+ * the twins' final states instead (grown elsewhere: no twin rows in the
+ * batch), a target that the term's gradient does not reach. */
 typedef struct DecoderRows {
     int grow;
     const float *start;
@@ -34,6 +36,7 @@ typedef struct DecoderRows {
     int n_damaged, damage;
     const int *damage_xy;
     float state_match;
+    const float *twin_target;
 } DecoderRows;
 
 #define DECODER_DAMAGE_STEP 1

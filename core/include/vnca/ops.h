@@ -132,7 +132,7 @@ void bce_logits_backward(float *dlogits, const float *logits, int stride, const 
  * averaged over the c channels and summed over the cells:
  * 0.5 / c * sum (a - b)^2. */
 double state_distance_forward(const float *a, const float *b, size_t cells, int c);
-/* da += scale (a - b) / c, db -= the same */
+/* da += scale (a - b) / c, db -= the same (db NULL: b is a fixed target) */
 void state_distance_backward(float *da, float *db, const float *a, const float *b, size_t cells,
                              int c, float scale);
 

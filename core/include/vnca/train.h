@@ -69,9 +69,15 @@ typedef struct VncaTrainOptions {
      * most 0.5) and scores it also on how far its final cell states lie from
      * its twin's, in every channel: that weight times half the squared
      * distance, averaged over the channels and summed over the cells (0: the
-     * pixels alone). */
+     * pixels alone). That term's gradient pulls both rows. twin_average
+     * instead grows each twin apart, by the weights' moving average
+     * (average_decay > 0) from the same image and noise: a target that the
+     * term does not move (a twin grown by the trained weights and not
+     * pulled is a target each step moves, and training diverges), and no
+     * twin rows in the batch, so any share of it may be damaged. */
     int extra_min, extra_max, pool_size, damage_size;
     float pool_share, damage_share, fresh_damage_share, state_match;
+    int twin_average;
     /* 0, or the decay d of an exponential moving average of the weights,
      * average = d average + (1 - d) weights after every step, that the run's
      * model file holds (vnca_trainer_save_model): the weights' own step to
@@ -136,6 +142,11 @@ typedef struct VncaTrainer {
     VncaPool pool;                 /* persistent models only */
     int *damage_xy;                /* the damaged growing rows' squares [batch, 2] */
     float *average;                /* [n_params] the weights' moving average, or NULL */
+    /* opt.twin_average: the average as a model, and the twins it grows */
+    VncaModel average_model;       /* its params are `average` */
+    VncaWorkspace *twin_ws;
+    VncaGrowth twins;
+    float *twin_mu, *twin_logsig, *twin_z; /* [batch, Z] */
 } VncaTrainer;
 
 int vnca_trainer_init(VncaTrainer *tr, VncaModel *model, const VncaImages *data,
