@@ -106,9 +106,11 @@ static int average_twins_init(VncaTrainer *tr, VncaError *err)
 {
     const VncaConfig *cfg = &tr->model->config;
     const size_t latents = (size_t)tr->opt.batch * cfg->latent * sizeof(float);
-    tr->average_model = (VncaModel){.config = *cfg, .layout = tr->model->layout, .params = tr->average};
-    vnca_weights_bind(cfg, tr->average, &tr->average_model.w);
-    if (vnca_growth_init(&tr->twins, &tr->average_model, tr->opt.batch, err)) return -1;
+    tr->average_model = malloc(sizeof *tr->average_model);
+    if (!tr->average_model) return vnca_fail(err, "out of memory for the twins");
+    *tr->average_model = (VncaModel){.config = *cfg, .layout = tr->model->layout, .params = tr->average};
+    vnca_weights_bind(cfg, tr->average, &tr->average_model->w);
+    if (vnca_growth_init(&tr->twins, tr->average_model, tr->opt.batch, err)) return -1;
     tr->twin_ws = vnca_workspace_new(cfg, tr->opt.batch, VNCA_WS_INFER, err);
     tr->twin_mu = malloc(latents);
     tr->twin_logsig = malloc(latents);
@@ -176,6 +178,7 @@ void vnca_trainer_free(VncaTrainer *tr)
     free(tr->epoch_images);
     free(tr->average);
     vnca_growth_free(&tr->twins);
+    free(tr->average_model);
     vnca_workspace_free(tr->twin_ws);
     free(tr->twin_mu);
     free(tr->twin_logsig);
@@ -229,7 +232,7 @@ static void grow_twins(VncaTrainer *tr, int n)
 static void grow_average_twins(VncaTrainer *tr, int n, int extra)
 {
     const size_t z = (size_t)tr->model->config.latent;
-    vnca_encode(&tr->average_model, tr->twin_ws, tr->batch_x, n, tr->twin_mu, tr->twin_logsig);
+    vnca_encode(tr->average_model, tr->twin_ws, tr->batch_x, n, tr->twin_mu, tr->twin_logsig);
     reparam_forward(tr->twin_z, tr->twin_mu, tr->twin_logsig, tr->batch_eps, n * z);
     tr->twins.n = n;
     vnca_growth_seed(&tr->twins, tr->twin_z);

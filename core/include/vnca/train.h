@@ -143,7 +143,7 @@ typedef struct VncaTrainer {
     int *damage_xy;                /* the damaged growing rows' squares [batch, 2] */
     float *average;                /* [n_params] the weights' moving average, or NULL */
     /* opt.twin_average: the average as a model, and the twins it grows */
-    VncaModel average_model;       /* its params are `average` */
+    VncaModel *average_model;      /* its params are `average` */
     VncaWorkspace *twin_ws;
     VncaGrowth twins;
     float *twin_mu, *twin_logsig, *twin_z; /* [batch, Z] */
