@@ -292,8 +292,9 @@ static void test_resume_takes_a_new_rate(void **state)
 }
 
 /* --average: the model file holds the weights' moving average (not the
- * checkpoint's weights) and says so; a resume with --average 0 writes the
- * weights again and drops the claim. */
+ * checkpoint's weights) and says so; --trained-weights writes the weights
+ * and keeps averaging, and a resume with --average 0 writes the weights
+ * again and stops averaging; both drop the claim. */
 static void test_train_writes_the_weights_average(void **state)
 {
     (void)state;
@@ -312,6 +313,19 @@ static void test_train_writes_the_weights_average(void **state)
     load_params(out, &averaged);
     if (vnca_checkpoint_load_model(&weights, NULL, ckpt, &err)) fail_msg("%s", err.msg);
     assert_true(distance(&averaged, &weights) > 0);
+    vnca_model_free(&averaged);
+    vnca_model_free(&weights);
+
+    /* no step more: the same checkpoint's weights, written as they are */
+    char *trained[] = {(char *)vnca_exe, "train", "--data", (char *)data_dir, "--resume", ckpt, "--limit", "64",
+                       "--steps", "3", "--trained-weights", "-o", out, NULL};
+    run_command(&r, dir, trained);
+    if (r.status != 0) fail_msg("vnca train --trained-weights exited %d:\n%s", r.status, r.err);
+    load_params(out, &averaged);
+    if (vnca_checkpoint_load_model(&weights, NULL, ckpt, &err)) fail_msg("%s", err.msg);
+    assert_memory_equal(averaged.params, weights.params, weights.layout.n_params * sizeof(float));
+    assert_null(vnca_meta_get(&averaged.meta, "training.weights_averaged"));
+    assert_float_equal(meta_number(ckpt, "checkpoint.average_decay"), 0.5, 0);
     vnca_model_free(&averaged);
     vnca_model_free(&weights);
 

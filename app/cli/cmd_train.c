@@ -86,9 +86,10 @@ static int write_log_row(FILE *log, const VncaTrainer *tr, Progress *p)
     return rc < 0 || fflush(log) ? -1 : 0;
 }
 
-/* the model file carries how it was trained */
+/* the model file carries how it was trained; trained: it holds the weights
+ * as trained, not their average */
 static int record_facts(VncaModel *m, const VncaTrainer *tr, const char *data_name,
-                        double cpu_before, double cpu_now)
+                        double cpu_before, double cpu_now, int trained)
 {
     char text[64];
     /* an evaluation the model carries from --init is of weights it no longer has */
@@ -109,7 +110,7 @@ static int record_facts(VncaModel *m, const VncaTrainer *tr, const char *data_na
     failed |= vnca_meta_set(&m->meta, "training.cpu_seconds", text);
     snprintf(text, sizeof text, "%.0f", tr->train_seconds);
     failed |= vnca_meta_set(&m->meta, "training.wall_seconds", text);
-    if (tr->average) {
+    if (tr->average && !trained) {
         snprintf(text, sizeof text, "%g per step", (double)tr->opt.average_decay);
         failed |= vnca_meta_set(&m->meta, "training.weights_averaged", text);
     } else {
@@ -119,14 +120,16 @@ static int record_facts(VncaModel *m, const VncaTrainer *tr, const char *data_na
 }
 
 static int save_all(VncaTrainer *tr, const char *data_name, double cpu_before, double cpu_start,
-                    const char *model_path, const char *ckpt_path)
+                    const char *model_path, const char *ckpt_path, int trained)
 {
     VncaError err;
-    if (record_facts(tr->model, tr, data_name, cpu_before, cpu_seconds() - cpu_start)) {
+    if (record_facts(tr->model, tr, data_name, cpu_before, cpu_seconds() - cpu_start, trained)) {
         fprintf(stderr, "vnca train: out of memory\n");
         return -1;
     }
-    if (vnca_trainer_save(tr, ckpt_path, &err) || vnca_trainer_save_model(tr, model_path, &err)) {
+    if (vnca_trainer_save(tr, ckpt_path, &err) ||
+        (trained ? vnca_model_save(tr->model, model_path, &err)
+                 : vnca_trainer_save_model(tr, model_path, &err))) {
         fprintf(stderr, "\nvnca train: %s\n", err.msg);
         return -1;
     }
@@ -298,6 +301,7 @@ static int train(int argc, char **argv, int rank, int ranks)
         {"clip", 0, "NORM", "gradient norm clip (default 10)", 0},
         {"warmup", 0, "N", "the rate rises linearly over a fresh Adam's first N steps (default 0)", 0},
         {"average", 0, "DECAY", "the model written is the weights' moving average, this decay per step (default 0: none)", 0},
+        {"trained-weights", 0, NULL, "the model written holds the weights as trained, not their --average", 0},
         {"seed", 0, "S", "seed for the data order and the noise (default 1)", 0},
         {"dynamic", 0, NULL, "grayscale MNIST binarized afresh each epoch (default: static)", 0},
         {"limit", 0, "N", "train on the first N images only (for quick checks)", 0},
@@ -408,7 +412,7 @@ static int train(int argc, char **argv, int rank, int ranks)
     const char *prior_cpu = vnca_meta_get(&model.meta, "training.cpu_seconds");
     const double cpu_before = prior_cpu ? atof(prior_cpu) : 0.0, cpu_start = cpu_seconds();
 
-    const int lead = rank == 0;
+    const int lead = rank == 0, trained = cli_value(&cmd, "trained-weights") != NULL;
     if (lead) {
         const int stale = vnca_remove_stale_temp_files(out) + vnca_remove_stale_temp_files(ckpt_path);
         if (stale) fprintf(stderr, "removed %d temporary file%s left by a killed run\n", stale, stale > 1 ? "s" : "");
@@ -460,14 +464,16 @@ static int train(int argc, char **argv, int rank, int ranks)
         double now = vnca_seconds();
         if (now - p.last_print >= (p.tty ? 0.5 : 30.0)) print_progress(&tr, &plan, &p, &s, now);
         if (plan.checkpoint_minutes && now - p.last_checkpoint >= plan.checkpoint_minutes * 60) {
-            if (save_all(&tr, vnca_data_source_name(source), cpu_before, cpu_start, out, ckpt_path))
+            if (save_all(&tr, vnca_data_source_name(source), cpu_before, cpu_start, out, ckpt_path,
+                         trained))
                 goto done;
             p.last_checkpoint = now;
         }
     }
     if (lead) {
         if (write_log_row(log, &tr, &p)) goto log_failed;
-        if (save_all(&tr, vnca_data_source_name(source), cpu_before, cpu_start, out, ckpt_path))
+        if (save_all(&tr, vnca_data_source_name(source), cpu_before, cpu_start, out, ckpt_path,
+                         trained))
             goto done;
         fprintf(stderr, "%s%s at step %ld (%ld images): wrote %s and %s\n", p.tty ? "\n" : "",
                 stop[0] ? "interrupted" : "done", tr.step, tr.images_seen, out, ckpt_path);
