@@ -529,6 +529,11 @@ static void test_state_distance(void **state)
     int bad = check_gradient("distance a", loss_case_value, &c, c.a, da, 12, 12, op_tol);
     bad += check_gradient("distance b", loss_case_value, &c, c.b, db, 12, 12, op_tol);
     assert_int_equal(bad, 0);
+    /* a fixed target: a's gradient alone, the same */
+    float *da_alone = zeros(12);
+    state_distance_backward(da_alone, NULL, c.a, c.b, 3, 4, 1.0f);
+    assert_memory_equal(da_alone, da, 12 * sizeof(float));
+    free(da_alone);
     /* it accumulates, scaled */
     state_distance_backward(da, db, c.a, c.b, 3, 4, 2.0f);
     for (int i = 0; i < 12; i++) assert_float_equal(da[i], 3.0f / 4 * (c.a[i] - c.b[i]), 1e-5);
