@@ -296,8 +296,10 @@ static void test_weights_average(void **state)
 }
 
 /* the first step's loss of a persistent tiny model; twin_average: its twins
- * grown apart, by the weights' average (the weights themselves at step 0) */
-static VncaLoss first_step_loss(float fresh_damage_share, int damage, float state_match, int twin_average)
+ * grown apart, by the weights' average (the weights themselves at step 0,
+ * unless average_shift moves every averaged weight by that much) */
+static VncaLoss first_step_loss(float fresh_damage_share, int damage, float state_match, int twin_average,
+                                float average_shift)
 {
     VncaModel m;
     tiny_model(&m);
@@ -310,6 +312,7 @@ static VncaLoss first_step_loss(float fresh_damage_share, int damage, float stat
     VncaTrainer tr;
     VncaTrainStats s;
     assert_int_equal(vnca_trainer_init(&tr, &m, &slice, &o, NULL), 0);
+    for (size_t i = 0; i < m.layout.n_params; i++) tr.average[i] += average_shift;
     assert_int_equal(vnca_trainer_step(&tr, &s, NULL), 0);
     vnca_trainer_free(&tr);
     vnca_model_free(&m);
@@ -322,8 +325,8 @@ static void test_growing_rows_damaged_in_flight(void **state)
 {
     (void)state;
     if (!slice.pixels) skip();
-    const double whole = first_step_loss(0, 9, 0, 0).recon;
-    const double no_square = first_step_loss(1, 0, 0, 0).recon, damaged = first_step_loss(1, 9, 0, 0).recon;
+    const double whole = first_step_loss(0, 9, 0, 0, 0).recon;
+    const double no_square = first_step_loss(1, 0, 0, 0, 0).recon, damaged = first_step_loss(1, 9, 0, 0, 0).recon;
     printf("first step's reconstruction term: %.3f whole, %.3f damaged in flight\n", whole, damaged);
     assert_true(no_square == whole);
     assert_true(fabs(damaged - whole) > 0.1);
@@ -335,20 +338,24 @@ static double state_term(VncaLoss l) { return l.loss - l.recon - l.kl; }
 /* With a state match the damaged rows' twins grow as they do, in the batch
  * or apart (by the weights' average, at step 0 the weights, through the
  * step by step decoder): with a square of side 0 nothing parts them, and a
- * real square does. */
+ * real square does. Twins apart are the average's: moved from the weights,
+ * it parts them with no square. */
 static void test_damaged_rows_have_twins(void **state)
 {
     (void)state;
     if (!slice.pixels) skip();
     for (int apart = 0; apart <= 1; apart++) {
-        const double alike = state_term(first_step_loss(0.5, 0, 1, apart));
-        const double parted = state_term(first_step_loss(0.5, 9, 1, apart));
+        const double alike = state_term(first_step_loss(0.5, 0, 1, apart, 0));
+        const double parted = state_term(first_step_loss(0.5, 9, 1, apart, 0));
         printf("state distance from the twins %s: %.3g with no square, %.3g damaged\n",
                apart ? "grown apart" : "in the batch", alike, parted);
         assert_true(fabs(alike) < 1e-6);
         assert_true(parted > 1e-3);
     }
-    const VncaLoss plain = first_step_loss(0.5, 9, 0, 0);
+    const double by_average = state_term(first_step_loss(0.5, 0, 1, 1, 1e-4f));
+    printf("state distance from twins grown by an average moved from the weights: %.3g\n", by_average);
+    assert_true(by_average > 1e-3);
+    const VncaLoss plain = first_step_loss(0.5, 9, 0, 0, 0);
     assert_true(plain.loss == plain.recon + plain.kl);
 }
 
