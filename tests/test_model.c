@@ -534,57 +534,6 @@ static void test_elbo_gradient_damage_in_flight(void **state)
     fill_uniform(&rng, target, 64 * 4, -1, 1);
     rows.twin_target = target;
     check_elbo_gradient(VNCA_PERCEIVE_CONV3, NULL, rows);
-    /* twins' states after every extra step, scored from the damage on */
-    float path[3 * 64 * 4];
-    fill_uniform(&rng, path, 3 * 64 * 4, -1, 1);
-    rows.twin_target = NULL;
-    rows.twin_path = path;
-    check_elbo_gradient(VNCA_PERCEIVE_CONV3, NULL, rows);
-}
-
-static double state_term(VncaLoss l) { return l.loss - l.recon - l.kl; }
-
-/* Along a twin path the state term is the mean, over the steps from the
- * damage on, of each step's distance: a path that agrees with the damaged
- * row after every step but the last leaves the final distance divided by
- * their number, whatever it holds before the damage, and a step between
- * that disagrees adds its own distance. */
-static void test_twin_path_scores_each_step_after_the_damage(void **state)
-{
-    (void)state;
-    static const int square_at[] = {2, 1};
-    VncaConfig cfg = micro_config(VNCA_PERCEIVE_CONV3);
-    VncaModel m;
-    assert_int_equal(make_model(&m, &cfg, 21), 0);
-    VncaRng rng;
-    vnca_rng_seed(&rng, 26);
-    enum { EXTRA = 4, STATE = 64 * 4 };
-    const int healing_steps = EXTRA - DECODER_DAMAGE_STEP;
-    float *x = binary_images(&rng, 2, 8), eps[2 * 4], target[STATE], path[EXTRA * STATE];
-    vnca_rng_normal_fill(&rng, eps, 2 * 4);
-    fill_uniform(&rng, target, STATE, -1, 1);
-    DecoderRows rows = {.grow = 2, .extra = EXTRA, .n_damaged = 1, .damage = 3, .damage_xy = square_at,
-                        .state_match = 0.7f, .twin_target = target};
-    VncaWorkspace *ws = workspace_new(&cfg, 2, VNCA_WS_TRAIN, EXTRA, NULL);
-    assert_non_null(ws);
-    const double at_end = state_term(elbo_forward_rows(&m, ws, x, eps, &rows));
-    for (int e = 0; e < EXTRA - 1; e++)
-        memcpy(path + e * STATE, decoder_state_after(&m, ws, &rows, e), sizeof target);
-    memcpy(path + (EXTRA - 1) * STATE, target, sizeof target);
-    for (int i = 0; i < STATE; i++) path[i] += 5.0f; /* before the damage: not scored */
-    rows.twin_target = NULL;
-    rows.twin_path = path;
-    const double along = state_term(elbo_forward_rows(&m, ws, x, eps, &rows));
-    printf("state term %.6f at the end, %.6f along the path\n", at_end, along);
-    assert_true(at_end > 1.0);
-    assert_float_equal(along, at_end / healing_steps, 1e-6 * at_end);
-    path[DECODER_DAMAGE_STEP * STATE + 5] += 0.5f;
-    const double parted = state_term(elbo_forward_rows(&m, ws, x, eps, &rows));
-    /* 0.7 / 2 rows / 3 steps, times half of 0.5^2 over 4 channels */
-    assert_float_equal(parted - along, 0.7 / 2 / healing_steps * 0.5 * 0.25 / 4, 1e-6);
-    free(x);
-    vnca_workspace_free(ws);
-    vnca_model_free(&m);
 }
 
 /* with a genome, latent and then with place: the weights that read it, and z
@@ -738,7 +687,6 @@ int main(void)
         cmocka_unit_test(test_elbo_gradient_sobel),
         cmocka_unit_test(test_elbo_gradient_pool_and_extra_steps),
         cmocka_unit_test(test_elbo_gradient_damage_in_flight),
-        cmocka_unit_test(test_twin_path_scores_each_step_after_the_damage),
         cmocka_unit_test(test_elbo_gradient_genome),
         cmocka_unit_test(test_elbo_gradient_full_grid_seed),
         cmocka_unit_test(test_iwae_k1_is_single_sample_elbo),

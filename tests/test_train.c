@@ -195,7 +195,6 @@ static void check_resume_is_exact(VncaVariant variant)
     assert_int_equal(recorded.pool_size, options.pool_size);
     assert_int_equal(recorded.damage_size, options.damage_size);
     assert_int_equal(recorded.twin_average, options.twin_average);
-    assert_int_equal(recorded.twin_path, options.twin_path);
     assert_true(recorded.pool_share == options.pool_share &&
                 recorded.damage_share == options.damage_share &&
                 recorded.fresh_damage_share == options.fresh_damage_share &&
@@ -310,7 +309,6 @@ static VncaLoss first_step_loss(float fresh_damage_share, int damage, float stat
     o.damage_size = damage;
     o.state_match = state_match;
     o.twin_average = twin_average;
-    o.twin_path = twin_average ? options.twin_path : 0;
     VncaTrainer tr;
     VncaTrainStats s;
     assert_int_equal(vnca_trainer_init(&tr, &m, &slice, &o, NULL), 0);
@@ -436,7 +434,6 @@ int main(int argc, char **argv)
     options.fresh_damage_share = 0.25f;
     options.state_match = 0.01f; /* and scored on their states */
     options.twin_average = 1;     /* against twins grown by the weights' average */
-    options.twin_path = 1;        /* after every step from the damage on */
     options.average_decay = 0.5f; /* the weights it writes are not those it trains */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_adam_matches_definition),

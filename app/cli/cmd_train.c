@@ -236,7 +236,6 @@ static int persistent_options(const CliCommand *cmd, VncaTrainOptions *opt)
     opt->fresh_damage_share = (float)fresh_damage_share;
     opt->state_match = (float)state_match;
     if (cli_value(cmd, "twin-average")) opt->twin_average = 1;
-    if (cli_value(cmd, "twin-path")) opt->twin_path = 1;
     return 0;
 }
 
@@ -284,9 +283,6 @@ static void report_changes(const VncaTrainOptions *was, const VncaTrainOptions *
                 (double)was->state_match);
     if (now->twin_average != was->twin_average)
         fprintf(stderr, "twins grown by the weights' average %s (were in the batch)\n", from);
-    if (now->twin_path != was->twin_path)
-        fprintf(stderr, "damaged rows scored against their twins after every step %s (were at the end)\n",
-                from);
 }
 
 static int train(int argc, char **argv, int rank, int ranks)
@@ -327,7 +323,6 @@ static int train(int argc, char **argv, int rank, int ranks)
         {"damage-fresh", 0, "F", "persistent: share of growing rows damaged after one extra step (default 0)", 0},
         {"state-match", 0, "W", "persistent: damaged growing rows scored on their states' distance from undamaged twins', this weight (default 0)", 0},
         {"twin-average", 0, NULL, "persistent: the twins grown apart by the weights' average (--average), a fixed target", 0},
-        {"twin-path", 0, NULL, "persistent: damaged rows scored against their averaged twins after every step from the damage on, not only the last", 0},
         {0},
     };
     CliCommand cmd = {.name = "train",

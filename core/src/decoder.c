@@ -96,21 +96,8 @@ const float *decoder_grown_state(const VncaModel *m, const VncaWorkspace *ws, co
     return rows->extra > 0 ? ws->step_in[vnca_total_steps(&m->config)] : ws->final_state;
 }
 
-const float *decoder_state_after(const VncaModel *m, const VncaWorkspace *ws, const DecoderRows *rows, int e)
-{
-    return e == rows->extra - 1 ? ws->final_state : ws->step_in[vnca_total_steps(&m->config) + e + 1];
-}
-
-const float *decoder_twin_after(const VncaModel *m, const DecoderRows *rows, int e)
-{
-    const VncaConfig *cfg = &m->config;
-    const size_t image_state = (size_t)cfg->image_size * cfg->image_size * cfg->latent;
-    return rows->twin_path + (size_t)e * rows->n_damaged * image_state;
-}
-
 void decoder_backward(const VncaModel *m, VncaWorkspace *ws, const VncaWeights *gw, float *dfinal,
-                      const float *dgrown, float path_scale, const float *z, float *dz,
-                      const DecoderRows *rows)
+                      const float *dgrown, const float *z, float *dz, const DecoderRows *rows)
 {
     const VncaConfig *cfg = &m->config;
     const int c = cfg->latent;
@@ -121,10 +108,6 @@ void decoder_backward(const VncaModel *m, VncaWorkspace *ws, const VncaWeights *
     const int all = rows->grow + rows->n_start;
     for (int e = rows->extra - 1; e >= 0; e--) {
         t--;
-        if (rows->twin_path && e >= DECODER_DAMAGE_STEP && e < rows->extra - 1)
-            state_distance_backward(dcur, NULL, decoder_state_after(m, ws, rows, e),
-                                    decoder_twin_after(m, rows, e),
-                                    (size_t)rows->n_damaged * g * g, c, path_scale);
         memset(dspare, 0, (size_t)all * g * g * c * sizeof(float));
         const NcaGenome genome = extra_genome(ws, z, dz, e);
         nca_step_backward(m, gw, ws->step_in[t], dcur, dspare, all, g, &ws->step_acts[t],

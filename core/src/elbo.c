@@ -29,20 +29,10 @@ static int matches_states(const DecoderRows *rows)
 
 static size_t image_state(const VncaConfig *cfg) { return (size_t)pixels(cfg) * cfg->latent; }
 
-/* the damaged rows' undamaged twins' final states: given, at the end of a
- * given path, or the rows after them */
-static const float *twin_states(const VncaModel *m, const VncaWorkspace *ws, const DecoderRows *rows)
+/* the damaged rows' undamaged twins' final states: given, or the rows after them */
+static const float *twin_states(const VncaConfig *cfg, const VncaWorkspace *ws, const DecoderRows *rows)
 {
-    if (rows->twin_path) return decoder_twin_after(m, rows, rows->extra - 1);
-    if (rows->twin_target) return rows->twin_target;
-    return ws->final_state + (size_t)rows->n_damaged * image_state(&m->config);
-}
-
-/* how many steps' states the damaged rows are scored on: the last, or along
- * a twin path every one from the damage on */
-static int matched_steps(const DecoderRows *rows)
-{
-    return rows->twin_path ? rows->extra - DECODER_DAMAGE_STEP : 1;
+    return rows->twin_target ? rows->twin_target : ws->final_state + (size_t)rows->n_damaged * image_state(cfg);
 }
 
 VncaLoss elbo_forward_rows(const VncaModel *m, VncaWorkspace *ws, const float *x, const float *eps,
@@ -66,14 +56,10 @@ VncaLoss elbo_forward_rows(const VncaModel *m, VncaWorkspace *ws, const float *x
         const float *grown = decoder_grown_state(m, ws, rows);
         for (int i = 0; i < grow; i++) loss.recon += row_recon(cfg, grown, x, i) / all;
     }
-    if (matches_states(rows)) {
-        double distance = state_distance_forward(ws->final_state, twin_states(m, ws, rows),
-                                                 (size_t)rows->n_damaged * pixels(cfg), z);
-        for (int e = rows->extra - matched_steps(rows); e < rows->extra - 1; e++)
-            distance += state_distance_forward(decoder_state_after(m, ws, rows, e), decoder_twin_after(m, rows, e),
-                                               (size_t)rows->n_damaged * pixels(cfg), z);
-        loss.loss += rows->state_match / all / matched_steps(rows) * distance;
-    }
+    if (matches_states(rows))
+        loss.loss += rows->state_match / all *
+                     state_distance_forward(ws->final_state, twin_states(cfg, ws, rows),
+                                            (size_t)rows->n_damaged * pixels(cfg), z);
     for (int i = 0; i < all; i++) {
         const double recon = row_recon(cfg, ws->final_state, x, i);
         ws->row_recon[i] = (float)recon;
@@ -105,12 +91,10 @@ void vnca_elbo_backward(const VncaModel *m, VncaWorkspace *ws, float *grads)
     float *dfinal = ws->dstate[0];
     memset(dfinal, 0, (size_t)all * image_state(cfg) * sizeof(float));
     bce_logits_backward(dfinal, ws->final_state, z, ws->x, NULL, all, pixels(cfg), scale);
-    const float state_scale = matches_states(rows) ? rows->state_match * scale / matched_steps(rows) : 0;
     if (matches_states(rows)) {
-        const int apart = rows->twin_target || rows->twin_path;
-        float *dtwins = apart ? NULL : dfinal + (size_t)rows->n_damaged * image_state(cfg);
-        state_distance_backward(dfinal, dtwins, ws->final_state, twin_states(m, ws, rows),
-                                (size_t)rows->n_damaged * pixels(cfg), z, state_scale);
+        float *dtwins = rows->twin_target ? NULL : dfinal + (size_t)rows->n_damaged * image_state(cfg);
+        state_distance_backward(dfinal, dtwins, ws->final_state, twin_states(cfg, ws, rows),
+                                (size_t)rows->n_damaged * pixels(cfg), z, rows->state_match * scale);
     }
     float *dgrown = NULL;
     if (scores_grown(rows)) {
@@ -120,7 +104,7 @@ void vnca_elbo_backward(const VncaModel *m, VncaWorkspace *ws, float *grads)
                             pixels(cfg), scale);
     }
     memset(ws->dz, 0, (size_t)all * z * sizeof(float));
-    decoder_backward(m, ws, &gw, dfinal, dgrown, state_scale, ws->z, ws->dz, rows);
+    decoder_backward(m, ws, &gw, dfinal, dgrown, ws->z, ws->dz, rows);
     if (grow == 0) return;
 
     memset(ws->dmu, 0, (size_t)grow * z * sizeof(float));

@@ -156,7 +156,7 @@ static int refine(const VncaModel *m, const float *x, const float *keep, float *
         bce_logits_backward(dfinal, ws->final_state, c, targets, keep, k, pixels, 1.0f);
         /* the negative log joint's gradient: decoder part, then the prior's z */
         for (size_t i = 0; i < (size_t)k * c; i++) dz[i] = z[i];
-        decoder_backward(m, ws, &no_param_grads, dfinal, NULL, 0, z, dz, &rows);
+        decoder_backward(m, ws, &no_param_grads, dfinal, NULL, z, dz, &rows);
         vnca_adam_update(&adam, z, dz);
     }
     rc = 0;

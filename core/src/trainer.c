@@ -91,8 +91,6 @@ static int check_options(const VncaTrainer *tr, const VncaTrainOptions *o, VncaE
         return vnca_fail(err, "twins grown by the weights' average need a state match and an "
                          "average (state match %g, average decay %g)", (double)o->state_match,
                          (double)o->average_decay);
-    if (o->twin_path && !o->twin_average)
-        return vnca_fail(err, "a twin path is grown by the weights' average: it needs --twin-average");
     if (o->state_match > 0 && !o->twin_average && o->fresh_damage_share > 0.5f)
         return vnca_fail(err, "with a state match every damaged growing row has an undamaged twin: "
                          "a fresh damage share %g leaves too few rows for them (at most 0.5)",
@@ -118,10 +116,7 @@ static int average_twins_init(VncaTrainer *tr, VncaError *err)
     tr->twin_logsig = malloc(latents);
     tr->twin_z = malloc(latents);
     if (!tr->twin_ws) return -1;
-    if (tr->opt.twin_path)
-        tr->twin_path = malloc((size_t)tr->opt.extra_max * tr->opt.batch * cfg->image_size *
-                               cfg->image_size * cfg->latent * sizeof(float));
-    if (!tr->twin_mu || !tr->twin_logsig || !tr->twin_z || (tr->opt.twin_path && !tr->twin_path))
+    if (!tr->twin_mu || !tr->twin_logsig || !tr->twin_z)
         return vnca_fail(err, "out of memory for the twins at batch %d", tr->opt.batch);
     return 0;
 }
@@ -188,7 +183,6 @@ void vnca_trainer_free(VncaTrainer *tr)
     free(tr->twin_mu);
     free(tr->twin_logsig);
     free(tr->twin_z);
-    free(tr->twin_path);
     memset(tr, 0, sizeof *tr);
 }
 
@@ -234,21 +228,16 @@ static void grow_twins(VncaTrainer *tr, int n)
 }
 
 /* the twins of rows [0, n) as the weights' average grows them, from the same
- * images and noise, through the same extra steps, undamaged: tr->twins, and
- * their states after each extra step in tr->twin_path [extra, n, S, S, C] */
+ * images and noise, through the same extra steps, undamaged: tr->twins */
 static void grow_average_twins(VncaTrainer *tr, int n, int extra)
 {
-    const size_t z = (size_t)tr->model->config.latent, state = image_len(tr) * z;
+    const size_t z = (size_t)tr->model->config.latent;
     vnca_encode(tr->average_model, tr->twin_ws, tr->batch_x, n, tr->twin_mu, tr->twin_logsig);
     reparam_forward(tr->twin_z, tr->twin_mu, tr->twin_logsig, tr->batch_eps, n * z);
     tr->twins.n = n;
     vnca_growth_seed(&tr->twins, tr->twin_z);
     while (!vnca_growth_done(&tr->twins)) vnca_growth_step(&tr->twins);
-    for (int s = 0; s < extra; s++) {
-        vnca_growth_step(&tr->twins);
-        if (tr->twin_path)
-            memcpy(tr->twin_path + s * n * state, tr->twins.state, n * state * sizeof(float));
-    }
+    for (int s = 0; s < extra; s++) vnca_growth_step(&tr->twins);
 }
 
 /* sums this shard's share of the batch mean over all shards */
@@ -294,8 +283,7 @@ int vnca_trainer_step(VncaTrainer *tr, VncaTrainStats *stats, VncaError *err)
                               .extra = extra, .score_grown = persistent, .n_damaged = n_damaged,
                               .damage = tr->opt.damage_size, .damage_xy = tr->damage_xy,
                               .state_match = tr->opt.state_match,
-                              .twin_target = tr->opt.twin_average ? tr->twins.state : NULL,
-                              .twin_path = tr->twin_path};
+                              .twin_target = tr->opt.twin_average ? tr->twins.state : NULL};
     VncaLoss loss = elbo_forward_rows(tr->model, tr->ws, tr->batch_x, tr->batch_eps + (size_t)lo * z,
                                       &rows);
     memset(tr->grads, 0, tr->model->layout.n_params * sizeof(float));

@@ -24,11 +24,7 @@
  * row should end as it would have without the damage, in every channel, not
  * only the pixels'). twin_target [n_damaged, S, S, C], when given, holds
  * the twins' final states instead (grown elsewhere: no twin rows in the
- * batch), a target that the term's gradient does not reach. twin_path
- * [extra, n_damaged, S, S, C], when given instead, holds such twins' states
- * after every extra step, and each damaged row is scored after every step
- * from the damage on, the term averaged over those steps: a healing row is
- * pulled along its twin's way, not only at its end. */
+ * batch), a target that the term's gradient does not reach. */
 typedef struct DecoderRows {
     int grow;
     const float *start;
@@ -41,7 +37,6 @@ typedef struct DecoderRows {
     const int *damage_xy;
     float state_match;
     const float *twin_target;
-    const float *twin_path;
 } DecoderRows;
 
 #define DECODER_DAMAGE_STEP 1

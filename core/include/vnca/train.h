@@ -74,14 +74,10 @@ typedef struct VncaTrainOptions {
      * (average_decay > 0) from the same image and noise: a target that the
      * term does not move (a twin grown by the trained weights and not
      * pulled is a target each step moves, and training diverges), and no
-     * twin rows in the batch, so any share of it may be damaged. twin_path
-     * (with twin_average) scores each damaged row after every step from the
-     * damage on against its twin's states after the same step, the state
-     * term averaged over those steps: healing is shown the way, not only
-     * where it ends. */
+     * twin rows in the batch, so any share of it may be damaged. */
     int extra_min, extra_max, pool_size, damage_size;
     float pool_share, damage_share, fresh_damage_share, state_match;
-    int twin_average, twin_path;
+    int twin_average;
     /* 0, or the decay d of an exponential moving average of the weights,
      * average = d average + (1 - d) weights after every step, that the run's
      * model file holds (vnca_trainer_save_model): the weights' own step to
@@ -151,7 +147,6 @@ typedef struct VncaTrainer {
     VncaWorkspace *twin_ws;
     VncaGrowth twins;
     float *twin_mu, *twin_logsig, *twin_z; /* [batch, Z] */
-    float *twin_path;              /* opt.twin_path: after each extra step [extra_max, batch, S, S, C] */
 } VncaTrainer;
 
 int vnca_trainer_init(VncaTrainer *tr, VncaModel *model, const VncaImages *data,
