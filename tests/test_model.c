@@ -292,9 +292,39 @@ static float *elbo_gradient_on_two(const VncaModel *m, uint64_t seed, float *eps
     return grads;
 }
 
-/* A model given a genome decodes as before (its new weights are zero), and
- * they have a gradient to grow by; a genome changes the decode once its new
- * weights are not zero. `grown` names the tensor the genome adds. */
+/* A model given a new tensor (`grown`, zero) decodes as `from` did, and the
+ * tensor has a gradient to grow by; it changes the decode once it is not
+ * zero. Frees with_new. */
+static void check_grows_in(const VncaModel *from, VncaModel *with_new, const char *grown)
+{
+    assert_decode_alike(from, with_new, 0);
+
+    enum { N = 2 };
+    float eps[N * 4];
+    float *grads = elbo_gradient_on_two(with_new, 25, eps);
+    const VncaTensorSpec *t = vnca_layout_find(&with_new->layout, grown);
+    assert_non_null(t);
+    assert_true(block_sum(grads + t->offset, (int)t->numel, 0, 1, 0, (int)t->numel) > 1e-6);
+
+    /* grown a little along its gradient, the new tensor changes the decode */
+    for (size_t i = 0; i < t->numel; i++) with_new->params[t->offset + i] = 0.3f * grads[t->offset + i];
+    float by_from[N * 64], by_new[N * 64];
+    VncaWorkspace *ws_from = vnca_workspace_new(&from->config, N, VNCA_WS_INFER, NULL);
+    VncaWorkspace *ws = vnca_workspace_new(&with_new->config, N, VNCA_WS_INFER, NULL);
+    assert_non_null(ws_from);
+    assert_non_null(ws);
+    vnca_decode(from, ws_from, eps, N, by_from);
+    vnca_decode(with_new, ws, eps, N, by_new);
+    double moved = 0;
+    for (int i = 0; i < N * 64; i++) moved = fmax(moved, fabs(by_new[i] - by_from[i]));
+    assert_true(moved > 1e-3);
+    free(grads);
+    vnca_workspace_free(ws);
+    vnca_workspace_free(ws_from);
+    vnca_model_free(with_new);
+}
+
+/* a genome added: every old tensor kept, one new per thing it carries */
 static void check_genome_added(const VncaModel *from, VncaGenome genome, const char *grown)
 {
     VncaModel with_genome;
@@ -302,31 +332,7 @@ static void check_genome_added(const VncaModel *from, VncaGenome genome, const c
     if (vnca_model_add_genome(&with_genome, from, genome, &err)) fail_msg("%s", err.msg);
     assert_int_equal(with_genome.config.genome, genome);
     assert_int_equal(with_genome.layout.n, from->layout.n + (genome - from->config.genome));
-    assert_decode_alike(from, &with_genome, 0);
-
-    enum { N = 2 };
-    float eps[N * 4];
-    float *grads = elbo_gradient_on_two(&with_genome, 25, eps);
-    const VncaTensorSpec *t = vnca_layout_find(&with_genome.layout, grown);
-    assert_non_null(t);
-    assert_true(block_sum(grads + t->offset, (int)t->numel, 0, 1, 0, (int)t->numel) > 1e-6);
-
-    /* grown a little along its gradient, the new tensor changes the decode */
-    for (size_t i = 0; i < t->numel; i++) with_genome.params[t->offset + i] = 0.3f * grads[t->offset + i];
-    float by_from[N * 64], by_genome[N * 64];
-    VncaWorkspace *ws_from = vnca_workspace_new(&from->config, N, VNCA_WS_INFER, NULL);
-    VncaWorkspace *ws = vnca_workspace_new(&with_genome.config, N, VNCA_WS_INFER, NULL);
-    assert_non_null(ws_from);
-    assert_non_null(ws);
-    vnca_decode(from, ws_from, eps, N, by_from);
-    vnca_decode(&with_genome, ws, eps, N, by_genome);
-    double moved = 0;
-    for (int i = 0; i < N * 64; i++) moved = fmax(moved, fabs(by_genome[i] - by_from[i]));
-    assert_true(moved > 1e-3);
-    free(grads);
-    vnca_workspace_free(ws);
-    vnca_workspace_free(ws_from);
-    vnca_model_free(&with_genome);
+    check_grows_in(from, &with_genome, grown);
 }
 
 /* a latent genome, then a place added to it; none given twice, none to a
@@ -350,6 +356,39 @@ static void test_model_with_genome_decodes_alike(void **state)
     assert_int_equal(vnca_model_add_genome(&twice, &sobel, VNCA_GENOME_POSITION, &err), -1);
     assert_non_null(strstr(err.msg, "conv3x3"));
     vnca_model_free(&sobel);
+    vnca_model_free(&with_genome);
+    vnca_model_free(&plain);
+}
+
+/* A far perception added to a plain model and to one with a genome; none
+ * twice, none to a Sobel perception, none that reaches nowhere */
+static void test_model_with_far_perception_decodes_alike(void **state)
+{
+    (void)state;
+    VncaConfig cfg = micro_config(VNCA_PERCEIVE_CONV3);
+    VncaModel plain, with_genome, far, twice, sobel;
+    VncaError err;
+    assert_int_equal(make_model(&plain, &cfg, 23), 0);
+    if (vnca_model_add_genome(&with_genome, &plain, VNCA_GENOME_POSITION, &err)) fail_msg("%s", err.msg);
+    for (size_t i = 0; i < with_genome.layout.n_params; i++) with_genome.params[i] *= 1.5f;
+    const VncaModel *froms[] = {&plain, &with_genome};
+    for (int i = 0; i < 2; i++) {
+        if (vnca_model_add_far_perception(&far, froms[i], 2 + i, &err)) fail_msg("%s", err.msg);
+        assert_int_equal(far.config.far_reach, 2 + i);
+        assert_int_equal(far.layout.n, froms[i]->layout.n + 1);
+        check_grows_in(froms[i], &far, "nca.perceive_far.weight");
+    }
+    if (vnca_model_add_far_perception(&far, &plain, 4, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(vnca_model_add_far_perception(&twice, &far, 2, &err), -1);
+    assert_non_null(strstr(err.msg, "already perceives 4 cells away"));
+    assert_int_equal(vnca_model_add_far_perception(&twice, &plain, 1, &err), -1);
+    assert_non_null(strstr(err.msg, "far reach 1"));
+    const VncaConfig sobel_cfg = micro_config(VNCA_PERCEIVE_SOBEL);
+    assert_int_equal(make_model(&sobel, &sobel_cfg, 23), 0);
+    assert_int_equal(vnca_model_add_far_perception(&twice, &sobel, 2, &err), -1);
+    assert_non_null(strstr(err.msg, "conv3x3"));
+    vnca_model_free(&sobel);
+    vnca_model_free(&far);
     vnca_model_free(&with_genome);
     vnca_model_free(&plain);
 }
@@ -553,6 +592,21 @@ static void test_elbo_gradient_genome(void **state)
     }
 }
 
+/* with a far perception (taps 3 cells apart on the 8x8 grid, none on the 2x2
+ * and 4x4 but the middle), and with a genome beside it, damaged in flight */
+static void test_elbo_gradient_far_perception(void **state)
+{
+    (void)state;
+    static const int square_at[] = {2, 1};
+    VncaConfig cfg = micro_config(VNCA_PERCEIVE_CONV3);
+    cfg.far_reach = 3;
+    check_elbo_gradient_of(cfg, (DecoderRows){.grow = 2});
+    cfg.genome = VNCA_GENOME_POSITION;
+    check_elbo_gradient_of(cfg, (DecoderRows){.grow = 2, .n_start = 1, .extra = 3, .score_grown = 1,
+                                              .n_damaged = 1, .damage = 3, .damage_xy = square_at,
+                                              .state_match = 0.7f});
+}
+
 /* the paper's non-doubling variant: stages of no steps carry the seed up to
  * the full grid unchanged, so every cell starts as z */
 static void test_elbo_gradient_full_grid_seed(void **state)
@@ -681,6 +735,7 @@ int main(void)
         cmocka_unit_test(test_sobel_rewritten_as_conv3),
         cmocka_unit_test(test_widened_model_decodes_alike),
         cmocka_unit_test(test_model_with_genome_decodes_alike),
+        cmocka_unit_test(test_model_with_far_perception_decodes_alike),
         cmocka_unit_test(test_deepened_model_decodes_alike),
         cmocka_unit_test(test_same_seed_same_result),
         cmocka_unit_test(test_elbo_gradient_conv3x3),
@@ -688,6 +743,7 @@ int main(void)
         cmocka_unit_test(test_elbo_gradient_pool_and_extra_steps),
         cmocka_unit_test(test_elbo_gradient_damage_in_flight),
         cmocka_unit_test(test_elbo_gradient_genome),
+        cmocka_unit_test(test_elbo_gradient_far_perception),
         cmocka_unit_test(test_elbo_gradient_full_grid_seed),
         cmocka_unit_test(test_iwae_k1_is_single_sample_elbo),
         cmocka_unit_test(test_mc_elbo_matches_analytic_kl),

@@ -87,8 +87,8 @@ static double conv_loss(void *p)
 static void conv_case_init(ConvCase *c, Conv2dShape s, VncaRng *rng)
 {
     c->s = s;
-    int ho = conv2d_out_size(s.h, s.k, s.stride, s.pad);
-    int wo = conv2d_out_size(s.w, s.k, s.stride, s.pad);
+    int ho = conv2d_out_size(s, s.h);
+    int wo = conv2d_out_size(s, s.w);
     c->in_len = (size_t)s.n * s.h * s.w * s.c_in;
     c->w_len = (size_t)s.c_out * s.c_in * s.k * s.k;
     c->out_len = (size_t)s.n * ho * wo * s.c_out;
@@ -105,15 +105,17 @@ static void conv_case_free(ConvCase *c)
     free(c->in); free(c->w); free(c->b); free(c->out); free(c->r); free(c->col);
 }
 
-/* out[n, oy, ox, o] = b[o] + sum_{c,ky,kx} w[o, c, ky, kx] * in[n, iy, ix, c] */
+/* out[n, oy, ox, o] = b[o] + sum_{c,ky,kx} w[o, c, ky, kx] * in[n, iy, ix, c],
+ * iy = oy stride - pad + ky dilation (and ix alike) */
 static double direct_conv(const ConvCase *c, int n, int oy, int ox, int o)
 {
     const Conv2dShape s = c->s;
+    const int d = s.dilation > 1 ? s.dilation : 1;
     double sum = c->b[o];
     for (int ch = 0; ch < s.c_in; ch++)
         for (int ky = 0; ky < s.k; ky++)
             for (int kx = 0; kx < s.k; kx++) {
-                int iy = oy * s.stride - s.pad + ky, ix = ox * s.stride - s.pad + kx;
+                int iy = oy * s.stride - s.pad + ky * d, ix = ox * s.stride - s.pad + kx * d;
                 if (iy < 0 || iy >= s.h || ix < 0 || ix >= s.w) continue;
                 sum += (double)c->w[((o * s.c_in + ch) * s.k + ky) * s.k + kx] *
                        c->in[(((size_t)n * s.h + iy) * s.w + ix) * s.c_in + ch];
@@ -129,8 +131,8 @@ static void check_conv(Conv2dShape s, const char *name)
     conv_case_init(&c, s, &rng);
 
     conv_loss(&c);
-    int ho = conv2d_out_size(s.h, s.k, s.stride, s.pad);
-    int wo = conv2d_out_size(s.w, s.k, s.stride, s.pad);
+    int ho = conv2d_out_size(s, s.h);
+    int wo = conv2d_out_size(s, s.w);
     for (int n = 0; n < s.n; n++)
         for (int oy = 0; oy < ho; oy++)
             for (int ox = 0; ox < wo; ox++)
@@ -163,6 +165,19 @@ static void test_conv3x3_stride1(void **state)
     for (size_t i = 0; i < sizeof grids / sizeof grids[0]; i++)
         check_conv((Conv2dShape){.n = 2, .h = grids[i], .w = grids[i], .c_in = 3, .c_out = 4,
                                  .k = 3, .stride = 1, .pad = 1}, "conv3x3 s1");
+}
+
+/* the far perception: taps 2 and 3 cells apart, on grids where some, or
+ * all but the middle, fall outside */
+static void test_conv3x3_dilated(void **state)
+{
+    (void)state;
+    const int grids[] = {7, 5, 2};
+    for (int d = 2; d <= 3; d++)
+        for (size_t i = 0; i < sizeof grids / sizeof grids[0]; i++)
+            check_conv((Conv2dShape){.n = 2, .h = grids[i], .w = grids[i], .c_in = 3, .c_out = 4,
+                                     .k = 3, .stride = 1, .pad = d, .dilation = d},
+                       "conv3x3 dilated");
 }
 
 static void test_conv5x5_stride2(void **state)
@@ -633,6 +648,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linear_gradients),
         cmocka_unit_test(test_conv3x3_stride1),
+        cmocka_unit_test(test_conv3x3_dilated),
         cmocka_unit_test(test_conv5x5_stride2),
         cmocka_unit_test(test_conv_odd_size),
         cmocka_unit_test(test_elu),

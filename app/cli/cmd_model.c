@@ -148,6 +148,7 @@ int cmd_info(int argc, char **argv)
         [VNCA_GENOME_LATENT] = "every cell carries its latent (read, never written)",
         [VNCA_GENOME_POSITION] = "every cell carries its latent and where it is (read, never written)"};
     printf("genome      %s\n", genome_text[c->genome]);
+    if (c->far_reach) printf("far reach   a second conv3x3 perception, its taps %d cells apart\n", c->far_reach);
     printf("parameters  %zu (encoder %zu, NCA %zu)\n", m.layout.n_params, m.layout.n_encoder,
            m.layout.n_nca);
     printf("cost        %.2f GMAC encode, %.2f GMAC decode per image\n",

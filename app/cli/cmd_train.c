@@ -136,8 +136,9 @@ static int save_all(VncaTrainer *tr, const char *data_name, double cpu_before, d
     return 0;
 }
 
-/* --variant, --perception, --latent, --hidden, --res-blocks, --genome, --position and
- * --schedule: the model this run trains, made from the one it starts from */
+/* --variant, --perception, --latent, --hidden, --res-blocks, --genome, --position,
+ * --far-reach and --schedule: the model this run trains, made from the one it
+ * starts from */
 static int model_options(const CliCommand *cmd, VncaModel *model, uint64_t seed)
 {
     const char *variant = cli_value(cmd, "variant"), *perception = cli_value(cmd, "perception");
@@ -199,6 +200,17 @@ static int model_options(const CliCommand *cmd, VncaModel *model, uint64_t seed)
         }
         vnca_model_free(model);
         *model = with_genome;
+    }
+    long far_reach = 0;
+    if (cli_int(cmd, "far-reach", 2, 64, 0, &far_reach)) return -1;
+    if (far_reach) {
+        VncaModel far_sighted;
+        if (vnca_model_add_far_perception(&far_sighted, model, (int)far_reach, &err)) {
+            fprintf(stderr, "vnca train: --far-reach: %s\n", err.msg);
+            return -1;
+        }
+        vnca_model_free(model);
+        *model = far_sighted;
     }
     if (schedule) {
         /* the weights do not depend on the schedule, so any model can take a new one */
@@ -314,6 +326,7 @@ static int train(int argc, char **argv, int rank, int ranks)
         {"res-blocks", 0, "R", "the update net deepened to R residual blocks, same function", 0},
         {"genome", 0, NULL, "every cell given its latent to read, never to write; same function", 0},
         {"position", 0, NULL, "every cell's genome given where the cell is too; same function", 0},
+        {"far-reach", 0, "D", "a second conv3x3 perception, its taps D cells apart; same function", 0},
         {"schedule", 0, "LIST", "new growth stages GRID:STEPS,...; 2:0,4:0,8:0,16:0,32:N is non-doubling", 0},
         {"extra", 0, "MIN:MAX", "persistent: extra full-size steps per batch (default 8:16)", 0},
         {"pool", 0, "N", "persistent: pool of earlier final states (default 512)", 0},

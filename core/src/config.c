@@ -66,6 +66,10 @@ int vnca_config_check(const VncaConfig *c, VncaError *err)
         return vnca_fail(err, "unknown genome %d", (int)c->genome);
     if (c->genome && c->perception != VNCA_PERCEIVE_CONV3)
         return vnca_fail(err, "a genome needs a conv3x3 perception");
+    if (c->far_reach && (c->far_reach < 2 || c->far_reach > 64))
+        return vnca_fail(err, "far reach %d out of range [2, 64] (or 0: none)", c->far_reach);
+    if (c->far_reach && c->perception != VNCA_PERCEIVE_CONV3)
+        return vnca_fail(err, "a far perception needs a conv3x3 perception");
     if (!is_power_of_two(c->image_size) || c->image_size < 4 || c->image_size > 256)
         return vnca_fail(err, "image size %d is not a power of two in [4, 256]", c->image_size);
     if (vnca_encoder_convs(c) > VNCA_MAX_ENC_CONVS)
@@ -131,11 +135,12 @@ void vnca_schedule_format(const VncaConfig *cfg, char *buf, size_t len)
 
 /* The fields a difference is named by, in the order they are compared. */
 enum { F_LATENT, F_HIDDEN, F_RES_BLOCKS, F_PERCEPTION, F_SCHEDULE, F_ENCODER_WIDTH, F_IMAGE_SIZE,
-       F_VARIANT, F_GENOME, N_CONFIG_FIELDS };
+       F_VARIANT, F_GENOME, F_FAR_REACH, N_CONFIG_FIELDS };
 static const char *const config_field_names[N_CONFIG_FIELDS] = {
     [F_LATENT] = "latent size", [F_HIDDEN] = "hidden width", [F_RES_BLOCKS] = "residual blocks",
     [F_PERCEPTION] = "perception", [F_SCHEDULE] = "schedule", [F_ENCODER_WIDTH] = "encoder width",
-    [F_IMAGE_SIZE] = "image size", [F_VARIANT] = "variant", [F_GENOME] = "genome"};
+    [F_IMAGE_SIZE] = "image size", [F_VARIANT] = "variant", [F_GENOME] = "genome",
+    [F_FAR_REACH] = "far reach"};
 
 /* one field of a configuration as text */
 static void config_field(const VncaConfig *c, int field, char *buf, size_t len)
@@ -149,6 +154,7 @@ static void config_field(const VncaConfig *c, int field, char *buf, size_t len)
     case F_ENCODER_WIDTH: snprintf(buf, len, "%d", c->encoder_width); break;
     case F_IMAGE_SIZE: snprintf(buf, len, "%d", c->image_size); break;
     case F_GENOME: snprintf(buf, len, "%s", vnca_genome_name(c->genome)); break;
+    case F_FAR_REACH: snprintf(buf, len, "%d", c->far_reach); break;
     default: snprintf(buf, len, "%s", vnca_variant_name(c->variant)); break;
     }
 }
@@ -254,6 +260,7 @@ double vnca_decoder_macs(const VncaConfig *cfg)
 {
     double c = cfg->latent, h = cfg->hidden;
     double perceive = cfg->perception == VNCA_PERCEIVE_CONV3 ? 9 * c * h : 3 * c * h;
+    if (cfg->far_reach) perceive += 9 * c * h;
     /* a genome's conv costs 9 adds of its per-image projections a cell, its
      * position two: its column's projection and its row's */
     double genome = cfg->genome == VNCA_GENOME_POSITION ? 11 * h : cfg->genome ? 9 * h : 0;

@@ -18,7 +18,7 @@ Conv2dShape encoder_conv_shape(const VncaConfig *cfg, int n, int i)
 
 static size_t conv_out_len(Conv2dShape s)
 {
-    size_t side = (size_t)conv2d_out_size(s.h, s.k, s.stride, s.pad);
+    size_t side = (size_t)conv2d_out_size(s, s.h);
     return (size_t)s.n * side * side * s.c_out;
 }
 

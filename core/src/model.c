@@ -44,6 +44,8 @@ static void layout_walk(const VncaConfig *cfg, VncaWeights *w, TensorVisitor fn,
     else
         visit(fn, ctx, &w->perceive_w, 4, h, 3 * c, 1, 1, "nca.perceive.%s", -1, "weight");
     visit(fn, ctx, &w->perceive_b, 1, h, 0, 0, 0, "nca.perceive.%s", -1, "bias");
+    if (cfg->far_reach)
+        visit(fn, ctx, &w->perceive_far_w, 4, h, c, 3, 3, "nca.perceive_far.%s", -1, "weight");
     if (cfg->genome) visit(fn, ctx, &w->genome_w, 4, h, c, 3, 3, "nca.genome.%s", -1, "weight");
     if (cfg->genome == VNCA_GENOME_POSITION)
         visit(fn, ctx, &w->position_w, 4, h, POSITION_FEATURES, 1, 1, "nca.position.%s", -1, "weight");

@@ -19,6 +19,7 @@
 #define KEY_SCHEDULE "vnca.schedule"
 #define KEY_VARIANT "vnca.variant"
 #define KEY_GENOME "vnca.genome"
+#define KEY_FAR_REACH "vnca.far_reach"
 #define FORMAT_VERSION "1"
 
 typedef struct IntKey {
@@ -45,7 +46,7 @@ static int int_value(const VncaConfig *cfg, const IntKey *k)
 static int is_config_key(const char *key)
 {
     static const char *const text_keys[] = {KEY_FORMAT, KEY_PERCEPTION, KEY_SCHEDULE, KEY_VARIANT,
-                                            KEY_GENOME};
+                                            KEY_GENOME, KEY_FAR_REACH};
     for (size_t i = 0; i < sizeof text_keys / sizeof text_keys[0]; i++)
         if (strcmp(key, text_keys[i]) == 0) return 1;
     for (size_t i = 0; i < N_INT_KEYS; i++)
@@ -67,8 +68,14 @@ int vnca_config_to_meta(const VncaConfig *cfg, VncaMeta *meta)
         vnca_meta_set(meta, KEY_SCHEDULE, schedule) ||
         vnca_meta_set(meta, KEY_VARIANT, vnca_variant_name(cfg->variant)))
         return -1;
-    /* written only when there is one: files from before genomes stay as they were */
+    /* written only when there is one: files from before genomes (and far
+     * perceptions) stay as they were */
     if (cfg->genome && vnca_meta_set(meta, KEY_GENOME, vnca_genome_name(cfg->genome))) return -1;
+    if (cfg->far_reach) {
+        char text[16];
+        snprintf(text, sizeof text, "%d", cfg->far_reach);
+        if (vnca_meta_set(meta, KEY_FAR_REACH, text)) return -1;
+    }
     return 0;
 }
 
@@ -124,6 +131,8 @@ int vnca_config_from_meta(VncaConfig *cfg, const VncaMeta *meta, VncaError *err)
         return vnca_fail(err, "metadata key '%s' has invalid value '%s' (expected %s or %s)",
                          KEY_GENOME, genome, vnca_genome_name(VNCA_GENOME_LATENT),
                          vnca_genome_name(VNCA_GENOME_POSITION));
+    const char *far_reach = vnca_meta_get(meta, KEY_FAR_REACH);
+    if (far_reach && parse_int(KEY_FAR_REACH, far_reach, &cfg->far_reach, err)) return -1;
     const char *schedule = required(meta, KEY_SCHEDULE, err);
     if (!schedule) return -1;
     VncaError why;

@@ -11,11 +11,20 @@ static Conv2dShape perceive_shape(const VncaConfig *cfg, int n, int g)
                          .k = 3, .stride = 1, .pad = 1};
 }
 
+static Conv2dShape perceive_far_shape(const VncaConfig *cfg, int n, int g)
+{
+    Conv2dShape s = perceive_shape(cfg, n, g);
+    s.pad = s.dilation = cfg->far_reach;
+    return s;
+}
+
 size_t nca_feat_floats(const VncaConfig *cfg, int n, int g)
 {
     const size_t update = (size_t)n * g * g * cfg->latent;
     if (cfg->perception == VNCA_PERCEIVE_SOBEL) return 3 * update;
-    const size_t conv = conv2d_col_size(perceive_shape(cfg, n, g));
+    /* the far conv's im2col, then what it adds, apart until it is added */
+    const size_t conv = conv2d_col_size(perceive_shape(cfg, n, g)) +
+                        (cfg->far_reach ? (size_t)n * g * g * cfg->hidden : 0);
     size_t genome = cfg->genome ? (size_t)n * 9 * cfg->hidden : 0;
     if (cfg->genome == VNCA_GENOME_POSITION && position_scratch_floats(g, cfg->hidden) > genome)
         genome = position_scratch_floats(g, cfg->hidden);
@@ -30,6 +39,12 @@ static void perceive_forward(const VncaModel *m, float *x0, float *feat, const f
     const VncaConfig *cfg = &m->config;
     if (cfg->perception == VNCA_PERCEIVE_CONV3) {
         conv2d_forward(x0, feat, state, m->w.perceive_w, m->w.perceive_b, perceive_shape(cfg, n, g));
+        if (cfg->far_reach) {
+            const Conv2dShape far = perceive_far_shape(cfg, n, g);
+            float *seen_far = feat + conv2d_col_size(far);
+            conv2d_forward(seen_far, feat, state, m->w.perceive_far_w, NULL, far);
+            residual_forward(x0, x0, seen_far, (size_t)n * g * g * cfg->hidden);
+        }
         if (cfg->genome)
             genome_conv_forward(x0, feat, genome->z, genome->alive, m->w.genome_w, n, g,
                                 cfg->latent, cfg->hidden);
@@ -96,6 +111,9 @@ void nca_step_backward(const VncaModel *m, const VncaWeights *gw, const float *s
     if (cfg->perception == VNCA_PERCEIVE_CONV3) {
         conv2d_backward(dstate_in, gw->perceive_w, gw->perceive_b, acts->feat, dx, state_in,
                         m->w.perceive_w, perceive_shape(cfg, n, g));
+        if (cfg->far_reach)
+            conv2d_backward(dstate_in, gw->perceive_far_w, NULL, acts->feat, dx, state_in,
+                            m->w.perceive_far_w, perceive_far_shape(cfg, n, g));
     } else {
         sobel_forward(acts->feat, state_in, n, g, c);
         memset(grads->dfeat, 0, nca_feat_floats(cfg, n, g) * sizeof(float));

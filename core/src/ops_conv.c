@@ -1,25 +1,27 @@
-/* k x k convolution with stride and zero padding, as im2col + one sgemm over
- * the whole batch (batch x output cells is the GEMM's long side).
+/* k x k convolution with stride, dilation and zero padding, as im2col + one
+ * sgemm over the whole batch (batch x output cells is the GEMM's long side).
  *
  * The im2col rows are tap-major, (ky, kx, c), so that a row's taps at one ky
  * are a single run of the input (the cells along x are adjacent, and so are
- * their channels): a copy, not a gather. The weight, [c_out, c_in, k, k] in
- * PyTorch's order, is rearranged to [c_out, k, k, c_in] to match, at the end
- * of the scratch. */
+ * their channels): a copy, not a gather; dilated taps are a copy each. The
+ * weight, [c_out, c_in, k, k] in PyTorch's order, is rearranged to
+ * [c_out, k, k, c_in] to match, at the end of the scratch. */
 #include <cblas.h>
 #include <string.h>
 
 #include "vnca/ops.h"
 
-int conv2d_out_size(int size, int k, int stride, int pad)
+static int tap_spacing(Conv2dShape s) { return s.dilation > 1 ? s.dilation : 1; }
+
+int conv2d_out_size(Conv2dShape s, int size)
 {
-    return (size + 2 * pad - k) / stride + 1;
+    const int span = tap_spacing(s) * (s.k - 1) + 1;
+    return (size + 2 * s.pad - span) / s.stride + 1;
 }
 
 static int conv2d_rows(Conv2dShape s)
 {
-    return s.n * conv2d_out_size(s.h, s.k, s.stride, s.pad) *
-           conv2d_out_size(s.w, s.k, s.stride, s.pad);
+    return s.n * conv2d_out_size(s, s.h) * conv2d_out_size(s, s.w);
 }
 
 size_t conv2d_col_size(Conv2dShape s)
@@ -28,14 +30,15 @@ size_t conv2d_col_size(Conv2dShape s)
     return ((size_t)conv2d_rows(s) + s.c_out) * row_len;
 }
 
-/* Output column ox reads input columns from ix0 (its tap kx = 0) on; the
- * taps kx in [lo, hi) lie inside the image, the others read the zero
- * padding. Returns ix0. */
+/* Output column ox's taps kx in [lo, hi) read inside the image, the others
+ * the zero padding; with adjacent taps they are one run of the input.
+ * Returns the input column of tap kx = 0. */
 static int valid_taps(Conv2dShape s, int ox, int *lo, int *hi)
 {
-    const int ix0 = ox * s.stride - s.pad;
-    *lo = ix0 < 0 ? -ix0 : 0;
-    *hi = s.w - ix0 < s.k ? s.w - ix0 : s.k;
+    const int d = tap_spacing(s), ix0 = ox * s.stride - s.pad;
+    *lo = ix0 < 0 ? (-ix0 + d - 1) / d : 0;
+    *hi = s.w - ix0 > 0 ? (s.w - ix0 + d - 1) / d : 0;
+    if (*hi > s.k) *hi = s.k;
     if (*hi < *lo) *hi = *lo;
     return ix0;
 }
@@ -43,8 +46,7 @@ static int valid_taps(Conv2dShape s, int ox, int *lo, int *hi)
 /* in [n, h, w, c_in] -> col [rows, k*k*c_in], each row in tap order (ky, kx, c) */
 static void im2col(float *col, const float *in, Conv2dShape s)
 {
-    const int ho = conv2d_out_size(s.h, s.k, s.stride, s.pad);
-    const int wo = conv2d_out_size(s.w, s.k, s.stride, s.pad);
+    const int ho = conv2d_out_size(s, s.h), wo = conv2d_out_size(s, s.w), d = tap_spacing(s);
     const size_t tap_row = (size_t)s.k * s.c_in, row_len = tap_row * s.k;
     const long rows = (long)s.n * ho * wo;
     #pragma omp parallel for schedule(static) if (rows * (long)row_len >= 65536)
@@ -54,14 +56,20 @@ static void im2col(float *col, const float *in, Conv2dShape s)
         const int ix0 = valid_taps(s, ox, &lo, &hi);
         for (int ky = 0; ky < s.k; ky++) {
             float *dst = col + (size_t)r * row_len + ky * tap_row;
-            const int iy = oy * s.stride - s.pad + ky;
+            const int iy = oy * s.stride - s.pad + ky * d;
             if (iy < 0 || iy >= s.h || hi == lo) {
                 memset(dst, 0, tap_row * sizeof(float));
                 continue;
             }
-            const float *src = in + (((size_t)n * s.h + iy) * s.w + ix0 + lo) * s.c_in;
+            const float *src = in + (((size_t)n * s.h + iy) * s.w + ix0) * s.c_in;
             memset(dst, 0, (size_t)lo * s.c_in * sizeof(float));
-            memcpy(dst + (size_t)lo * s.c_in, src, (size_t)(hi - lo) * s.c_in * sizeof(float));
+            if (d == 1)
+                memcpy(dst + (size_t)lo * s.c_in, src + (size_t)lo * s.c_in,
+                       (size_t)(hi - lo) * s.c_in * sizeof(float));
+            else
+                for (int kx = lo; kx < hi; kx++)
+                    memcpy(dst + (size_t)kx * s.c_in, src + (size_t)kx * d * s.c_in,
+                           (size_t)s.c_in * sizeof(float));
             memset(dst + (size_t)hi * s.c_in, 0, (size_t)(s.k - hi) * s.c_in * sizeof(float));
         }
     }
@@ -70,8 +78,7 @@ static void im2col(float *col, const float *in, Conv2dShape s)
 /* the adjoint of im2col: din[...] += the col entries that read it */
 static void col2im_add(float *din, const float *col, Conv2dShape s)
 {
-    const int ho = conv2d_out_size(s.h, s.k, s.stride, s.pad);
-    const int wo = conv2d_out_size(s.w, s.k, s.stride, s.pad);
+    const int ho = conv2d_out_size(s, s.h), wo = conv2d_out_size(s, s.w), d = tap_spacing(s);
     const size_t tap_row = (size_t)s.k * s.c_in, row_len = tap_row * s.k;
     /* Receptive fields overlap within an image, never across images: one
      * image per thread keeps the scatter race-free. */
@@ -81,14 +88,17 @@ static void col2im_add(float *din, const float *col, Conv2dShape s)
             for (int ox = 0; ox < wo; ox++) {
                 int lo, hi;
                 const int ix0 = valid_taps(s, ox, &lo, &hi);
-                const size_t len = (size_t)(hi - lo) * s.c_in;
                 const float *row = col + (((size_t)n * ho + oy) * wo + ox) * row_len;
                 for (int ky = 0; ky < s.k; ky++) {
-                    const int iy = oy * s.stride - s.pad + ky;
+                    const int iy = oy * s.stride - s.pad + ky * d;
                     if (iy < 0 || iy >= s.h) continue;
-                    float *dst = din + (((size_t)n * s.h + iy) * s.w + ix0 + lo) * s.c_in;
-                    const float *src = row + ky * tap_row + (size_t)lo * s.c_in;
-                    for (size_t i = 0; i < len; i++) dst[i] += src[i];
+                    float *line = din + (((size_t)n * s.h + iy) * s.w + ix0) * s.c_in;
+                    const float *taps = row + ky * tap_row;
+                    for (int kx = lo; kx < hi; kx++) {
+                        float *dst = line + (size_t)kx * d * s.c_in;
+                        const float *src = taps + (size_t)kx * s.c_in;
+                        for (int c = 0; c < s.c_in; c++) dst[c] += src[c];
+                    }
                 }
             }
 }

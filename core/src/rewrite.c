@@ -16,6 +16,17 @@ static int alloc_like(VncaModel *dst, const VncaModel *src, const VncaConfig *cf
     return 0;
 }
 
+/* dst's tensors that src has too (by name, of the same shape: the rewrites
+ * below only add tensors) take src's weights */
+static void copy_named_tensors(VncaModel *dst, const VncaModel *src)
+{
+    for (int i = 0; i < dst->layout.n; i++) {
+        const VncaTensorSpec *to = &dst->layout.t[i];
+        const VncaTensorSpec *from = vnca_layout_find(&src->layout, to->name);
+        if (from) memcpy(dst->params + to->offset, src->params + from->offset, to->numel * sizeof(float));
+    }
+}
+
 int vnca_model_to_conv3(VncaModel *dst, const VncaModel *src, VncaError *err)
 {
     if (src->config.perception != VNCA_PERCEIVE_SOBEL)
@@ -111,13 +122,8 @@ int vnca_model_deepen(VncaModel *dst, const VncaModel *src, int res_blocks, uint
     cfg.res_blocks = res_blocks;
     if (alloc_like(dst, src, &cfg, err)) return -1;
     vnca_model_init(dst, seed);
-    /* the old tensors keep their names, shapes and weights; the new blocks'
-     * tensors come between the old blocks' and the output conv's */
-    for (int i = 0; i < dst->layout.n; i++) {
-        const VncaTensorSpec *to = &dst->layout.t[i];
-        const VncaTensorSpec *from = vnca_layout_find(&src->layout, to->name);
-        if (from) memcpy(dst->params + to->offset, src->params + from->offset, to->numel * sizeof(float));
-    }
+    /* the new blocks' tensors come between the old blocks' and the output conv's */
+    copy_named_tensors(dst, src);
     const size_t h = (size_t)cfg.hidden;
     for (int r = from_blocks; r < res_blocks; r++) {
         memset(dst->w.res_w2[r], 0, h * h * sizeof(float));
@@ -138,12 +144,20 @@ int vnca_model_add_genome(VncaModel *dst, const VncaModel *src, VncaGenome genom
     VncaConfig cfg = src->config;
     cfg.genome = genome;
     if (alloc_like(dst, src, &cfg, err)) return -1;
-    /* every old tensor keeps its name and weights; the genome's new
-     * weights stay zero (alloc_like's) */
-    for (int i = 0; i < src->layout.n; i++) {
-        const VncaTensorSpec *from = &src->layout.t[i];
-        const VncaTensorSpec *to = vnca_layout_find(&dst->layout, from->name);
-        memcpy(dst->params + to->offset, src->params + from->offset, from->numel * sizeof(float));
-    }
+    copy_named_tensors(dst, src); /* the genome's new weights stay zero (alloc_like's) */
+    return 0;
+}
+
+int vnca_model_add_far_perception(VncaModel *dst, const VncaModel *src, int reach, VncaError *err)
+{
+    if (src->config.far_reach)
+        return vnca_fail(err, "the model already perceives %d cells away", src->config.far_reach);
+    if (src->config.perception != VNCA_PERCEIVE_CONV3)
+        return vnca_fail(err, "only a conv3x3 perception can take a far one "
+                              "(rewrite the Sobel one as conv3x3 first)");
+    VncaConfig cfg = src->config;
+    cfg.far_reach = reach;
+    if (alloc_like(dst, src, &cfg, err)) return -1;
+    copy_named_tensors(dst, src); /* the far conv's weights stay zero (alloc_like's) */
     return 0;
 }

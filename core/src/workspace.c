@@ -32,7 +32,7 @@ static void carve_all(VncaWorkspace *ws, Carver *cv)
     size_t col = 0, largest_act = 0;
     for (int i = 0; i < n_enc; i++) {
         Conv2dShape s = encoder_conv_shape(cfg, ws->cap, i);
-        int out = conv2d_out_size(s.h, s.k, s.stride, s.pad);
+        int out = conv2d_out_size(s, s.h);
         size_t act = cap * out * out * s.c_out;
         ws->enc_act[i] = carve(cv, act);
         largest_act = max_size(largest_act, act);

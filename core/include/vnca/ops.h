@@ -32,14 +32,16 @@ void linear_backward(float *din, float *dw, float *db, const float *dout,
 typedef struct Conv2dShape {
     int n, h, w, c_in;      /* input [n, h, w, c_in] */
     int c_out, k, stride, pad;
+    int dilation;           /* the taps this many cells apart; 0 or 1: adjacent */
 } Conv2dShape;
 
-int conv2d_out_size(int size, int k, int stride, int pad);
+/* the output's side along an input side of `size` cells */
+int conv2d_out_size(Conv2dShape s, int size);
 /* floats needed for the `col` scratch: the im2col rows,
  * n * h_out * w_out * k * k * c_in, then the weight in their order */
 size_t conv2d_col_size(Conv2dShape s);
 
-/* in [n, h, w, c_in], w [c_out, c_in, k, k], b [c_out] -> out [n, ho, wo, c_out];
+/* in [n, h, w, c_in], w [c_out, c_in, k, k], b [c_out] (or NULL) -> out [n, ho, wo, c_out];
  * taps outside the input read zeros. col: scratch of conv2d_col_size(s) floats. */
 void conv2d_forward(float *out, float *col, const float *in, const float *w,
                     const float *b, Conv2dShape s);

@@ -25,6 +25,11 @@
  * (its living neighbour's place, one cell over), so a cell in a hole knows
  * both what the digit is and where in it the cell is.
  *
+ * A far perception (config.far_reach) is a second learned 3x3 conv C->H
+ * beside the first, whose taps are far_reach cells apart: a cell sees its
+ * neighbours and also the cells that many away, so that what survives
+ * around a hole reaches its middle directly, not only cell by cell.
+ *
  * The pieces, kept apart as in llama2.c:
  *   VncaConfig     the architecture, stored in the model file
  *   VncaModel      the parameters (one flat float buffer, PyTorch layouts)
@@ -79,6 +84,7 @@ typedef struct VncaConfig {
     int image_size;      /* S: a power of two >= 4 (32 for padded MNIST) */
     VncaVariant variant;
     VncaGenome genome;   /* what every cell carries, read and never written (above) */
+    int far_reach;       /* the far perception's tap spacing; 0: none (above) */
 } VncaConfig;
 
 /* Named configurations: "paper" (DESIGN.md section 1) and smaller ones for CPUs.
@@ -127,6 +133,7 @@ typedef struct VncaWeights {
     float *perceive_w, *perceive_b;                      /* [H, C, 3, 3] or [H, 3C, 1, 1] */
     float *genome_w;                                     /* [H, Z, 3, 3], with a genome */
     float *position_w;                                   /* [H, 16], with a position */
+    float *perceive_far_w;                               /* [H, C, 3, 3], with a far reach */
     float *res_w1[VNCA_MAX_RES_BLOCKS], *res_b1[VNCA_MAX_RES_BLOCKS]; /* [H, H, 1, 1] */
     float *res_w2[VNCA_MAX_RES_BLOCKS], *res_b2[VNCA_MAX_RES_BLOCKS];
     float *out_w, *out_b;                                /* [C, H, 1, 1], [C] */
@@ -201,6 +208,12 @@ int vnca_model_deepen(VncaModel *dst, const VncaModel *src, int res_blocks, uint
  * and carry less than `genome`; what it carries already keeps its weights. */
 int vnca_model_add_genome(VncaModel *dst, const VncaModel *src, VncaGenome genome,
                           VncaError *err);
+/* dst (allocated here) becomes src with a far perception whose taps are
+ * `reach` cells apart (above), read by zero weights at first, so that the
+ * model decodes exactly as src does until training grows them in. src must
+ * perceive by conv3x3 and have no far perception yet. */
+int vnca_model_add_far_perception(VncaModel *dst, const VncaModel *src, int reach,
+                                  VncaError *err);
 
 /* Model files (safetensors, DESIGN.md section 3): tensor names and PyTorch
  * layouts, config and meta in __metadata__. Save is atomic. Load validates
