@@ -61,14 +61,14 @@ static void im2col(float *col, const float *in, Conv2dShape s)
                 memset(dst, 0, tap_row * sizeof(float));
                 continue;
             }
-            const float *src = in + (((size_t)n * s.h + iy) * s.w + ix0) * s.c_in;
+            const float *line = in + ((size_t)n * s.h + iy) * s.w * s.c_in;
             memset(dst, 0, (size_t)lo * s.c_in * sizeof(float));
             if (d == 1)
-                memcpy(dst + (size_t)lo * s.c_in, src + (size_t)lo * s.c_in,
+                memcpy(dst + (size_t)lo * s.c_in, line + (size_t)(ix0 + lo) * s.c_in,
                        (size_t)(hi - lo) * s.c_in * sizeof(float));
             else
                 for (int kx = lo; kx < hi; kx++)
-                    memcpy(dst + (size_t)kx * s.c_in, src + (size_t)kx * d * s.c_in,
+                    memcpy(dst + (size_t)kx * s.c_in, line + (size_t)(ix0 + kx * d) * s.c_in,
                            (size_t)s.c_in * sizeof(float));
             memset(dst + (size_t)hi * s.c_in, 0, (size_t)(s.k - hi) * s.c_in * sizeof(float));
         }
@@ -92,10 +92,10 @@ static void col2im_add(float *din, const float *col, Conv2dShape s)
                 for (int ky = 0; ky < s.k; ky++) {
                     const int iy = oy * s.stride - s.pad + ky * d;
                     if (iy < 0 || iy >= s.h) continue;
-                    float *line = din + (((size_t)n * s.h + iy) * s.w + ix0) * s.c_in;
+                    float *line = din + ((size_t)n * s.h + iy) * s.w * s.c_in;
                     const float *taps = row + ky * tap_row;
                     for (int kx = lo; kx < hi; kx++) {
-                        float *dst = line + (size_t)kx * d * s.c_in;
+                        float *dst = line + (size_t)(ix0 + kx * d) * s.c_in;
                         const float *src = taps + (size_t)kx * s.c_in;
                         for (int c = 0; c < s.c_in; c++) dst[c] += src[c];
                     }
