@@ -27,6 +27,15 @@ static void copy_named_tensors(VncaModel *dst, const VncaModel *src)
     }
 }
 
+/* dst allocated for cfg, which adds tensors to src's: src's keep their
+ * weights, the new ones are zero */
+static int extend(VncaModel *dst, const VncaModel *src, const VncaConfig *cfg, VncaError *err)
+{
+    if (alloc_like(dst, src, cfg, err)) return -1;
+    copy_named_tensors(dst, src);
+    return 0;
+}
+
 int vnca_model_to_conv3(VncaModel *dst, const VncaModel *src, VncaError *err)
 {
     if (src->config.perception != VNCA_PERCEIVE_SOBEL)
@@ -143,9 +152,7 @@ int vnca_model_add_genome(VncaModel *dst, const VncaModel *src, VncaGenome genom
                               "(rewrite the Sobel one as conv3x3 first)");
     VncaConfig cfg = src->config;
     cfg.genome = genome;
-    if (alloc_like(dst, src, &cfg, err)) return -1;
-    copy_named_tensors(dst, src); /* the genome's new weights stay zero (alloc_like's) */
-    return 0;
+    return extend(dst, src, &cfg, err);
 }
 
 int vnca_model_add_far_perception(VncaModel *dst, const VncaModel *src, int reach, VncaError *err)
@@ -157,7 +164,5 @@ int vnca_model_add_far_perception(VncaModel *dst, const VncaModel *src, int reac
                               "(rewrite the Sobel one as conv3x3 first)");
     VncaConfig cfg = src->config;
     cfg.far_reach = reach;
-    if (alloc_like(dst, src, &cfg, err)) return -1;
-    copy_named_tensors(dst, src); /* the far conv's weights stay zero (alloc_like's) */
-    return 0;
+    return extend(dst, src, &cfg, err);
 }
