@@ -661,6 +661,8 @@ static void test_model_round_trip(void **state)
     round_trip(&cfg, "tiny-genome.safetensors");
     cfg.genome = VNCA_GENOME_POSITION;
     round_trip(&cfg, "tiny-genome-position.safetensors");
+    cfg.far_reach = 4;
+    round_trip(&cfg, "tiny-far-reach.safetensors");
 }
 
 /* The config in the file is the model's own, whatever a stale copy in the
@@ -721,6 +723,9 @@ static const BadMeta bad_metas[] = {
     {"vnca.genome", "maybe", "'vnca.genome' has invalid value 'maybe'"},
     {"vnca.genome", "none", "'vnca.genome' has invalid value 'none'"},
     {"vnca.genome", "latent", "a genome needs a conv3x3 perception"}, /* the file's is Sobel */
+    {"vnca.far_reach", "far", "'vnca.far_reach' has invalid value 'far'"},
+    {"vnca.far_reach", "1", "far reach 1 out of range"},
+    {"vnca.far_reach", "2", "a far perception needs a conv3x3 perception"},
 };
 
 /* Copies the meta without key, or with key set to value. */
