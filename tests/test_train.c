@@ -20,23 +20,29 @@
 static const char *data_dir;
 static VncaImages slice;   /* the first 96 static training digits */
 
+/* Adam step by step, with a span of the parameters at its own rate */
 static void test_adam_matches_definition(void **state)
 {
     (void)state;
     VncaAdam adam;
-    assert_int_equal(vnca_adam_init(&adam, 3, 0.1f, NULL), 0);
-    float p[3] = {1.0f, -2.0f, 0.5f}, g[3] = {0.3f, -1.0f, 0.0f};
-    double m[3] = {0}, v[3] = {0}, want[3] = {1.0, -2.0, 0.5};
+    assert_int_equal(vnca_adam_init(&adam, 4, 0.1f, NULL), 0);
+    adam.span_begin = 1;
+    adam.span_end = 3;
+    adam.span_lr = 0.02f;
+    float p[4] = {1.0f, -2.0f, 0.5f, 0.25f}, g[4] = {0.3f, -1.0f, 0.7f, -0.2f};
+    const double rate[4] = {0.1, 0.02, 0.02, 0.1};
+    double m[4] = {0}, v[4] = {0}, want[4] = {1.0, -2.0, 0.5, 0.25};
     for (int t = 1; t <= 3; t++) {
         vnca_adam_update(&adam, p, g);
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 4; i++) {
             m[i] = 0.9 * m[i] + 0.1 * g[i];
             v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i];
             double mhat = m[i] / (1 - pow(0.9, t)), vhat = v[i] / (1 - pow(0.999, t));
-            want[i] -= 0.1 * mhat / (sqrt(vhat) + 1e-8);
+            want[i] -= rate[i] * mhat / (sqrt(vhat) + 1e-8);
         }
+        g[3] = 0.0f; /* a parameter whose gradient vanishes keeps moving on its momentum */
     }
-    for (int i = 0; i < 3; i++) assert_float_equal(p[i], want[i], 1e-5);
+    for (int i = 0; i < 4; i++) assert_float_equal(p[i], want[i], 1e-5);
     assert_int_equal(adam.step, 3);
     vnca_adam_free(&adam);
 }
@@ -149,6 +155,73 @@ static void test_warmup_scales_the_first_steps(void **state)
     printf("the first step moved the weights %.4f, with a warmup of 10 steps %.4f\n", full, warmed);
     assert_true(full > 0);
     assert_float_equal(warmed / full, 0.1, 0.005);
+}
+
+/* A far perception added to a trained model starts at zero and may learn at
+ * its own rate: Adam's first step moves each of its weights by about that
+ * rate and every other by about lr; the checkpoint records it, and a model
+ * without one refuses it. */
+static void test_far_perception_has_its_own_rate(void **state)
+{
+    (void)state;
+    if (!slice.pixels) skip();
+    VncaModel sobel, near, m;
+    VncaError err;
+    tiny_model(&sobel);
+    /* as if trained: a fresh update writes nothing (its output layer is zero),
+     * so nothing before that layer has a gradient yet */
+    const VncaTensorSpec *out = vnca_layout_find(&sobel.layout, "nca.out.weight");
+    VncaRng rng;
+    vnca_rng_seed(&rng, 11);
+    vnca_rng_normal_fill(&rng, sobel.params + out->offset, out->numel);
+    if (vnca_model_to_conv3(&near, &sobel, &err) || vnca_model_add_far_perception(&m, &near, 2, &err))
+        fail_msg("%s", err.msg);
+    const size_t bytes = m.layout.n_params * sizeof(float);
+    float *start = malloc(bytes);
+    assert_non_null(start);
+    memcpy(start, m.params, bytes);
+    VncaTrainOptions o = options;
+    o.warmup = 0;
+    o.far_lr = 10 * o.lr;
+    VncaTrainer tr;
+    VncaTrainStats s;
+    if (vnca_trainer_init(&tr, &m, &slice, &o, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(vnca_trainer_step(&tr, &s, NULL), 0);
+    const VncaTensorSpec *far = vnca_layout_find(&m.layout, "nca.perceive_far.weight");
+    assert_non_null(far);
+    double far_moved = 0, rest_moved = 0;
+    for (size_t i = 0; i < m.layout.n_params; i++) {
+        const double moved = fabs(m.params[i] - start[i]);
+        if (i >= far->offset && i < far->offset + far->numel) far_moved = fmax(far_moved, moved);
+        else rest_moved = fmax(rest_moved, moved);
+    }
+    printf("the first step moved a far weight by up to %.5f, any other by up to %.5f\n", far_moved,
+           rest_moved);
+    assert_float_equal(far_moved, o.far_lr, 0.01 * o.far_lr);
+    assert_float_equal(rest_moved, o.lr, 0.01 * o.lr);
+
+    char *dir = make_temp_dir(), ckpt[4096];
+    assert_non_null(dir);
+    snprintf(ckpt, sizeof ckpt, "%s/run.ckpt", dir);
+    if (vnca_trainer_save(&tr, ckpt, &err)) fail_msg("%s", err.msg);
+    vnca_trainer_free(&tr);
+    VncaModel loaded;
+    VncaTrainOptions recorded;
+    vnca_train_defaults(&recorded);
+    if (vnca_checkpoint_load_model(&loaded, &recorded, ckpt, &err)) fail_msg("%s", err.msg);
+    assert_true(recorded.far_lr == o.far_lr);
+    vnca_model_free(&loaded);
+    remove_temp_dir(dir);
+
+    assert_int_equal(vnca_trainer_init(&tr, &near, &slice, &o, &err), -1);
+    assert_non_null(strstr(err.msg, "no far perception"));
+    o.far_lr = 2;
+    assert_int_equal(vnca_trainer_init(&tr, &m, &slice, &o, &err), -1);
+    assert_non_null(strstr(err.msg, "far perception's rate 2"));
+    free(start);
+    vnca_model_free(&m);
+    vnca_model_free(&near);
+    vnca_model_free(&sobel);
 }
 
 /* N steps straight and N/2 + checkpoint + resume + N/2 give the same bits,
@@ -441,6 +514,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_pool_reseeds_lost_states),
         cmocka_unit_test(test_pool_damages_the_best),
         cmocka_unit_test(test_warmup_scales_the_first_steps),
+        cmocka_unit_test(test_far_perception_has_its_own_rate),
         cmocka_unit_test(test_training_lowers_the_loss),
         cmocka_unit_test(test_resume_is_exact),
         cmocka_unit_test(test_persistent_resume_is_exact),

@@ -274,6 +274,9 @@ static void report_changes(const VncaTrainOptions *was, const VncaTrainOptions *
     else if (now->average_decay != was->average_decay)
         fprintf(stderr, "weights averaged with decay %g %s (was %g%s)\n", (double)now->average_decay, from,
                 (double)was->average_decay, was->average_decay == 0 ? ": none, it starts at the weights" : "");
+    if (now->far_lr != was->far_lr)
+        fprintf(stderr, "far perception's rate %g %s (was %g)\n", (double)now->far_lr, from,
+                (double)was->far_lr);
     if (now->warmup != was->warmup)
         fprintf(stderr, "warmup %d Adam steps %s (was %d)\n", now->warmup, from, was->warmup);
     if (now->extra_min != was->extra_min || now->extra_max != was->extra_max)
@@ -327,6 +330,7 @@ static int train(int argc, char **argv, int rank, int ranks)
         {"genome", 0, NULL, "every cell given its latent to read, never to write; same function", 0},
         {"position", 0, NULL, "every cell's genome given where the cell is too; same function", 0},
         {"far-reach", 0, "D", "a second conv3x3 perception, its taps D cells apart; same function", 0},
+        {"far-lr", 0, "RATE", "the far perception's own learning rate (default: --lr)", 0},
         {"schedule", 0, "LIST", "new growth stages GRID:STEPS,...; 2:0,4:0,8:0,16:0,32:N is non-doubling", 0},
         {"extra", 0, "MIN:MAX", "persistent: extra full-size steps per batch (default 8:16)", 0},
         {"pool", 0, "N", "persistent: pool of earlier final states (default 512)", 0},
@@ -363,13 +367,15 @@ static int train(int argc, char **argv, int rank, int ranks)
     }
     const VncaTrainOptions recorded = opt;
     long epochs, steps, batch, seed, limit, log_every, warmup;
-    double minutes = 0, lr = opt.lr, clip = opt.clip, ckpt_minutes = 5, average = opt.average_decay;
+    double minutes = 0, lr = opt.lr, far_lr = opt.far_lr, clip = opt.clip, ckpt_minutes = 5,
+           average = opt.average_decay;
     if (cli_int(&cmd, "epochs", 1, 1000000, 0, &epochs) || cli_int(&cmd, "steps", 1, 1L << 40, 0, &steps) ||
         cli_int(&cmd, "batch", 1, 4096, opt.batch, &batch) ||
         cli_int(&cmd, "warmup", 0, 0x7fffffffL, opt.warmup, &warmup) ||
         cli_int(&cmd, "seed", 0, 0x7fffffffL, (long)opt.seed, &seed) ||
         cli_int(&cmd, "limit", 1, 1L << 30, 0, &limit) || cli_int(&cmd, "log-every", 1, 100000, 10, &log_every) ||
         cli_double(&cmd, "minutes", 0, 1e7, &minutes) || cli_double(&cmd, "lr", 0, 1, &lr) ||
+        cli_double(&cmd, "far-lr", 0, 1, &far_lr) ||
         cli_double(&cmd, "clip", 0, 1e30, &clip) || cli_double(&cmd, "checkpoint-minutes", 0, 1e7, &ckpt_minutes) ||
         cli_double(&cmd, "average", 0, 0.99999, &average)) {
         if (resume) vnca_model_free(&model);
@@ -405,6 +411,7 @@ static int train(int argc, char **argv, int rank, int ranks)
     VncaTrainer tr;
     opt.batch = (int)batch;
     opt.lr = (float)lr;
+    opt.far_lr = (float)far_lr;
     opt.clip = clip;
     opt.warmup = (int)warmup;
     opt.average_decay = (float)average;

@@ -43,7 +43,8 @@ static int get_rng(const VncaMeta *meta, const char *key, VncaRng *rng)
 /* The numbers a checkpoint records, in one table for saving and loading. */
 enum { STEP, ADAM_STEP, SEEN, EPOCH, POSITION, SEED, BATCH, DYNAMIC, DATA_SIZE, LR, CLIP, SECONDS,
        POOL_FILLED, EXTRA_MIN, EXTRA_MAX, POOL_SIZE, POOL_SHARE, DAMAGE_SIZE, DAMAGE_SHARE, WARMUP,
-       FRESH_DAMAGE_SHARE, AVERAGE_DECAY, STATE_MATCH, TWIN_AVERAGE, N_FIELDS };
+       FRESH_DAMAGE_SHARE, AVERAGE_DECAY, STATE_MATCH, TWIN_AVERAGE, FAR_LR,
+       N_FIELDS };
 
 /* Counts up to 2^53: doubles hold them exactly, and longs hold them. */
 #define MAX_COUNT 9007199254740992.0
@@ -82,6 +83,7 @@ static const struct {
     [AVERAGE_DECAY] = {PREFIX "average_decay", 0, 0.99999, 0, 1},
     [STATE_MATCH] = {PREFIX "state_match", 0, VNCA_MAX_STATE_MATCH, 0, 1},
     [TWIN_AVERAGE] = {PREFIX "twin_average", 0, 1, 1, 1},
+    [FAR_LR] = {PREFIX "far_lr", 0, 1, 0, 1},
 };
 
 int vnca_trainer_save(const VncaTrainer *tr, const char *path, VncaError *err)
@@ -98,7 +100,8 @@ int vnca_trainer_save(const VncaTrainer *tr, const char *path, VncaError *err)
         [POOL_SHARE] = tr->opt.pool_share, [DAMAGE_SIZE] = tr->opt.damage_size,
         [DAMAGE_SHARE] = tr->opt.damage_share, [WARMUP] = tr->opt.warmup,
         [FRESH_DAMAGE_SHARE] = tr->opt.fresh_damage_share, [AVERAGE_DECAY] = tr->opt.average_decay,
-        [STATE_MATCH] = tr->opt.state_match, [TWIN_AVERAGE] = tr->opt.twin_average};
+        [STATE_MATCH] = tr->opt.state_match, [TWIN_AVERAGE] = tr->opt.twin_average,
+        [FAR_LR] = tr->opt.far_lr};
     VncaStTensor extra[8] = {
         {.name = PREFIX "adam.m", .ndim = 1, .shape = {(int64_t)n}, .numel = n, .data = tr->adam.m},
         {.name = PREFIX "adam.v", .ndim = 1, .shape = {(int64_t)n}, .numel = n, .data = tr->adam.v},
@@ -197,6 +200,7 @@ static void take_options(VncaTrainOptions *opt, const double *v)
     if (!isnan(v[AVERAGE_DECAY])) opt->average_decay = (float)v[AVERAGE_DECAY];
     if (!isnan(v[STATE_MATCH])) opt->state_match = (float)v[STATE_MATCH];
     if (!isnan(v[TWIN_AVERAGE])) opt->twin_average = (int)v[TWIN_AVERAGE];
+    if (!isnan(v[FAR_LR])) opt->far_lr = (float)v[FAR_LR];
 }
 
 int vnca_checkpoint_load_model(VncaModel *m, VncaTrainOptions *opt, const char *path, VncaError *err)

@@ -65,6 +65,11 @@ static int check_options(const VncaTrainer *tr, const VncaTrainOptions *o, VncaE
         return vnca_fail(err, "batch %d must be in [1, %d] (the data set's size)", o->batch,
                          tr->data->n);
     if (o->warmup < 0) return vnca_fail(err, "warmup %d steps is negative", o->warmup);
+    if (!(o->far_lr >= 0 && o->far_lr <= 1))
+        return vnca_fail(err, "the far perception's rate %g must be in [0, 1]", (double)o->far_lr);
+    if (o->far_lr > 0 && !cfg->far_reach)
+        return vnca_fail(err, "the far perception's rate %g: the model has no far perception",
+                         (double)o->far_lr);
     if (!(o->average_decay >= 0 && o->average_decay < 1))
         return vnca_fail(err, "the weights' average decay %g must be in [0, 1)", (double)o->average_decay);
     if (o->shards < 1 || o->shard < 0 || o->shard >= o->shards || o->shards > o->batch ||
@@ -134,6 +139,11 @@ int vnca_trainer_init(VncaTrainer *tr, VncaModel *model, const VncaImages *data,
     const int largest_shard = (opt->batch + opt->shards - 1) / opt->shards;
     const int extra = trainer_persistent(tr) ? opt->extra_max : 0;
     if (vnca_adam_init(&tr->adam, model->layout.n_params, opt->lr, err)) return -1;
+    const VncaTensorSpec *far = vnca_layout_find(&model->layout, "nca.perceive_far.weight");
+    if (far) {
+        tr->adam.span_begin = far->offset;
+        tr->adam.span_end = far->offset + far->numel;
+    }
     tr->ws = workspace_new(cfg, largest_shard, VNCA_WS_TRAIN, extra, err);
     if (!tr->ws || (trainer_persistent(tr) &&
                     pool_init(&tr->pool, opt->pool_size, state_len, pixels,
@@ -301,8 +311,9 @@ int vnca_trainer_step(VncaTrainer *tr, VncaTrainStats *stats, VncaError *err)
      * jolt (the KL doubled) unless the rate rises over the moments' first
      * steps. */
     const VncaTrainOptions *o = &tr->opt;
-    tr->adam.lr = tr->adam.step < o->warmup ? o->lr * (float)(tr->adam.step + 1) / (float)o->warmup
-                                            : o->lr;
+    const float warm = tr->adam.step < o->warmup ? (float)(tr->adam.step + 1) / (float)o->warmup : 1.0f;
+    tr->adam.lr = o->lr * warm;
+    tr->adam.span_lr = (o->far_lr > 0 ? o->far_lr : o->lr) * warm;
     vnca_adam_update(&tr->adam, tr->model->params, tr->grads);
     if (tr->average) {
         const float keep = tr->opt.average_decay;

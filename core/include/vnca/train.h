@@ -22,11 +22,17 @@ typedef struct VncaAdam {
     float lr, beta1, beta2, eps;
     long step;
     float *m, *v;        /* first and second moments, n floats each, owned */
+    /* params [span_begin, span_end) move at span_lr instead of lr (an empty
+     * span, as init leaves it: none): a tensor new to a trained model, grown
+     * from zero, would otherwise take the small steps tuned for the rest */
+    size_t span_begin, span_end;
+    float span_lr;
 } VncaAdam;
 
 int vnca_adam_init(VncaAdam *adam, size_t n, float lr, VncaError *err);
 void vnca_adam_free(VncaAdam *adam);
-/* params -= lr * mhat / (sqrt(vhat) + eps), after updating the moments */
+/* params -= lr * mhat / (sqrt(vhat) + eps), after updating the moments
+ * (span_lr over the span) */
 void vnca_adam_update(VncaAdam *adam, float *params, const float *grads);
 
 /* L2 norm of grads; when above max_norm, scales grads down to max_norm.
@@ -46,6 +52,7 @@ typedef struct VncaTrainOptions {
     uint64_t seed;
     int dynamic;            /* 1: the data are gray levels, binarized afresh each epoch */
     int warmup;             /* Adam steps over which the rate rises linearly to lr (0: none) */
+    float far_lr;           /* the far perception's own rate (config.far_reach), warmed up alike (0: lr) */
     /* Data parallelism: this process computes rows [shard * batch / shards,
      * (shard + 1) * batch / shards) of every global batch, and `allreduce`
      * sums the gradients (and the statistics) of all shards before the same
