@@ -274,9 +274,12 @@ static void report_changes(const VncaTrainOptions *was, const VncaTrainOptions *
     else if (now->average_decay != was->average_decay)
         fprintf(stderr, "weights averaged with decay %g %s (was %g%s)\n", (double)now->average_decay, from,
                 (double)was->average_decay, was->average_decay == 0 ? ": none, it starts at the weights" : "");
-    if (now->far_lr != was->far_lr)
-        fprintf(stderr, "far perception's rate %g %s (was %g)\n", (double)now->far_lr, from,
-                (double)was->far_lr);
+    if (now->far_lr != was->far_lr) {
+        char rate[32], before[32];
+        snprintf(rate, sizeof rate, now->far_lr > 0 ? "%g" : "the learning rate", (double)now->far_lr);
+        snprintf(before, sizeof before, was->far_lr > 0 ? "%g" : "the learning rate", (double)was->far_lr);
+        fprintf(stderr, "the far perception learns at %s %s (was at %s)\n", rate, from, before);
+    }
     if (now->warmup != was->warmup)
         fprintf(stderr, "warmup %d Adam steps %s (was %d)\n", now->warmup, from, was->warmup);
     if (now->extra_min != was->extra_min || now->extra_max != was->extra_max)
