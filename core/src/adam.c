@@ -49,8 +49,7 @@ void vnca_adam_update(VncaAdam *adam, float *params, const float *grads)
     const float correction1 = 1.0f - (float)pow(adam->beta1, (double)adam->step);
     const float correction2 = 1.0f - (float)pow(adam->beta2, (double)adam->step);
     const float inv_sqrt_c2 = 1.0f / sqrtf(correction2);
-    const size_t begin = adam->span_begin < adam->span_end ? adam->span_begin : adam->n;
-    const size_t end = adam->span_begin < adam->span_end ? adam->span_end : adam->n;
+    const size_t begin = adam->span_begin, end = adam->span_end;
     adam_move(adam, params, grads, 0, begin, adam->lr / correction1, inv_sqrt_c2);
     adam_move(adam, params, grads, begin, end, adam->span_lr / correction1, inv_sqrt_c2);
     adam_move(adam, params, grads, end, adam->n, adam->lr / correction1, inv_sqrt_c2);

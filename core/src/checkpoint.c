@@ -43,8 +43,7 @@ static int get_rng(const VncaMeta *meta, const char *key, VncaRng *rng)
 /* The numbers a checkpoint records, in one table for saving and loading. */
 enum { STEP, ADAM_STEP, SEEN, EPOCH, POSITION, SEED, BATCH, DYNAMIC, DATA_SIZE, LR, CLIP, SECONDS,
        POOL_FILLED, EXTRA_MIN, EXTRA_MAX, POOL_SIZE, POOL_SHARE, DAMAGE_SIZE, DAMAGE_SHARE, WARMUP,
-       FRESH_DAMAGE_SHARE, AVERAGE_DECAY, STATE_MATCH, TWIN_AVERAGE, FAR_LR,
-       N_FIELDS };
+       FRESH_DAMAGE_SHARE, AVERAGE_DECAY, STATE_MATCH, TWIN_AVERAGE, FAR_LR, N_FIELDS };
 
 /* Counts up to 2^53: doubles hold them exactly, and longs hold them. */
 #define MAX_COUNT 9007199254740992.0

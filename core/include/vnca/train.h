@@ -22,9 +22,10 @@ typedef struct VncaAdam {
     float lr, beta1, beta2, eps;
     long step;
     float *m, *v;        /* first and second moments, n floats each, owned */
-    /* params [span_begin, span_end) move at span_lr instead of lr (an empty
-     * span, as init leaves it: none): a tensor new to a trained model, grown
-     * from zero, would otherwise take the small steps tuned for the rest */
+    /* params [span_begin, span_end) move at span_lr instead of lr, with
+     * span_begin <= span_end <= n (init leaves it empty): a tensor new to a
+     * trained model, grown from zero, would otherwise take the small steps
+     * tuned for the rest */
     size_t span_begin, span_end;
     float span_lr;
 } VncaAdam;
