@@ -259,6 +259,14 @@ static int check_pool_kept(const VncaTrainOptions *was, const VncaTrainOptions *
     return -1;
 }
 
+/* far_lr 0 means the far perception follows the learning rate */
+static const char *far_rate_words(float far_lr, char words[32])
+{
+    if (far_lr > 0) snprintf(words, 32, "%g", (double)far_lr);
+    else snprintf(words, 32, "the learning rate");
+    return words;
+}
+
 /* what a resumed run does differently from here on, as the command line asked */
 static void report_changes(const VncaTrainOptions *was, const VncaTrainOptions *now, long step)
 {
@@ -276,9 +284,8 @@ static void report_changes(const VncaTrainOptions *was, const VncaTrainOptions *
                 (double)was->average_decay, was->average_decay == 0 ? ": none, it starts at the weights" : "");
     if (now->far_lr != was->far_lr) {
         char rate[32], before[32];
-        snprintf(rate, sizeof rate, now->far_lr > 0 ? "%g" : "the learning rate", (double)now->far_lr);
-        snprintf(before, sizeof before, was->far_lr > 0 ? "%g" : "the learning rate", (double)was->far_lr);
-        fprintf(stderr, "the far perception learns at %s %s (was at %s)\n", rate, from, before);
+        fprintf(stderr, "the far perception learns at %s %s (was at %s)\n", far_rate_words(now->far_lr, rate),
+                from, far_rate_words(was->far_lr, before));
     }
     if (now->warmup != was->warmup)
         fprintf(stderr, "warmup %d Adam steps %s (was %d)\n", now->warmup, from, was->warmup);
