@@ -292,9 +292,8 @@ static void test_resume_takes_a_new_rate(void **state)
 }
 
 /* --average: the model file holds the weights' moving average (not the
- * checkpoint's weights) and says so; --trained-weights writes the weights
- * and keeps averaging, and a resume with --average 0 writes the weights
- * again and stops averaging; both drop the claim. */
+ * checkpoint's weights) and says so; a resume with --average 0 writes the
+ * weights and stops averaging, and drops the claim. */
 static void test_train_writes_the_weights_average(void **state)
 {
     (void)state;
@@ -316,19 +315,6 @@ static void test_train_writes_the_weights_average(void **state)
     vnca_model_free(&averaged);
     vnca_model_free(&weights);
 
-    /* no step more: the same checkpoint's weights, written as they are */
-    char *trained[] = {(char *)vnca_exe, "train", "--data", (char *)data_dir, "--resume", ckpt, "--limit", "64",
-                       "--steps", "3", "--trained-weights", "-o", out, NULL};
-    run_command(&r, dir, trained);
-    if (r.status != 0) fail_msg("vnca train --trained-weights exited %d:\n%s", r.status, r.err);
-    load_params(out, &averaged);
-    if (vnca_checkpoint_load_model(&weights, NULL, ckpt, &err)) fail_msg("%s", err.msg);
-    assert_memory_equal(averaged.params, weights.params, weights.layout.n_params * sizeof(float));
-    assert_null(vnca_meta_get(&averaged.meta, "training.weights_averaged"));
-    assert_float_equal(meta_number(ckpt, "checkpoint.average_decay"), 0.5, 0);
-    vnca_model_free(&averaged);
-    vnca_model_free(&weights);
-
     char *plain[] = {(char *)vnca_exe, "train", "--data", (char *)data_dir, "--resume", ckpt, "--limit", "64",
                      "--steps", "4", "--average", "0", "-o", out, NULL};
     run_command(&r, dir, plain);
@@ -342,11 +328,29 @@ static void test_train_writes_the_weights_average(void **state)
     vnca_model_free(&weights);
 }
 
-/* `vnca train` on 64 images, batch 8, for `steps` steps in all: a fresh
- * persistent model with a small pool, or (with `resume`) its checkpoint's
- * run taken on; then the NULL-ended options `more` */
-static void persistent_run(CommandResult *r, const char *out, const char *resume, const char *steps,
-                           const char *const *more)
+/* a fresh persistent tiny model in `path`, rewritten by the NULL-ended
+ * `vnca rewrite` options `rewrites` (or NULL) */
+static void persistent_model(const char *path, const char *const *rewrites)
+{
+    CommandResult r;
+    char *init[] = {(char *)vnca_exe, "init", "--config", "tiny", "--variant", "persistent", "-o",
+                    (char *)path, NULL};
+    run_command(&r, dir, init);
+    if (r.status != 0) fail_msg("vnca init exited %d:\n%s", r.status, r.err);
+    if (!rewrites) return;
+    char *argv[24] = {(char *)vnca_exe, "rewrite", (char *)path, "-o", (char *)path};
+    int n = 5;
+    for (int i = 0; rewrites[i]; i++) argv[n++] = (char *)rewrites[i];
+    argv[n] = NULL;
+    run_command(&r, dir, argv);
+    if (r.status != 0) fail_msg("vnca rewrite exited %d:\n%s", r.status, r.err);
+}
+
+/* `vnca train` on 64 images, batch 8, for `steps` steps in all: from the
+ * model `init` with a small pool, or (with `resume`) its checkpoint's run
+ * taken on; then the NULL-ended options `more` */
+static void persistent_run(CommandResult *r, const char *out, const char *init, const char *resume,
+                           const char *steps, const char *const *more)
 {
     char *argv[48] = {(char *)vnca_exe, "train", "--data", (char *)data_dir, "--limit", "64",
                       "--batch", "8", "--steps", (char *)steps, "-o", (char *)out};
@@ -355,8 +359,7 @@ static void persistent_run(CommandResult *r, const char *out, const char *resume
         argv[n++] = "--resume";
         argv[n++] = (char *)resume;
     } else {
-        const char *fresh[] = {"--config", "tiny", "--variant", "persistent", "--extra", "1:2",
-                               "--pool", "16", "--damage-share", "0.5"};
+        const char *fresh[] = {"--init", init, "--extra", "1:2", "--pool", "16", "--damage-share", "0.5"};
         for (size_t i = 0; i < sizeof fresh / sizeof fresh[0]; i++) argv[n++] = (char *)fresh[i];
     }
     for (int i = 0; more && more[i]; i++) argv[n++] = (char *)more[i];
@@ -365,10 +368,10 @@ static void persistent_run(CommandResult *r, const char *out, const char *resume
 }
 
 /* persistent_run, which must succeed */
-static void persistent_run_ok(CommandResult *r, const char *out, const char *resume,
+static void persistent_run_ok(CommandResult *r, const char *out, const char *init, const char *resume,
                               const char *steps, const char *const *more)
 {
-    persistent_run(r, out, resume, steps, more);
+    persistent_run(r, out, init, resume, steps, more);
     if (r->status != 0)
         fail_msg("vnca train%s exited %d:\n%s", resume ? " --resume" : "", r->status, r->err);
 }
@@ -378,7 +381,7 @@ static void persistent_run_refused(const char *out, const char *resume, const ch
                                    const char *const *more, const char *why)
 {
     CommandResult r;
-    persistent_run(&r, out, resume, steps, more);
+    persistent_run(&r, out, NULL, resume, steps, more);
     if (r.status == 0 || !strstr(r.err, why))
         fail_msg("vnca train with %s: expected a refusal saying \"%s\", got status %d:\n%s",
                  more[0], why, r.status, r.err);
@@ -394,9 +397,10 @@ static void test_resume_keeps_persistent_options(void **state)
     const char *out = f.out, *ckpt = f.ckpt;
     CommandResult r;
     const char *const warmup[] = {"--warmup", "2", NULL};
-    persistent_run_ok(&r, out, NULL, "3", warmup);
+    persistent_model(out, NULL);
+    persistent_run_ok(&r, out, out, NULL, "3", warmup);
 
-    persistent_run_ok(&r, out, ckpt, "5", NULL);
+    persistent_run_ok(&r, out, NULL, ckpt, "5", NULL);
     assert_null(strstr(r.err, "(was"));
     assert_float_equal(meta_number(ckpt, "checkpoint.step"), 5, 0);
     assert_float_equal(meta_number(ckpt, "checkpoint.warmup"), 2, 0);
@@ -405,116 +409,63 @@ static void test_resume_keeps_persistent_options(void **state)
     assert_float_equal(meta_number(ckpt, "checkpoint.damage_share"), 0.5, 0);
 
     const char *const more_damage[] = {"--damage-share", "1", "--extra", "2:3", NULL};
-    persistent_run_ok(&r, out, ckpt, "6", more_damage);
+    persistent_run_ok(&r, out, NULL, ckpt, "6", more_damage);
     assert_non_null(strstr(r.err, "damage share 1 from step 5 on (was 0.5)"));
     assert_non_null(strstr(r.err, "extra steps 2:3 from step 5 on (was 1:2)"));
     assert_float_equal(meta_number(ckpt, "checkpoint.damage_share"), 1, 0);
     assert_float_equal(meta_number(ckpt, "checkpoint.extra_min"), 2, 0);
 
-    const char *const damage_in_flight[] = {"--damage-fresh", "0.5", NULL};
-    persistent_run_ok(&r, out, ckpt, "7", damage_in_flight);
-    assert_non_null(strstr(r.err, "growing rows damaged 0.5 from step 6 on (was 0)"));
-    assert_float_equal(meta_number(ckpt, "checkpoint.fresh_damage_share"), 0.5, 0);
-    const char *const state_match[] = {"--state-match", "0.25", NULL};
-    persistent_run_ok(&r, out, ckpt, "8", state_match);
-    assert_non_null(strstr(r.err, "state match 0.25 from step 7 on (was 0)"));
-    assert_float_equal(meta_number(ckpt, "checkpoint.state_match"), 0.25, 0);
-    const char *const twin_unaveraged[] = {"--twin-average", NULL};
-    persistent_run_refused(out, ckpt, "9", twin_unaveraged,
-                           "twins grown by the weights' average need a state match and an average");
-    const char *const twin_average[] = {"--twin-average", "--average", "0.9", NULL};
-    persistent_run_ok(&r, out, ckpt, "9", twin_average);
-    assert_non_null(strstr(r.err, "twins grown by the weights' average from step 8 on (were in the batch)"));
-    assert_float_equal(meta_number(ckpt, "checkpoint.twin_average"), 1, 0);
-    const char *const no_step_after[] = {"--extra", "1:3", NULL};
-    persistent_run_refused(out, ckpt, "10", no_step_after,
-                           "growing rows are damaged after extra step 1: extra steps 1..3 leave "
-                           "some none after it");
-
     const char *const bigger_pool[] = {"--pool", "32", NULL};
-    persistent_run_refused(out, ckpt, "10", bigger_pool,
+    persistent_run_refused(out, ckpt, "7", bigger_pool,
                            "--pool 32: the checkpoint's pool holds 16 states");
-    assert_float_equal(meta_number(ckpt, "checkpoint.step"), 9, 0);
+    assert_float_equal(meta_number(ckpt, "checkpoint.step"), 6, 0);
 }
 
-/* --schedule gives a model a new growth, here the paper's non-doubling one
- * (every cell of the full grid seeded), which a resumed run keeps; a new
- * schedule or variant on resume, or a schedule that does not fit the model,
- * is refused with the reason */
-static void test_train_takes_a_schedule(void **state)
-{
-    (void)state;
-    const RunFiles f = run_files("full-grid.st");
-    const char *out = f.out, *ckpt = f.ckpt;
-    CommandResult r;
-    const char *const full_grid[] = {"--schedule", "2:0,4:0,8:0,16:0,32:3", NULL};
-    persistent_run_ok(&r, out, NULL, "2", full_grid);
-    persistent_run_ok(&r, out, ckpt, "3", NULL);
-    assert_null(strstr(r.err, "(was"));
-    VncaModel m;
-    load_params(out, &m);
-    assert_int_equal(m.config.n_stages, 5);
-    for (int i = 0; i < 4; i++) assert_int_equal(m.config.stage_steps[i], 0);
-    assert_int_equal(m.config.stage_steps[4], 3);
-    vnca_model_free(&m);
-
-    const char *const longer[] = {"--schedule", "2:0,4:0,8:0,16:0,32:4", NULL};
-    persistent_run_refused(out, ckpt, "4", longer,
-                           "the checkpoint's model has schedule 2:0,4:0,8:0,16:0,32:3, "
-                           "this run's 2:0,4:0,8:0,16:0,32:4");
-    const char *const doubling[] = {"--variant", "doubling", NULL};
-    persistent_run_refused(out, ckpt, "4", doubling,
-                           "the checkpoint's model has variant persistent, this run's doubling");
-
-    const char *const short_of_the_image[] = {"--schedule", "2:1,4:1,8:1", NULL};
-    persistent_run_refused(out, ckpt, "4", short_of_the_image,
-                           "--schedule: the last stage's grid is 8, the image size 32");
-    assert_float_equal(meta_number(ckpt, "checkpoint.step"), 3, 0);
-}
-
-/* --perception conv3x3, --latent, --hidden, --res-blocks and --position
- * rewrite the tiny model (Sobel, 16 channels, 32 hidden units, 1 residual
- * block, no genome) as a larger one computing the same update, which the
- * run then trains and a resumed run keeps */
-static void test_train_rewrites_the_model(void **state)
+/* vnca rewrite --perception conv3x3 --latent 20 --position --far-reach 3
+ * makes the tiny model (Sobel, 16 channels, no genome) a larger one
+ * computing the same update, which a run then trains and a resumed run
+ * keeps; a rewrite that does not apply is refused with the reason, and
+ * leaves no file */
+static void test_rewrite_makes_a_larger_model(void **state)
 {
     (void)state;
     const RunFiles f = run_files("conv3.st");
     const char *out = f.out, *ckpt = f.ckpt;
     CommandResult r;
-    const char *const larger[] = {"--perception", "conv3x3", "--latent", "20", "--hidden", "40",
-                                  "--res-blocks", "3", "--position", NULL};
-    persistent_run_ok(&r, out, NULL, "2", larger);
-    persistent_run_ok(&r, out, ckpt, "3", NULL);
+    const char *const larger[] = {"--perception", "conv3x3", "--latent", "20", "--position",
+                                  "--far-reach", "3", NULL};
+    persistent_model(out, larger);
+    persistent_run_ok(&r, out, out, NULL, "2", NULL);
+    persistent_run_ok(&r, out, NULL, ckpt, "3", NULL);
     VncaModel m;
     load_params(out, &m);
     assert_int_equal(m.config.perception, VNCA_PERCEIVE_CONV3);
     assert_int_equal(m.config.latent, 20);
-    assert_int_equal(m.config.hidden, 40);
-    assert_int_equal(m.config.res_blocks, 3);
     assert_int_equal(m.config.genome, VNCA_GENOME_POSITION);
+    assert_int_equal(m.config.far_reach, 3);
+    assert_int_equal(m.config.variant, VNCA_VARIANT_PERSISTENT);
     vnca_model_free(&m);
 
-    const char *const genome[] = {"--genome", NULL};
-    persistent_run_refused(out, ckpt, "4", genome,
-                           "--genome: the model's genome already holds latent+position");
-
-    const char *const conv3[] = {"--perception", "conv3x3", NULL};
-    persistent_run_refused(out, ckpt, "4", conv3,
-                           "--perception conv3x3: the model already perceives by a learned conv3x3");
-    const char *const sobel[] = {"--perception", "sobel", NULL};
-    persistent_run_refused(out, NULL, "1", sobel, "--perception 'sobel': only conv3x3");
-    const char *const as_wide[] = {"--hidden", "32", NULL};
-    persistent_run_refused(out, NULL, "1", as_wide,
-                           "--hidden: latent size 16 and hidden width 32 do not widen "
-                           "the model's 16 and 32");
-    const char *const as_deep[] = {"--res-blocks", "1", NULL};
-    persistent_run_refused(out, NULL, "1", as_deep,
-                           "--res-blocks: residual blocks 1 do not deepen the model's 1");
-    const char *const sobel_cells[] = {"--latent", "20", NULL};
-    persistent_run_refused(out, NULL, "1", sobel_cells,
-                           "--latent: only a conv3x3 perception can take more channels");
-    assert_float_equal(meta_number(ckpt, "checkpoint.step"), 3, 0);
+    static const struct {
+        const char *option, *value, *why;
+    } refused[] = {
+        {"--genome", NULL, "--genome: the model's genome already holds latent+position"},
+        {"--perception", "conv3x3", "--perception: the model already perceives by a learned conv3x3"},
+        {"--perception", "sobel", "--perception 'sobel': only conv3x3"},
+        {"--latent", "20", "--latent: latent size 20 does not widen the model's 20"},
+        {"--far-reach", "2", "--far-reach: the model already perceives 3 cells away"},
+    };
+    char rewritten[4096 + 16];
+    snprintf(rewritten, sizeof rewritten, "%s.rewritten", out);
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        char *argv[] = {(char *)vnca_exe, "rewrite", (char *)out, "-o", rewritten,
+                        (char *)refused[i].option, (char *)refused[i].value, NULL};
+        run_command(&r, dir, argv);
+        if (r.status == 0 || !strstr(r.err, refused[i].why))
+            fail_msg("vnca rewrite %s: expected a refusal saying \"%s\", got status %d:\n%s",
+                     refused[i].option, refused[i].why, r.status, r.err);
+        assert_int_equal(access(rewritten, F_OK), -1);
+    }
 }
 
 /* A genome model's pool keeps its states' genomes through a checkpoint: the
@@ -524,11 +475,13 @@ static void test_genome_pool_resumes_exactly(void **state)
     (void)state;
     const RunFiles unbroken = run_files("genome-unbroken.st"), resumed = run_files("genome-resumed.st");
     CommandResult r;
-    const char *const genome[] = {"--perception", "conv3x3", "--genome", "--damage", "3", "--damage-fresh",
-                                  "1", "--extra", "2:3", "--pool-share", "0.5", NULL};
-    persistent_run_ok(&r, unbroken.out, NULL, "5", genome);
-    persistent_run_ok(&r, resumed.out, NULL, "3", genome);
-    persistent_run_ok(&r, resumed.out, resumed.ckpt, "5", NULL);
+    const char *const genome[] = {"--perception", "conv3x3", "--genome", NULL};
+    const char *const options[] = {"--damage", "3", "--extra", "2:3", "--pool-share", "0.5", NULL};
+    persistent_model(unbroken.out, genome);
+    persistent_run_ok(&r, unbroken.out, unbroken.out, NULL, "5", options);
+    persistent_model(resumed.out, genome);
+    persistent_run_ok(&r, resumed.out, resumed.out, NULL, "3", options);
+    persistent_run_ok(&r, resumed.out, NULL, resumed.ckpt, "5", NULL);
     VncaModel a, b;
     load_params(unbroken.out, &a);
     load_params(resumed.out, &b);
@@ -590,8 +543,7 @@ int main(int argc, char **argv)
                                        cmocka_unit_test(test_resume_takes_a_new_rate),
                                        cmocka_unit_test(test_train_writes_the_weights_average),
                                        cmocka_unit_test(test_resume_keeps_persistent_options),
-                                       cmocka_unit_test(test_train_takes_a_schedule),
-                                       cmocka_unit_test(test_train_rewrites_the_model),
+                                       cmocka_unit_test(test_rewrite_makes_a_larger_model),
                                        cmocka_unit_test(test_genome_pool_resumes_exactly),
                                        cmocka_unit_test(test_training_drops_stale_evaluations)};
     int failed = cmocka_run_group_tests(tests, NULL, NULL);

@@ -454,16 +454,14 @@ static void test_genome_spread(void **state)
 
 typedef struct LossCase {
     int n, len;
-    float *a, *b, *x;     /* bce: logits, pixel weights (or NULL), targets; kl: mu, logsig;
-                             distance: the two states, n cells of len channels */
-    int kind;             /* 0 bce, 1 kl, 2 state distance */
+    float *a, *b, *x;     /* bce: logits, pixel weights (or NULL), targets; kl: mu, logsig */
+    int kind;             /* 0 bce, 1 kl */
 } LossCase;
 
 static double loss_case_value(void *p)
 {
     LossCase *c = p;
     double per[4], sum = 0;
-    if (c->kind == 2) return state_distance_forward(c->a, c->b, (size_t)c->n, c->len);
     if (c->kind == 0) bce_logits_forward(per, c->a, 1, c->x, c->b, c->n, c->len);
     else kl_forward(per, c->a, c->b, c->n, c->len);
     for (int i = 0; i < c->n; i++) sum += per[i];
@@ -526,34 +524,6 @@ static void test_kl(void **state)
     kl_forward(&kl, zero, zero, 1, 3);
     assert_float_equal(kl, 0.0, 0);
     free(c.a); free(c.b); free(dmu); free(dls);
-}
-
-static void test_state_distance(void **state)
-{
-    (void)state;
-    VncaRng rng;
-    vnca_rng_seed(&rng, 10);
-    LossCase c = {.n = 3, .len = 4, .kind = 2};
-    c.a = randoms(&rng, 12, -3, 3);
-    c.b = randoms(&rng, 12, -3, 3);
-    double want = 0;
-    for (int i = 0; i < 12; i++) want += 0.5 / 4 * ((double)c.a[i] - c.b[i]) * ((double)c.a[i] - c.b[i]);
-    assert_float_equal(state_distance_forward(c.a, c.b, 3, 4), want, 1e-9 * want);
-    float *da = zeros(12), *db = zeros(12);
-    state_distance_backward(da, db, c.a, c.b, 3, 4, 1.0f);
-    int bad = check_gradient("distance a", loss_case_value, &c, c.a, da, 12, 12, op_tol);
-    bad += check_gradient("distance b", loss_case_value, &c, c.b, db, 12, 12, op_tol);
-    assert_int_equal(bad, 0);
-    /* a fixed target: a's gradient alone, the same */
-    float *da_alone = zeros(12);
-    state_distance_backward(da_alone, NULL, c.a, c.b, 3, 4, 1.0f);
-    assert_memory_equal(da_alone, da, 12 * sizeof(float));
-    free(da_alone);
-    /* it accumulates, scaled */
-    state_distance_backward(da, db, c.a, c.b, 3, 4, 2.0f);
-    for (int i = 0; i < 12; i++) assert_float_equal(da[i], 3.0f / 4 * (c.a[i] - c.b[i]), 1e-5);
-    assert_float_equal(state_distance_forward(c.a, c.a, 3, 4), 0.0, 0);
-    free(c.a); free(c.b); free(da); free(db);
 }
 
 typedef struct ReparamCase {
@@ -660,7 +630,6 @@ int main(void)
         cmocka_unit_test(test_position),
         cmocka_unit_test(test_bce_logits),
         cmocka_unit_test(test_kl),
-        cmocka_unit_test(test_state_distance),
         cmocka_unit_test(test_reparam),
         cmocka_unit_test(test_rng),
         cmocka_unit_test(test_rng_square),

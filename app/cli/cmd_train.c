@@ -86,10 +86,9 @@ static int write_log_row(FILE *log, const VncaTrainer *tr, Progress *p)
     return rc < 0 || fflush(log) ? -1 : 0;
 }
 
-/* the model file carries how it was trained; trained: it holds the weights
- * as trained, not their average */
+/* the model file carries how it was trained */
 static int record_facts(VncaModel *m, const VncaTrainer *tr, const char *data_name,
-                        double cpu_before, double cpu_now, int trained)
+                        double cpu_before, double cpu_now)
 {
     char text[64];
     /* an evaluation the model carries from --init is of weights it no longer has */
@@ -110,7 +109,7 @@ static int record_facts(VncaModel *m, const VncaTrainer *tr, const char *data_na
     failed |= vnca_meta_set(&m->meta, "training.cpu_seconds", text);
     snprintf(text, sizeof text, "%.0f", tr->train_seconds);
     failed |= vnca_meta_set(&m->meta, "training.wall_seconds", text);
-    if (tr->average && !trained) {
+    if (tr->average) {
         snprintf(text, sizeof text, "%g per step", (double)tr->opt.average_decay);
         failed |= vnca_meta_set(&m->meta, "training.weights_averaged", text);
     } else {
@@ -120,106 +119,16 @@ static int record_facts(VncaModel *m, const VncaTrainer *tr, const char *data_na
 }
 
 static int save_all(VncaTrainer *tr, const char *data_name, double cpu_before, double cpu_start,
-                    const char *model_path, const char *ckpt_path, int trained)
+                    const char *model_path, const char *ckpt_path)
 {
     VncaError err;
-    if (record_facts(tr->model, tr, data_name, cpu_before, cpu_seconds() - cpu_start, trained)) {
+    if (record_facts(tr->model, tr, data_name, cpu_before, cpu_seconds() - cpu_start)) {
         fprintf(stderr, "vnca train: out of memory\n");
         return -1;
     }
-    if (vnca_trainer_save(tr, ckpt_path, &err) ||
-        (trained ? vnca_model_save(tr->model, model_path, &err)
-                 : vnca_trainer_save_model(tr, model_path, &err))) {
+    if (vnca_trainer_save(tr, ckpt_path, &err) || vnca_trainer_save_model(tr, model_path, &err)) {
         fprintf(stderr, "\nvnca train: %s\n", err.msg);
         return -1;
-    }
-    return 0;
-}
-
-/* --variant, --perception, --latent, --hidden, --res-blocks, --genome, --position,
- * --far-reach and --schedule: the model this run trains, made from the one it
- * starts from */
-static int model_options(const CliCommand *cmd, VncaModel *model, uint64_t seed)
-{
-    const char *variant = cli_value(cmd, "variant"), *perception = cli_value(cmd, "perception");
-    const char *schedule = cli_value(cmd, "schedule");
-    long latent = 0, hidden = 0;
-    VncaError err;
-    if (variant && vnca_variant_parse(variant, &model->config.variant)) {
-        fprintf(stderr, "vnca train: --variant '%s': expected doubling or persistent\n", variant);
-        return -1;
-    }
-    if (perception) {
-        VncaPerception kind;
-        VncaModel rewritten;
-        if (vnca_perception_parse(perception, &kind) || kind != VNCA_PERCEIVE_CONV3) {
-            fprintf(stderr, "vnca train: --perception '%s': only conv3x3 (a Sobel model's "
-                    "perception rewritten as a learned conv3x3)\n", perception);
-            return -1;
-        }
-        if (vnca_model_to_conv3(&rewritten, model, &err)) {
-            fprintf(stderr, "vnca train: --perception conv3x3: %s\n", err.msg);
-            return -1;
-        }
-        vnca_model_free(model);
-        *model = rewritten;
-    }
-    if (cli_int(cmd, "latent", 1, 4096, 0, &latent) || cli_int(cmd, "hidden", 1, 4096, 0, &hidden))
-        return -1;
-    if (latent || hidden) {
-        VncaModel widened;
-        if (vnca_model_widen(&widened, model, latent ? (int)latent : model->config.latent,
-                             hidden ? (int)hidden : model->config.hidden, seed, &err)) {
-            fprintf(stderr, "vnca train: %s: %s\n",
-                    latent && hidden ? "--latent/--hidden" : latent ? "--latent" : "--hidden", err.msg);
-            return -1;
-        }
-        vnca_model_free(model);
-        *model = widened;
-    }
-    long res_blocks = 0;
-    if (cli_int(cmd, "res-blocks", 1, VNCA_MAX_RES_BLOCKS, 0, &res_blocks)) return -1;
-    if (res_blocks) {
-        VncaModel deepened;
-        if (vnca_model_deepen(&deepened, model, (int)res_blocks, seed, &err)) {
-            fprintf(stderr, "vnca train: --res-blocks: %s\n", err.msg);
-            return -1;
-        }
-        vnca_model_free(model);
-        *model = deepened;
-    }
-    const VncaGenome genome = cli_value(cmd, "position") ? VNCA_GENOME_POSITION
-                              : cli_value(cmd, "genome") ? VNCA_GENOME_LATENT
-                                                         : VNCA_GENOME_NONE;
-    if (genome) {
-        VncaModel with_genome;
-        if (vnca_model_add_genome(&with_genome, model, genome, &err)) {
-            fprintf(stderr, "vnca train: --%s: %s\n",
-                    genome == VNCA_GENOME_POSITION ? "position" : "genome", err.msg);
-            return -1;
-        }
-        vnca_model_free(model);
-        *model = with_genome;
-    }
-    long far_reach = 0;
-    if (cli_int(cmd, "far-reach", 2, 64, 0, &far_reach)) return -1;
-    if (far_reach) {
-        VncaModel far_sighted;
-        if (vnca_model_add_far_perception(&far_sighted, model, (int)far_reach, &err)) {
-            fprintf(stderr, "vnca train: --far-reach: %s\n", err.msg);
-            return -1;
-        }
-        vnca_model_free(model);
-        *model = far_sighted;
-    }
-    if (schedule) {
-        /* the weights do not depend on the schedule, so any model can take a new one */
-        VncaConfig cfg = model->config;
-        if (vnca_schedule_parse(&cfg, schedule, &err) || vnca_config_check(&cfg, &err)) {
-            fprintf(stderr, "vnca train: --schedule: %s\n", err.msg);
-            return -1;
-        }
-        model->config = cfg;
     }
     return 0;
 }
@@ -230,24 +139,18 @@ static int persistent_options(const CliCommand *cmd, VncaTrainOptions *opt)
     const char *extra = cli_value(cmd, "extra");
     long pool = opt->pool_size, damage = opt->damage_size;
     double pool_share = opt->pool_share, damage_share = opt->damage_share;
-    double fresh_damage_share = opt->fresh_damage_share, state_match = opt->state_match;
     if (extra && sscanf(extra, "%d:%d", &opt->extra_min, &opt->extra_max) != 2) {
         fprintf(stderr, "vnca train: --extra '%s': expected MIN:MAX, e.g. 8:16\n", extra);
         return -1;
     }
     if (cli_int(cmd, "pool", 1, VNCA_MAX_POOL_SIZE, pool, &pool) || cli_int(cmd, "damage", 0, 1024, damage, &damage) ||
         cli_double(cmd, "pool-share", 0, 1, &pool_share) ||
-        cli_double(cmd, "damage-share", 0, 1, &damage_share) ||
-        cli_double(cmd, "damage-fresh", 0, 1, &fresh_damage_share) ||
-        cli_double(cmd, "state-match", 0, VNCA_MAX_STATE_MATCH, &state_match))
+        cli_double(cmd, "damage-share", 0, 1, &damage_share))
         return -1;
     opt->pool_size = (int)pool;
     opt->damage_size = (int)damage;
     opt->pool_share = (float)pool_share;
     opt->damage_share = (float)damage_share;
-    opt->fresh_damage_share = (float)fresh_damage_share;
-    opt->state_match = (float)state_match;
-    if (cli_value(cmd, "twin-average")) opt->twin_average = 1;
     return 0;
 }
 
@@ -257,14 +160,6 @@ static int check_pool_kept(const VncaTrainOptions *was, const VncaTrainOptions *
     fprintf(stderr, "vnca train: --pool %d: the checkpoint's pool holds %d states, and a pool "
             "keeps its size on resume\n", now->pool_size, was->pool_size);
     return -1;
-}
-
-/* far_lr 0 means the far perception follows the learning rate */
-static const char *far_rate_words(float far_lr, char words[32])
-{
-    if (far_lr > 0) snprintf(words, 32, "%g", (double)far_lr);
-    else snprintf(words, 32, "the learning rate");
-    return words;
 }
 
 /* what a resumed run does differently from here on, as the command line asked */
@@ -282,11 +177,6 @@ static void report_changes(const VncaTrainOptions *was, const VncaTrainOptions *
     else if (now->average_decay != was->average_decay)
         fprintf(stderr, "weights averaged with decay %g %s (was %g%s)\n", (double)now->average_decay, from,
                 (double)was->average_decay, was->average_decay == 0 ? ": none, it starts at the weights" : "");
-    if (now->far_lr != was->far_lr) {
-        char rate[32], before[32];
-        fprintf(stderr, "the far perception learns at %s %s (was at %s)\n", far_rate_words(now->far_lr, rate),
-                from, far_rate_words(was->far_lr, before));
-    }
     if (now->warmup != was->warmup)
         fprintf(stderr, "warmup %d Adam steps %s (was %d)\n", now->warmup, from, was->warmup);
     if (now->extra_min != was->extra_min || now->extra_max != was->extra_max)
@@ -300,14 +190,6 @@ static void report_changes(const VncaTrainOptions *was, const VncaTrainOptions *
     if (now->damage_share != was->damage_share)
         fprintf(stderr, "damage share %g %s (was %g)\n", (double)now->damage_share, from,
                 (double)was->damage_share);
-    if (now->fresh_damage_share != was->fresh_damage_share)
-        fprintf(stderr, "growing rows damaged %g %s (was %g)\n", (double)now->fresh_damage_share, from,
-                (double)was->fresh_damage_share);
-    if (now->state_match != was->state_match)
-        fprintf(stderr, "state match %g %s (was %g)\n", (double)now->state_match, from,
-                (double)was->state_match);
-    if (now->twin_average != was->twin_average)
-        fprintf(stderr, "twins grown by the weights' average %s (were in the batch)\n", from);
 }
 
 static int train(int argc, char **argv, int rank, int ranks)
@@ -326,30 +208,16 @@ static int train(int argc, char **argv, int rank, int ranks)
         {"clip", 0, "NORM", "gradient norm clip (default 10)", 0},
         {"warmup", 0, "N", "the rate rises linearly over a fresh Adam's first N steps (default 0)", 0},
         {"average", 0, "DECAY", "the model written is the weights' moving average, this decay per step (default 0: none)", 0},
-        {"trained-weights", 0, NULL, "the model written holds the weights as trained, not their --average", 0},
         {"seed", 0, "S", "seed for the data order and the noise (default 1)", 0},
         {"dynamic", 0, NULL, "grayscale MNIST binarized afresh each epoch (default: static)", 0},
         {"limit", 0, "N", "train on the first N images only (for quick checks)", 0},
         {"checkpoint-minutes", 0, "M", "minutes between checkpoints (default 5)", 0},
         {"log-every", 0, "N", "steps averaged per CSV row (default 10)", 0},
-        {"variant", 0, "KIND", "make the model doubling or persistent (trained to hold and heal)", 0},
-        {"perception", 0, "conv3x3", "a Sobel model's perception as a learned conv3x3, same function", 0},
-        {"latent", 0, "Z", "the latent and every cell widened to Z channels, same function", 0},
-        {"hidden", 0, "H", "the update net widened to H units, same function", 0},
-        {"res-blocks", 0, "R", "the update net deepened to R residual blocks, same function", 0},
-        {"genome", 0, NULL, "every cell given its latent to read, never to write; same function", 0},
-        {"position", 0, NULL, "every cell's genome given where the cell is too; same function", 0},
-        {"far-reach", 0, "D", "a second conv3x3 perception, its taps D cells apart; same function", 0},
-        {"far-lr", 0, "RATE", "the far perception's own learning rate (default: --lr)", 0},
-        {"schedule", 0, "LIST", "new growth stages GRID:STEPS,...; 2:0,4:0,8:0,16:0,32:N is non-doubling", 0},
         {"extra", 0, "MIN:MAX", "persistent: extra full-size steps per batch (default 8:16)", 0},
         {"pool", 0, "N", "persistent: pool of earlier final states (default 512)", 0},
         {"pool-share", 0, "F", "persistent: share of each batch from the pool (default 0.5)", 0},
         {"damage", 0, "N", "persistent: side of the square of cells zeroed (default 14)", 0},
         {"damage-share", 0, "F", "persistent: share of pool rows damaged (default 0.25)", 0},
-        {"damage-fresh", 0, "F", "persistent: share of growing rows damaged after one extra step (default 0)", 0},
-        {"state-match", 0, "W", "persistent: damaged growing rows scored on their states' distance from undamaged twins', this weight (default 0)", 0},
-        {"twin-average", 0, NULL, "persistent: the twins grown apart by the weights' average (--average), a fixed target", 0},
         {0},
     };
     CliCommand cmd = {.name = "train",
@@ -377,7 +245,7 @@ static int train(int argc, char **argv, int rank, int ranks)
     }
     const VncaTrainOptions recorded = opt;
     long epochs, steps, batch, seed, limit, log_every, warmup;
-    double minutes = 0, lr = opt.lr, far_lr = opt.far_lr, clip = opt.clip, ckpt_minutes = 5,
+    double minutes = 0, lr = opt.lr, clip = opt.clip, ckpt_minutes = 5,
            average = opt.average_decay;
     if (cli_int(&cmd, "epochs", 1, 1000000, 0, &epochs) || cli_int(&cmd, "steps", 1, 1L << 40, 0, &steps) ||
         cli_int(&cmd, "batch", 1, 4096, opt.batch, &batch) ||
@@ -385,7 +253,6 @@ static int train(int argc, char **argv, int rank, int ranks)
         cli_int(&cmd, "seed", 0, 0x7fffffffL, (long)opt.seed, &seed) ||
         cli_int(&cmd, "limit", 1, 1L << 30, 0, &limit) || cli_int(&cmd, "log-every", 1, 100000, 10, &log_every) ||
         cli_double(&cmd, "minutes", 0, 1e7, &minutes) || cli_double(&cmd, "lr", 0, 1, &lr) ||
-        cli_double(&cmd, "far-lr", 0, 1, &far_lr) ||
         cli_double(&cmd, "clip", 0, 1e30, &clip) || cli_double(&cmd, "checkpoint-minutes", 0, 1e7, &ckpt_minutes) ||
         cli_double(&cmd, "average", 0, 0.99999, &average)) {
         if (resume) vnca_model_free(&model);
@@ -421,7 +288,6 @@ static int train(int argc, char **argv, int rank, int ranks)
     VncaTrainer tr;
     opt.batch = (int)batch;
     opt.lr = (float)lr;
-    opt.far_lr = (float)far_lr;
     opt.clip = clip;
     opt.warmup = (int)warmup;
     opt.average_decay = (float)average;
@@ -430,7 +296,7 @@ static int train(int argc, char **argv, int rank, int ranks)
     opt.shard = rank;
     opt.shards = ranks;
     opt.allreduce = parallel_sum;
-    if (model_options(&cmd, &model, opt.seed) || persistent_options(&cmd, &opt) ||
+    if (persistent_options(&cmd, &opt) ||
         (resume && check_pool_kept(&recorded, &opt)))
         goto done_model;
     if (vnca_trainer_init(&tr, &model, &data, &opt, &err) ||
@@ -442,7 +308,7 @@ static int train(int argc, char **argv, int rank, int ranks)
     const char *prior_cpu = vnca_meta_get(&model.meta, "training.cpu_seconds");
     const double cpu_before = prior_cpu ? atof(prior_cpu) : 0.0, cpu_start = cpu_seconds();
 
-    const int lead = rank == 0, trained = cli_value(&cmd, "trained-weights") != NULL;
+    const int lead = rank == 0;
     if (lead) {
         const int stale = vnca_remove_stale_temp_files(out) + vnca_remove_stale_temp_files(ckpt_path);
         if (stale) fprintf(stderr, "removed %d temporary file%s left by a killed run\n", stale, stale > 1 ? "s" : "");
@@ -494,16 +360,14 @@ static int train(int argc, char **argv, int rank, int ranks)
         double now = vnca_seconds();
         if (now - p.last_print >= (p.tty ? 0.5 : 30.0)) print_progress(&tr, &plan, &p, &s, now);
         if (plan.checkpoint_minutes && now - p.last_checkpoint >= plan.checkpoint_minutes * 60) {
-            if (save_all(&tr, vnca_data_source_name(source), cpu_before, cpu_start, out, ckpt_path,
-                         trained))
+            if (save_all(&tr, vnca_data_source_name(source), cpu_before, cpu_start, out, ckpt_path))
                 goto done;
             p.last_checkpoint = now;
         }
     }
     if (lead) {
         if (write_log_row(log, &tr, &p)) goto log_failed;
-        if (save_all(&tr, vnca_data_source_name(source), cpu_before, cpu_start, out, ckpt_path,
-                         trained))
+        if (save_all(&tr, vnca_data_source_name(source), cpu_before, cpu_start, out, ckpt_path))
             goto done;
         fprintf(stderr, "%s%s at step %ld (%ld images): wrote %s and %s\n", p.tty ? "\n" : "",
                 stop[0] ? "interrupted" : "done", tr.step, tr.images_seen, out, ckpt_path);

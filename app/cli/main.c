@@ -15,6 +15,7 @@ static const Subcommand subcommands[] = {
     {"info", cmd_info, "show a model's configuration, sizes and metadata"},
     {"encode", cmd_encode, "images (.npy) -> q(z|x) means and log-sigmas (.npy)"},
     {"decode", cmd_decode, "latents (.npy) -> logits (.npy), optionally every step"},
+    {"rewrite", cmd_rewrite, "a model as a larger one that decodes alike, to train on"},
     {"train", cmd_train, "train on MNIST with checkpoints and exact resume"},
     {"eval", cmd_eval, "IWAE negative log-likelihood on the binarized MNIST test set"},
     {"sample", cmd_sample, "digits from the prior, as a PNG grid"},

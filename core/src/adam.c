@@ -29,30 +29,20 @@ void vnca_adam_free(VncaAdam *adam)
     memset(adam, 0, sizeof *adam);
 }
 
-/* the moments and params [lo, hi) at this step size */
-static void adam_move(VncaAdam *adam, float *params, const float *grads, size_t lo, size_t hi,
-                      float step_size, float inv_sqrt_c2)
-{
-    const float b1 = adam->beta1, b2 = adam->beta2, eps = adam->eps;
-    float *m = adam->m, *v = adam->v;
-    #pragma omp parallel for simd schedule(static)
-    for (size_t i = lo; i < hi; i++) {
-        m[i] = b1 * m[i] + (1.0f - b1) * grads[i];
-        v[i] = b2 * v[i] + (1.0f - b2) * grads[i] * grads[i];
-        params[i] -= step_size * m[i] / (sqrtf(v[i]) * inv_sqrt_c2 + eps);
-    }
-}
-
 void vnca_adam_update(VncaAdam *adam, float *params, const float *grads)
 {
     adam->step++;
     const float correction1 = 1.0f - (float)pow(adam->beta1, (double)adam->step);
     const float correction2 = 1.0f - (float)pow(adam->beta2, (double)adam->step);
-    const float inv_sqrt_c2 = 1.0f / sqrtf(correction2);
-    const size_t begin = adam->span_begin, end = adam->span_end;
-    adam_move(adam, params, grads, 0, begin, adam->lr / correction1, inv_sqrt_c2);
-    adam_move(adam, params, grads, begin, end, adam->span_lr / correction1, inv_sqrt_c2);
-    adam_move(adam, params, grads, end, adam->n, adam->lr / correction1, inv_sqrt_c2);
+    const float inv_sqrt_c2 = 1.0f / sqrtf(correction2), step_size = adam->lr / correction1;
+    const float b1 = adam->beta1, b2 = adam->beta2, eps = adam->eps;
+    float *m = adam->m, *v = adam->v;
+    #pragma omp parallel for simd schedule(static)
+    for (size_t i = 0; i < adam->n; i++) {
+        m[i] = b1 * m[i] + (1.0f - b1) * grads[i];
+        v[i] = b2 * v[i] + (1.0f - b2) * grads[i] * grads[i];
+        params[i] -= step_size * m[i] / (sqrtf(v[i]) * inv_sqrt_c2 + eps);
+    }
 }
 
 double vnca_clip_grad_norm(float *grads, size_t n, double max_norm)

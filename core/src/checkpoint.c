@@ -43,7 +43,7 @@ static int get_rng(const VncaMeta *meta, const char *key, VncaRng *rng)
 /* The numbers a checkpoint records, in one table for saving and loading. */
 enum { STEP, ADAM_STEP, SEEN, EPOCH, POSITION, SEED, BATCH, DYNAMIC, DATA_SIZE, LR, CLIP, SECONDS,
        POOL_FILLED, EXTRA_MIN, EXTRA_MAX, POOL_SIZE, POOL_SHARE, DAMAGE_SIZE, DAMAGE_SHARE, WARMUP,
-       FRESH_DAMAGE_SHARE, AVERAGE_DECAY, STATE_MATCH, TWIN_AVERAGE, FAR_LR, N_FIELDS };
+       AVERAGE_DECAY, N_FIELDS };
 
 /* Counts up to 2^53: doubles hold them exactly, and longs hold them. */
 #define MAX_COUNT 9007199254740992.0
@@ -78,11 +78,7 @@ static const struct {
     [DAMAGE_SIZE] = {PREFIX "damage_size", 0, 4096, 1, 1},
     [DAMAGE_SHARE] = {PREFIX "damage_share", 0, 1, 0, 1},
     [WARMUP] = {PREFIX "warmup", 0, INT_MAX, 1, 1},
-    [FRESH_DAMAGE_SHARE] = {PREFIX "fresh_damage_share", 0, 1, 0, 1},
     [AVERAGE_DECAY] = {PREFIX "average_decay", 0, 0.99999, 0, 1},
-    [STATE_MATCH] = {PREFIX "state_match", 0, VNCA_MAX_STATE_MATCH, 0, 1},
-    [TWIN_AVERAGE] = {PREFIX "twin_average", 0, 1, 1, 1},
-    [FAR_LR] = {PREFIX "far_lr", 0, 1, 0, 1},
 };
 
 int vnca_trainer_save(const VncaTrainer *tr, const char *path, VncaError *err)
@@ -98,9 +94,7 @@ int vnca_trainer_save(const VncaTrainer *tr, const char *path, VncaError *err)
         [EXTRA_MAX] = tr->opt.extra_max, [POOL_SIZE] = tr->opt.pool_size,
         [POOL_SHARE] = tr->opt.pool_share, [DAMAGE_SIZE] = tr->opt.damage_size,
         [DAMAGE_SHARE] = tr->opt.damage_share, [WARMUP] = tr->opt.warmup,
-        [FRESH_DAMAGE_SHARE] = tr->opt.fresh_damage_share, [AVERAGE_DECAY] = tr->opt.average_decay,
-        [STATE_MATCH] = tr->opt.state_match, [TWIN_AVERAGE] = tr->opt.twin_average,
-        [FAR_LR] = tr->opt.far_lr};
+        [AVERAGE_DECAY] = tr->opt.average_decay};
     VncaStTensor extra[8] = {
         {.name = PREFIX "adam.m", .ndim = 1, .shape = {(int64_t)n}, .numel = n, .data = tr->adam.m},
         {.name = PREFIX "adam.v", .ndim = 1, .shape = {(int64_t)n}, .numel = n, .data = tr->adam.v},
@@ -195,11 +189,7 @@ static void take_options(VncaTrainOptions *opt, const double *v)
     if (!isnan(v[DAMAGE_SIZE])) opt->damage_size = (int)v[DAMAGE_SIZE];
     if (!isnan(v[DAMAGE_SHARE])) opt->damage_share = (float)v[DAMAGE_SHARE];
     if (!isnan(v[WARMUP])) opt->warmup = (int)v[WARMUP];
-    if (!isnan(v[FRESH_DAMAGE_SHARE])) opt->fresh_damage_share = (float)v[FRESH_DAMAGE_SHARE];
     if (!isnan(v[AVERAGE_DECAY])) opt->average_decay = (float)v[AVERAGE_DECAY];
-    if (!isnan(v[STATE_MATCH])) opt->state_match = (float)v[STATE_MATCH];
-    if (!isnan(v[TWIN_AVERAGE])) opt->twin_average = (int)v[TWIN_AVERAGE];
-    if (!isnan(v[FAR_LR])) opt->far_lr = (float)v[FAR_LR];
 }
 
 int vnca_checkpoint_load_model(VncaModel *m, VncaTrainOptions *opt, const char *path, VncaError *err)

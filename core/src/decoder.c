@@ -38,17 +38,6 @@ static void grow_forward(const VncaModel *m, VncaWorkspace *ws, const float *z, 
         memcpy(ws->final_state, cur, (size_t)n * g * g * c * sizeof(float));
 }
 
-/* Zeroes the damaged rows' squares in states (or gradients, or genome flags
- * with c = 1) [rows, S, S, c]: forward, the cells; backward, the gradient
- * that would flow through them to the cells they were before. */
-static void damage_rows(const VncaConfig *cfg, float *states, int c, const DecoderRows *rows)
-{
-    const int s = cfg->image_size;
-    for (int i = 0; i < rows->n_damaged; i++)
-        zero_square(states + (size_t)i * s * s * c, s, c, rows->damage_xy[2 * i], rows->damage_xy[2 * i + 1],
-                    rows->damage);
-}
-
 /* the genome of extra step e: z of every row, and which cells hold it */
 static NcaGenome extra_genome(const VncaWorkspace *ws, const float *z, float *dz, int e)
 {
@@ -74,10 +63,6 @@ void decoder_forward_train(const VncaModel *m, VncaWorkspace *ws, const float *z
     }
     for (int e = 0; e < rows->extra; e++) {
         const int t = first_extra + e;
-        if (e == DECODER_DAMAGE_STEP) {
-            damage_rows(cfg, ws->final_state, cfg->latent, rows);
-            if (cfg->genome) damage_rows(cfg, ws->alive[e], 1, rows);
-        }
         memcpy(ws->step_in[t], ws->final_state, (size_t)n * image_state * sizeof(float));
         const NcaGenome genome = extra_genome(ws, z, NULL, e);
         nca_step_forward(m, ws->step_in[t], ws->final_state, n, cfg->image_size, &ws->step_acts[t],
@@ -113,7 +98,6 @@ void decoder_backward(const VncaModel *m, VncaWorkspace *ws, const VncaWeights *
         nca_step_backward(m, gw, ws->step_in[t], dcur, dspare, all, g, &ws->step_acts[t],
                           &ws->step_grads, &genome);
         swap(&dcur, &dspare);
-        if (e == DECODER_DAMAGE_STEP) damage_rows(cfg, dcur, c, rows);
     }
     /* growth: the first `grow` rows, a prefix of every buffer */
     const int n = rows->grow;

@@ -22,18 +22,7 @@ static int scores_grown(const DecoderRows *rows)
     return rows->score_grown && rows->extra > 0 && rows->grow > 0;
 }
 
-static int matches_states(const DecoderRows *rows)
-{
-    return rows->state_match > 0 && rows->n_damaged > 0 && rows->extra > 0;
-}
-
 static size_t image_state(const VncaConfig *cfg) { return (size_t)pixels(cfg) * cfg->latent; }
-
-/* the damaged rows' undamaged twins' final states: given, or the rows after them */
-static const float *twin_states(const VncaConfig *cfg, const VncaWorkspace *ws, const DecoderRows *rows)
-{
-    return rows->twin_target ? rows->twin_target : ws->final_state + (size_t)rows->n_damaged * image_state(cfg);
-}
 
 VncaLoss elbo_forward_rows(const VncaModel *m, VncaWorkspace *ws, const float *x, const float *eps,
                            const DecoderRows *rows)
@@ -56,10 +45,6 @@ VncaLoss elbo_forward_rows(const VncaModel *m, VncaWorkspace *ws, const float *x
         const float *grown = decoder_grown_state(m, ws, rows);
         for (int i = 0; i < grow; i++) loss.recon += row_recon(cfg, grown, x, i) / all;
     }
-    if (matches_states(rows))
-        loss.loss += rows->state_match / all *
-                     state_distance_forward(ws->final_state, twin_states(cfg, ws, rows),
-                                            (size_t)rows->n_damaged * pixels(cfg), z);
     for (int i = 0; i < all; i++) {
         const double recon = row_recon(cfg, ws->final_state, x, i);
         ws->row_recon[i] = (float)recon;
@@ -68,7 +53,7 @@ VncaLoss elbo_forward_rows(const VncaModel *m, VncaWorkspace *ws, const float *x
         kl_forward(&per_image, ws->mu + (size_t)i * z, ws->logsig + (size_t)i * z, 1, z);
         loss.kl += per_image / all;
     }
-    loss.loss += loss.recon + loss.kl;
+    loss.loss = loss.recon + loss.kl;
     return loss;
 }
 
@@ -91,11 +76,6 @@ void vnca_elbo_backward(const VncaModel *m, VncaWorkspace *ws, float *grads)
     float *dfinal = ws->dstate[0];
     memset(dfinal, 0, (size_t)all * image_state(cfg) * sizeof(float));
     bce_logits_backward(dfinal, ws->final_state, z, ws->x, NULL, all, pixels(cfg), scale);
-    if (matches_states(rows)) {
-        float *dtwins = rows->twin_target ? NULL : dfinal + (size_t)rows->n_damaged * image_state(cfg);
-        state_distance_backward(dfinal, dtwins, ws->final_state, twin_states(cfg, ws, rows),
-                                (size_t)rows->n_damaged * pixels(cfg), z, rows->state_match * scale);
-    }
     float *dgrown = NULL;
     if (scores_grown(rows)) {
         dgrown = ws->state_tmp; /* free once the forward pass is done */

@@ -6,9 +6,7 @@
 
 /* x [grow + n_start, S, S] targets; eps [grow, Z]. The loss is the batch mean
  * over all rows of the reconstruction term, plus the KL of the growing rows
- * (the pool rows have no posterior of their own), over the same count; and
- * the damaged rows' state distance when rows->state_match asks for it
- * (loss.loss counts it, loss.recon and loss.kl do not). */
+ * (the pool rows have no posterior of their own), over the same count. */
 VncaLoss elbo_forward_rows(const VncaModel *m, VncaWorkspace *ws, const float *x, const float *eps,
                            const DecoderRows *rows);
 

@@ -34,27 +34,6 @@ void bce_logits_backward(float *dlogits, const float *logits, int stride, const 
     }
 }
 
-double state_distance_forward(const float *a, const float *b, size_t cells, int c)
-{
-    double sum = 0.0;
-    for (size_t i = 0; i < cells * c; i++) {
-        const double d = (double)a[i] - b[i];
-        sum += d * d;
-    }
-    return 0.5 * sum / c;
-}
-
-void state_distance_backward(float *da, float *db, const float *a, const float *b, size_t cells,
-                             int c, float scale)
-{
-    const float k = scale / (float)c;
-    for (size_t i = 0; i < cells * c; i++) {
-        const float g = k * (a[i] - b[i]);
-        da[i] += g;
-        if (db) db[i] -= g;
-    }
-}
-
 void kl_forward(double *kl, const float *mu, const float *logsig, int n, int z)
 {
     for (int i = 0; i < n; i++) {

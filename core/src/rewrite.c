@@ -69,35 +69,28 @@ int vnca_model_to_conv3(VncaModel *dst, const VncaModel *src, VncaError *err)
     return 0;
 }
 
-int vnca_model_widen(VncaModel *dst, const VncaModel *src, int latent, int hidden,
-                     uint64_t seed, VncaError *err)
+int vnca_model_widen(VncaModel *dst, const VncaModel *src, int latent, uint64_t seed,
+                     VncaError *err)
 {
     const VncaConfig *from_cfg = &src->config;
-    if (latent < from_cfg->latent || hidden < from_cfg->hidden ||
-        (latent == from_cfg->latent && hidden == from_cfg->hidden))
-        return vnca_fail(err, "latent size %d and hidden width %d do not widen the model's %d and %d",
-                         latent, hidden, from_cfg->latent, from_cfg->hidden);
-    if (latent > from_cfg->latent && from_cfg->perception != VNCA_PERCEIVE_CONV3)
+    if (latent <= from_cfg->latent)
+        return vnca_fail(err, "latent size %d does not widen the model's %d", latent, from_cfg->latent);
+    if (from_cfg->perception != VNCA_PERCEIVE_CONV3)
         return vnca_fail(err, "only a conv3x3 perception can take more channels per cell "
                               "(rewrite the Sobel one as conv3x3 first)");
     VncaConfig cfg = *from_cfg;
     cfg.latent = latent;
-    cfg.hidden = hidden;
     if (alloc_like(dst, src, &cfg, err)) return -1;
     vnca_model_init(dst, seed);
     /* Every weight is [outputs, inputs] (a conv's inputs flattened, channel
-     * first, so new channels and new units are new columns at the end). The
-     * old rows keep their weights. New hidden units are new rows, random as
-     * a fresh model's, and every weight reading them is zero. New channels
-     * are new rows of the output layer, zero as a fresh model's, so nothing
+     * first, so new channels are new columns at the end). The old rows keep
+     * their weights. New channels are new rows of the output layer, zero as a fresh model's, so nothing
      * writes them: they hold their seed, the new latent dimensions, which
      * the encoder's new rows (zero) make the prior's N(0, 1). At those
      * latents' mean the channels stay zero, so the model decodes exactly as
      * before, though the perception reads them by small random weights:
      * were those zero too, every gradient into the new channels would be
-     * zero, and they would grow in only by the noise of sampled latents.
-     * The zero weights still have gradients: they are what training grows
-     * the new units in by. */
+     * zero, and they would grow in only by the noise of sampled latents. */
     const float new_channel_reads = 0.1f; /* of a fresh model's weights */
     for (int i = 0; i < src->layout.n; i++) {
         const VncaTensorSpec *from = &src->layout.t[i], *to = &dst->layout.t[i];
@@ -116,27 +109,6 @@ int vnca_model_widen(VncaModel *dst, const VncaModel *src, int latent, int hidde
             else
                 memset(row + cols, 0, (to_cols - cols) * sizeof(float));
         }
-    }
-    return 0;
-}
-
-int vnca_model_deepen(VncaModel *dst, const VncaModel *src, int res_blocks, uint64_t seed,
-                      VncaError *err)
-{
-    const int from_blocks = src->config.res_blocks;
-    if (res_blocks <= from_blocks || res_blocks > VNCA_MAX_RES_BLOCKS)
-        return vnca_fail(err, "residual blocks %d do not deepen the model's %d (at most %d)",
-                         res_blocks, from_blocks, VNCA_MAX_RES_BLOCKS);
-    VncaConfig cfg = src->config;
-    cfg.res_blocks = res_blocks;
-    if (alloc_like(dst, src, &cfg, err)) return -1;
-    vnca_model_init(dst, seed);
-    /* the new blocks' tensors come between the old blocks' and the output conv's */
-    copy_named_tensors(dst, src);
-    const size_t h = (size_t)cfg.hidden;
-    for (int r = from_blocks; r < res_blocks; r++) {
-        memset(dst->w.res_w2[r], 0, h * h * sizeof(float));
-        memset(dst->w.res_b2[r], 0, h * sizeof(float));
     }
     return 0;
 }

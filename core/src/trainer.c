@@ -65,11 +65,6 @@ static int check_options(const VncaTrainer *tr, const VncaTrainOptions *o, VncaE
         return vnca_fail(err, "batch %d must be in [1, %d] (the data set's size)", o->batch,
                          tr->data->n);
     if (o->warmup < 0) return vnca_fail(err, "warmup %d steps is negative", o->warmup);
-    if (!(o->far_lr >= 0 && o->far_lr <= 1))
-        return vnca_fail(err, "the far perception's rate %g must be in [0, 1]", (double)o->far_lr);
-    if (o->far_lr > 0 && !cfg->far_reach)
-        return vnca_fail(err, "the far perception's rate %g: the model has no far perception",
-                         (double)o->far_lr);
     if (!(o->average_decay >= 0 && o->average_decay < 1))
         return vnca_fail(err, "the weights' average decay %g must be in [0, 1)", (double)o->average_decay);
     if (o->shards < 1 || o->shard < 0 || o->shard >= o->shards || o->shards > o->batch ||
@@ -87,42 +82,6 @@ static int check_options(const VncaTrainer *tr, const VncaTrainOptions *o, VncaE
     if (o->damage_size < 0 || o->damage_size > cfg->image_size)
         return vnca_fail(err, "damage %d does not fit the %d-cell grid", o->damage_size,
                          cfg->image_size);
-    if (!(o->fresh_damage_share >= 0 && o->fresh_damage_share <= 1))
-        return vnca_fail(err, "fresh damage share %g must be in [0, 1]", (double)o->fresh_damage_share);
-    if (!(o->state_match >= 0 && o->state_match <= VNCA_MAX_STATE_MATCH))
-        return vnca_fail(err, "state match weight %g must be in [0, %g]", (double)o->state_match,
-                         (double)VNCA_MAX_STATE_MATCH);
-    if (o->twin_average && !(o->state_match > 0 && o->average_decay > 0))
-        return vnca_fail(err, "twins grown by the weights' average need a state match and an "
-                         "average (state match %g, average decay %g)", (double)o->state_match,
-                         (double)o->average_decay);
-    if (o->state_match > 0 && !o->twin_average && o->fresh_damage_share > 0.5f)
-        return vnca_fail(err, "with a state match every damaged growing row has an undamaged twin: "
-                         "a fresh damage share %g leaves too few rows for them (at most 0.5)",
-                         (double)o->fresh_damage_share);
-    if (o->fresh_damage_share > 0 && o->extra_min <= DECODER_DAMAGE_STEP)
-        return vnca_fail(err, "growing rows are damaged after extra step %d: extra steps %d..%d "
-                         "leave some none after it", DECODER_DAMAGE_STEP, o->extra_min, o->extra_max);
-    return 0;
-}
-
-/* the weights' average as a model that grows the twins, a batch at a time */
-static int average_twins_init(VncaTrainer *tr, VncaError *err)
-{
-    const VncaConfig *cfg = &tr->model->config;
-    const size_t latents = (size_t)tr->opt.batch * cfg->latent * sizeof(float);
-    tr->average_model = malloc(sizeof *tr->average_model);
-    if (!tr->average_model) return vnca_fail(err, "out of memory for the twins");
-    *tr->average_model = (VncaModel){.config = *cfg, .layout = tr->model->layout, .params = tr->average};
-    vnca_weights_bind(cfg, tr->average, &tr->average_model->w);
-    if (vnca_growth_init(&tr->twins, tr->average_model, tr->opt.batch, err)) return -1;
-    tr->twin_ws = vnca_workspace_new(cfg, tr->opt.batch, VNCA_WS_INFER, err);
-    tr->twin_mu = malloc(latents);
-    tr->twin_logsig = malloc(latents);
-    tr->twin_z = malloc(latents);
-    if (!tr->twin_ws) return -1;
-    if (!tr->twin_mu || !tr->twin_logsig || !tr->twin_z)
-        return vnca_fail(err, "out of memory for the twins at batch %d", tr->opt.batch);
     return 0;
 }
 
@@ -139,11 +98,6 @@ int vnca_trainer_init(VncaTrainer *tr, VncaModel *model, const VncaImages *data,
     const int largest_shard = (opt->batch + opt->shards - 1) / opt->shards;
     const int extra = trainer_persistent(tr) ? opt->extra_max : 0;
     if (vnca_adam_init(&tr->adam, model->layout.n_params, opt->lr, err)) return -1;
-    const VncaTensorSpec *far = vnca_layout_find(&model->layout, "nca.perceive_far.weight");
-    if (far) {
-        tr->adam.span_begin = far->offset;
-        tr->adam.span_end = far->offset + far->numel;
-    }
     tr->ws = workspace_new(cfg, largest_shard, VNCA_WS_TRAIN, extra, err);
     if (!tr->ws || (trainer_persistent(tr) &&
                     pool_init(&tr->pool, opt->pool_size, state_len, pixels,
@@ -155,20 +109,15 @@ int vnca_trainer_init(VncaTrainer *tr, VncaModel *model, const VncaImages *data,
     tr->batch_x = malloc((size_t)opt->batch * pixels * sizeof(float));
     tr->batch_eps = malloc((size_t)opt->batch * cfg->latent * sizeof(float));
     tr->batch_index = malloc((size_t)opt->batch * sizeof(int32_t));
-    tr->damage_xy = malloc((size_t)opt->batch * 2 * sizeof(int));
     tr->order = malloc((size_t)data->n * sizeof(uint32_t));
     if (opt->dynamic) tr->epoch_images = malloc((size_t)data->n * pixels * sizeof(float));
     if (opt->average_decay > 0) tr->average = malloc(model->layout.n_params * sizeof(float));
-    if (!tr->grads || !tr->batch_x || !tr->batch_eps || !tr->batch_index || !tr->damage_xy || !tr->order ||
+    if (!tr->grads || !tr->batch_x || !tr->batch_eps || !tr->batch_index || !tr->order ||
         (opt->dynamic && !tr->epoch_images) || (opt->average_decay > 0 && !tr->average)) {
         vnca_trainer_free(tr);
         return vnca_fail(err, "out of memory for training at batch %d", opt->batch);
     }
     if (tr->average) memcpy(tr->average, model->params, model->layout.n_params * sizeof(float));
-    if (opt->twin_average && average_twins_init(tr, err)) {
-        vnca_trainer_free(tr);
-        return -1;
-    }
     seed_stream(&tr->noise, opt->seed, 0, STREAM_NOISE);
     trainer_start_epoch(tr);
     return 0;
@@ -183,16 +132,9 @@ void vnca_trainer_free(VncaTrainer *tr)
     free(tr->batch_x);
     free(tr->batch_eps);
     free(tr->batch_index);
-    free(tr->damage_xy);
     free(tr->order);
     free(tr->epoch_images);
     free(tr->average);
-    vnca_growth_free(&tr->twins);
-    free(tr->average_model);
-    vnca_workspace_free(tr->twin_ws);
-    free(tr->twin_mu);
-    free(tr->twin_logsig);
-    free(tr->twin_z);
     memset(tr, 0, sizeof *tr);
 }
 
@@ -227,29 +169,6 @@ static void gather_pool(VncaTrainer *tr, int first, int n_pool)
                source + (size_t)tr->pool.target[tr->pool.slots[i]] * pixels, pixels * sizeof(float));
 }
 
-/* rows [n, 2n) become the twins of rows [0, n): the same digit from the same
- * noise, so that they grow alike and the twin stays undamaged */
-static void grow_twins(VncaTrainer *tr, int n)
-{
-    const size_t pixels = image_len(tr), z = (size_t)tr->model->config.latent;
-    memcpy(tr->batch_x + n * pixels, tr->batch_x, n * pixels * sizeof(float));
-    memcpy(tr->batch_eps + n * z, tr->batch_eps, n * z * sizeof(float));
-    memcpy(tr->batch_index + n, tr->batch_index, n * sizeof(int32_t));
-}
-
-/* the twins of rows [0, n) as the weights' average grows them, from the same
- * images and noise, through the same extra steps, undamaged: tr->twins */
-static void grow_average_twins(VncaTrainer *tr, int n, int extra)
-{
-    const size_t z = (size_t)tr->model->config.latent;
-    vnca_encode(tr->average_model, tr->twin_ws, tr->batch_x, n, tr->twin_mu, tr->twin_logsig);
-    reparam_forward(tr->twin_z, tr->twin_mu, tr->twin_logsig, tr->batch_eps, n * z);
-    tr->twins.n = n;
-    vnca_growth_seed(&tr->twins, tr->twin_z);
-    while (!vnca_growth_done(&tr->twins)) vnca_growth_step(&tr->twins);
-    for (int s = 0; s < extra; s++) vnca_growth_step(&tr->twins);
-}
-
 /* sums this shard's share of the batch mean over all shards */
 static int reduce_shards(VncaTrainer *tr, VncaLoss *loss, float share, VncaError *err)
 {
@@ -280,20 +199,10 @@ int vnca_trainer_step(VncaTrainer *tr, VncaTrainStats *stats, VncaError *err)
      * whatever the number of shards */
     vnca_rng_normal_fill(&tr->noise, tr->batch_eps, (size_t)n_fresh * z);
     if (n_pool) gather_pool(tr, hi - lo, n_pool);
-    int n_damaged = persistent ? (int)lround(tr->opt.fresh_damage_share * (hi - lo)) : 0;
-    const int twins_in_batch = tr->opt.state_match > 0 && !tr->opt.twin_average;
-    if (twins_in_batch && 2 * n_damaged > hi - lo) n_damaged = (hi - lo) / 2;
-    for (int i = 0; i < n_damaged; i++)
-        vnca_rng_square(&tr->pool.rng, tr->model->config.image_size, tr->opt.damage_size, tr->damage_xy + 2 * i);
-    if (twins_in_batch) grow_twins(tr, n_damaged);
-    if (tr->opt.twin_average && n_damaged > 0) grow_average_twins(tr, n_damaged, extra);
 
     const DecoderRows rows = {.grow = hi - lo, .start = tr->pool.start, .start_z = tr->pool.start_genome,
                               .start_alive = tr->pool.start_alive, .n_start = n_pool,
-                              .extra = extra, .score_grown = persistent, .n_damaged = n_damaged,
-                              .damage = tr->opt.damage_size, .damage_xy = tr->damage_xy,
-                              .state_match = tr->opt.state_match,
-                              .twin_target = tr->opt.twin_average ? tr->twins.state : NULL};
+                              .extra = extra, .score_grown = persistent};
     VncaLoss loss = elbo_forward_rows(tr->model, tr->ws, tr->batch_x, tr->batch_eps + (size_t)lo * z,
                                       &rows);
     memset(tr->grads, 0, tr->model->layout.n_params * sizeof(float));
@@ -313,7 +222,6 @@ int vnca_trainer_step(VncaTrainer *tr, VncaTrainStats *stats, VncaError *err)
     const VncaTrainOptions *o = &tr->opt;
     const float warm = tr->adam.step < o->warmup ? (float)(tr->adam.step + 1) / (float)o->warmup : 1.0f;
     tr->adam.lr = o->lr * warm;
-    tr->adam.span_lr = (o->far_lr > 0 ? o->far_lr : o->lr) * warm;
     vnca_adam_update(&tr->adam, tr->model->params, tr->grads);
     if (tr->average) {
         const float keep = tr->opt.average_decay;

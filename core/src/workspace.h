@@ -12,19 +12,7 @@
  * then all rows run `extra` more steps at full size. With score_grown (and
  * extra > 0) the ELBO scores the growing rows also where the schedule ends:
  * a persistent model's digit must be right when grown, not only when held.
- * The first n_damaged growing rows lose a square of cells in flight: before
- * extra step DECODER_DAMAGE_STEP (so that their grown digit is scored whole)
- * row i's damage x damage square with its top left cell at column
- * damage_xy[2i], row damage_xy[2i + 1] is zeroed (with a genome, the
- * genome too). A genome model's start rows bring their genomes. With
- * state_match > 0 the growing rows [n_damaged, 2 n_damaged) are the damaged
- * rows' undamaged twins, and each damaged row is also scored on how far its
- * final states lie from its twin's: state_match times half the squared
- * distance, averaged over the channels and summed over the cells (a healed
- * row should end as it would have without the damage, in every channel, not
- * only the pixels'). twin_target [n_damaged, S, S, C], when given, holds
- * the twins' final states instead (grown elsewhere: no twin rows in the
- * batch), a target that the term's gradient does not reach. */
+ * A genome model's start rows bring their genomes. */
 typedef struct DecoderRows {
     int grow;
     const float *start;
@@ -33,13 +21,7 @@ typedef struct DecoderRows {
     int n_start;
     int extra;
     int score_grown;
-    int n_damaged, damage;
-    const int *damage_xy;
-    float state_match;
-    const float *twin_target;
 } DecoderRows;
-
-#define DECODER_DAMAGE_STEP 1
 
 #define VNCA_MAX_TRAIN_STEPS 256
 

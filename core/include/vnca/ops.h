@@ -130,14 +130,6 @@ void bce_logits_forward(double *loss, const float *logits, int stride, const flo
 void bce_logits_backward(float *dlogits, const float *logits, int stride, const float *x,
                          const float *weight, int n, int pixels, float scale);
 
-/* Half the squared distance between two sets of cell states [cells, c],
- * averaged over the c channels and summed over the cells:
- * 0.5 / c * sum (a - b)^2. */
-double state_distance_forward(const float *a, const float *b, size_t cells, int c);
-/* da += scale (a - b) / c, db -= the same (db NULL: b is a fixed target) */
-void state_distance_backward(float *da, float *db, const float *a, const float *b, size_t cells,
-                             int c, float scale);
-
 /* KL(N(mu, exp(logsig)^2) || N(0, I)) per row: kl[i] over z entries */
 void kl_forward(double *kl, const float *mu, const float *logsig, int n, int z);
 /* dmu += scale * mu, dlogsig += scale * (exp(2 logsig) - 1) */

@@ -22,18 +22,11 @@ typedef struct VncaAdam {
     float lr, beta1, beta2, eps;
     long step;
     float *m, *v;        /* first and second moments, n floats each, owned */
-    /* params [span_begin, span_end) move at span_lr instead of lr, with
-     * span_begin <= span_end <= n (init leaves it empty): a tensor new to a
-     * trained model, grown from zero, would otherwise take the small steps
-     * tuned for the rest */
-    size_t span_begin, span_end;
-    float span_lr;
 } VncaAdam;
 
 int vnca_adam_init(VncaAdam *adam, size_t n, float lr, VncaError *err);
 void vnca_adam_free(VncaAdam *adam);
-/* params -= lr * mhat / (sqrt(vhat) + eps), after updating the moments
- * (span_lr over the span) */
+/* params -= lr * mhat / (sqrt(vhat) + eps), after updating the moments */
 void vnca_adam_update(VncaAdam *adam, float *params, const float *grads);
 
 /* L2 norm of grads; when above max_norm, scales grads down to max_norm.
@@ -53,7 +46,6 @@ typedef struct VncaTrainOptions {
     uint64_t seed;
     int dynamic;            /* 1: the data are gray levels, binarized afresh each epoch */
     int warmup;             /* Adam steps over which the rate rises linearly to lr (0: none) */
-    float far_lr;           /* the far perception's own rate (config.far_reach), warmed up alike (0: lr) */
     /* Data parallelism: this process computes rows [shard * batch / shards,
      * (shard + 1) * batch / shards) of every global batch, and `allreduce`
      * sums the gradients (and the statistics) of all shards before the same
@@ -67,25 +59,9 @@ typedef struct VncaTrainOptions {
      * extra_max] at full size; pool_share of each batch restarts from a pool
      * of pool_size earlier final states (once the pool is full), damage_share
      * of those with a random damage_size x damage_size square of cells zeroed.
-     * fresh_damage_share of the growing rows lose such a square in flight,
-     * after their first extra step (extra_min must be 2 or more): the pool's
-     * states come without the steps that made them, so only the loss on these
-     * rows reaches back through the growth, to teach it to leave around a
-     * square what the square held. Persistent training runs in one process
-     * (shards = 1). state_match > 0 gives each damaged growing row an
-     * undamaged twin (the same digit and noise; so fresh_damage_share is at
-     * most 0.5) and scores it also on how far its final cell states lie from
-     * its twin's, in every channel: that weight times half the squared
-     * distance, averaged over the channels and summed over the cells (0: the
-     * pixels alone). That term's gradient pulls both rows. twin_average
-     * instead grows each twin apart, by the weights' moving average
-     * (average_decay > 0) from the same image and noise: a target that the
-     * term does not move (a twin grown by the trained weights and not
-     * pulled is a target each step moves, and training diverges), and no
-     * twin rows in the batch, so any share of it may be damaged. */
+     * Persistent training runs in one process (shards = 1). */
     int extra_min, extra_max, pool_size, damage_size;
-    float pool_share, damage_share, fresh_damage_share, state_match;
-    int twin_average;
+    float pool_share, damage_share;
     /* 0, or the decay d of an exponential moving average of the weights,
      * average = d average + (1 - d) weights after every step, that the run's
      * model file holds (vnca_trainer_save_model): the weights' own step to
@@ -97,7 +73,6 @@ typedef struct VncaTrainOptions {
  * the backward pass) */
 #define VNCA_MAX_EXTRA_STEPS 1000
 #define VNCA_MAX_POOL_SIZE (1 << 20)
-#define VNCA_MAX_STATE_MATCH 1e6
 
 /* batch 32, lr 1e-4, clip 10, seed 1, one shard; persistent: 8..16 extra
  * steps, a pool of 512, half of each batch from it, a quarter of those
@@ -148,13 +123,7 @@ typedef struct VncaTrainer {
     VncaRng noise;                 /* reparameterization noise */
     double train_seconds;          /* wall seconds spent in steps, over all runs */
     VncaPool pool;                 /* persistent models only */
-    int *damage_xy;                /* the damaged growing rows' squares [batch, 2] */
     float *average;                /* [n_params] the weights' moving average, or NULL */
-    /* opt.twin_average: the average as a model, and the twins it grows */
-    VncaModel *average_model;      /* its params are `average` */
-    VncaWorkspace *twin_ws;
-    VncaGrowth twins;
-    float *twin_mu, *twin_logsig, *twin_z; /* [batch, Z] */
 } VncaTrainer;
 
 int vnca_trainer_init(VncaTrainer *tr, VncaModel *model, const VncaImages *data,

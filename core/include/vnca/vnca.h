@@ -182,23 +182,13 @@ void vnca_model_free(VncaModel *m);
  * more, such as whether a cell differs from all its neighbours alike, which
  * the two odd Sobel filters cannot. src must perceive by Sobel. */
 int vnca_model_to_conv3(VncaModel *dst, const VncaModel *src, VncaError *err);
-/* dst (allocated here) becomes src with `latent` channels per cell and
- * `hidden` units in its update net, each at least src's and one of them
- * more. New units start random (seeded) and nothing reads them yet; new
- * channels are written by nothing and read by small random weights; the
- * new latent dimensions start as the prior. At their mean (zero) the model
- * decodes as src does (to float rounding). More channels need a conv3x3
- * perception. */
-int vnca_model_widen(VncaModel *dst, const VncaModel *src, int latent, int hidden,
-                     uint64_t seed, VncaError *err);
-/* dst (allocated here) becomes src with `res_blocks` residual blocks in its
- * update net, more than src's: the new ones follow the old, their first
- * conv random (seeded), their second zero, so that each adds nothing yet
- * and the model decodes exactly as src does; the zero conv's gradient,
- * through the random one, is what grows them in. A deeper rule can compute
- * more from what a cell sees than src's can in one step. */
-int vnca_model_deepen(VncaModel *dst, const VncaModel *src, int res_blocks, uint64_t seed,
-                      VncaError *err);
+/* dst (allocated here) becomes src with `latent` channels per cell, more
+ * than src's. The new channels are written by nothing and read by small
+ * random weights (seeded); the new latent dimensions start as the prior. At
+ * their mean (zero) the model decodes as src does (to float rounding). Needs
+ * a conv3x3 perception. */
+int vnca_model_widen(VncaModel *dst, const VncaModel *src, int latent, uint64_t seed,
+                     VncaError *err);
 /* dst (allocated here) becomes src with the genome `genome`: every cell
  * carries its latent (and, with VNCA_GENOME_POSITION, where it is), read by
  * zero weights at first, so that the model decodes exactly as src does until
