@@ -10,9 +10,12 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "elbo.h" /* white-box: the rows of a persistent model's pass */
+#include "elbo.h"
+#include "workspace.h" /* white-box: the rows of a persistent model's pass */
 #include "fixtures.h"
 #include "gradcheck.h"
+#include "vnca/heal.h"
+#include "vnca/ops.h"
 #include "vnca/vnca.h"
 
 static void test_paper_parameter_counts(void **state)
@@ -543,6 +546,67 @@ static void test_elbo_gradient_full_grid_seed(void **state)
                         (DecoderRows){.grow = 2, .n_start = 1, .extra = 2, .score_grown = 1});
 }
 
+/* A schedule whose last stage has no steps (the config allows it) still
+ * ends at full size everywhere: decoding, step by step with
+ * vnca_growth_finish, healing, and training's pass (gradient-checked) */
+static void test_schedule_ending_without_steps(void **state)
+{
+    (void)state;
+    VncaConfig cfg = micro_config(VNCA_PERCEIVE_CONV3);
+    cfg.genome = VNCA_GENOME_LATENT;
+    cfg.variant = VNCA_VARIANT_PERSISTENT;
+    assert_int_equal(vnca_schedule_parse(&cfg, "2:1,4:2,8:0", NULL), 0);
+    assert_int_equal(vnca_config_check(&cfg, NULL), 0);
+    VncaModel m;
+    assert_int_equal(make_model(&m, &cfg, 41), 0);
+    enum { N = 2, S = 8 };
+    VncaRng rng;
+    vnca_rng_seed(&rng, 42);
+    float z[N * 4], logits[N * S * S], grown[N * S * S];
+    vnca_rng_normal_fill(&rng, z, N * 4);
+    VncaWorkspace *ws = vnca_workspace_new(&cfg, N, VNCA_WS_INFER, NULL);
+    assert_non_null(ws);
+    vnca_decode(&m, ws, z, N, logits);
+
+    VncaGrowth g;
+    assert_int_equal(vnca_growth_init(&g, &m, N, NULL), 0);
+    vnca_growth_seed(&g, z);
+    while (!vnca_growth_done(&g)) vnca_growth_step(&g);
+    assert_int_equal(g.grid, 4); /* the schedule's steps are done at 4x4 */
+    float cells[N * 4 * 4];
+    vnca_growth_channel(&g, 0, cells);
+    vnca_growth_finish(&g);
+    assert_int_equal(g.grid, S);
+    vnca_growth_channel(&g, 0, grown);
+    /* the last division copies each 4x4 cell into a 2x2 block */
+    for (int i = 0; i < N; i++)
+        for (int p = 0; p < S * S; p++) {
+            const float cell = cells[(i * 4 + p / S / 2) * 4 + p % S / 2];
+            assert_float_equal(grown[i * S * S + p], cell, 0);
+            assert_float_equal(logits[i * S * S + p], cell, 0);
+        }
+
+    float *x = binary_images(&rng, N, S);
+    assert_non_null(x);
+    const VncaHealOptions opt = {.damage = 3, .steps = 2, .hold_steps = 1, .seed = 43};
+    VncaHealStats healed;
+    assert_int_equal(vnca_heal_measure(&m, x, N, &opt, &healed, NULL, 0, NULL), 0);
+    float mu[N * 4], logsig[N * 4];
+    vnca_encode(&m, ws, x, N, mu, logsig);
+    vnca_decode(&m, ws, mu, N, logits);
+    double want = 0, per_image[N];
+    bce_logits_forward(per_image, logits, 1, x, NULL, N, S * S);
+    for (int i = 0; i < N; i++) want += per_image[i] / N;
+    assert_float_equal(healed.grown, want, 1e-9 * want);
+    free(x);
+    vnca_growth_free(&g);
+    vnca_workspace_free(ws);
+    vnca_model_free(&m);
+
+    check_elbo_gradient_of(cfg, (DecoderRows){.grow = 2});
+    check_elbo_gradient_of(cfg, (DecoderRows){.grow = 1, .n_start = 1, .extra = 2, .score_grown = 1});
+}
+
 /* ---- the IWAE bound -------------------------------------------------------- */
 
 static double log_normal(const float *v, int z)
@@ -670,6 +734,7 @@ int main(void)
         cmocka_unit_test(test_elbo_gradient_genome),
         cmocka_unit_test(test_elbo_gradient_far_perception),
         cmocka_unit_test(test_elbo_gradient_full_grid_seed),
+        cmocka_unit_test(test_schedule_ending_without_steps),
         cmocka_unit_test(test_iwae_k1_is_single_sample_elbo),
         cmocka_unit_test(test_mc_elbo_matches_analytic_kl),
         cmocka_unit_test(test_iwae16_at_least_elbo),

@@ -15,8 +15,8 @@
  * speed, little enough memory for the paper's model. */
 enum { WORKSPACE_IMAGES = 16 };
 
-/* Heal mode's ink: the pixel channel set to a near-certain pixel logit. */
-#define HEAL_INK_LOGIT 6.0f
+/* Heal mode's ink: the probability its cells' pixels are set to, near certain. */
+#define HEAL_INK 0.9975f
 
 typedef enum JobKind {
     JOB_LOAD_MODEL,
@@ -143,8 +143,7 @@ static void capture_frame(Worker *w)
         return;
     }
     WorkerFrame *f = &w->frame;
-    vnca_growth_channel_full(g, 0, f->prob);
-    for (size_t i = 0; i < pixels; i++) f->prob[i] = 1.0f / (1.0f + expf(-f->prob[i]));
+    vnca_growth_probs_full(g, f->prob);
     for (int c = 1; c <= 3; c++) {
         if (c < g->channels) {
             vnca_growth_channel_full(g, c, w->engine.channel);
@@ -383,7 +382,7 @@ static void damage_cells(Worker *w, const Job *job)
                     hit = job->mask[(size_t)y * size + x] != 0;
             if (!hit) continue;
             if (job->damage == DAMAGE_ZERO) vnca_growth_destroy_cell(g, 0, cx, cy);
-            else g->state[((size_t)cy * g->grid + cx) * g->channels] = HEAL_INK_LOGIT;
+            else vnca_growth_set_pixel(g, 0, cx, cy, HEAL_INK);
         }
     capture_frame(w);
 }
@@ -395,8 +394,7 @@ static void set_cells(Worker *w, const Job *job)
         report(w, 1, "cannot undo that: the cells have divided since");
         return;
     }
-    memcpy(g->state, job->floats, job->n_floats * sizeof(float));
-    vnca_growth_revive(g); /* the cells are back whole */
+    vnca_growth_set_cells(g, job->floats); /* the cells are back whole */
     capture_frame(w);
 }
 

@@ -42,11 +42,11 @@ VncaLoss elbo_forward_rows(const VncaModel *m, VncaWorkspace *ws, const float *x
         memcpy(ws->z + (size_t)grow * z, rows->start_z, (size_t)rows->n_start * z * sizeof(float));
     decoder_forward_train(m, ws, ws->z, rows);
     if (scores_grown(rows)) {
-        const float *grown = decoder_grown_state(m, ws, rows);
+        const float *grown = decoder_grown_state(ws);
         for (int i = 0; i < grow; i++) loss.recon += row_recon(cfg, grown, x, i) / all;
     }
     for (int i = 0; i < all; i++) {
-        const double recon = row_recon(cfg, ws->final_state, x, i);
+        const double recon = row_recon(cfg, decoder_final_state(ws), x, i);
         ws->row_recon[i] = (float)recon;
         loss.recon += recon / all;
         if (i >= grow) continue;
@@ -75,12 +75,12 @@ void vnca_elbo_backward(const VncaModel *m, VncaWorkspace *ws, float *grads)
 
     float *dfinal = ws->dstate[0];
     memset(dfinal, 0, (size_t)all * image_state(cfg) * sizeof(float));
-    bce_logits_backward(dfinal, ws->final_state, z, ws->x, NULL, all, pixels(cfg), scale);
+    bce_logits_backward(dfinal, decoder_final_state(ws), z, ws->x, NULL, all, pixels(cfg), scale);
     float *dgrown = NULL;
     if (scores_grown(rows)) {
         dgrown = ws->state_tmp; /* free once the forward pass is done */
         memset(dgrown, 0, (size_t)grow * image_state(cfg) * sizeof(float));
-        bce_logits_backward(dgrown, decoder_grown_state(m, ws, rows), z, ws->x, NULL, grow,
+        bce_logits_backward(dgrown, decoder_grown_state(ws), z, ws->x, NULL, grow,
                             pixels(cfg), scale);
     }
     memset(ws->dz, 0, (size_t)all * z * sizeof(float));

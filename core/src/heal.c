@@ -124,7 +124,7 @@ int vnca_heal_measure(const VncaModel *m, const float *x, int n, const VncaHealO
         vnca_encode(m, ws, xb, b, mu, logsig);
         g.n = b;
         vnca_growth_seed(&g, mu);
-        while (!vnca_growth_done(&g)) vnca_growth_step(&g);
+        vnca_growth_finish(&g);
         vnca_growth_copy(&held, &g);
         out->grown += batch_nll(&g, xb, grown);
         if (pictures) keep_picture(&g, pictures, i0, n_pictures, 0, logits);

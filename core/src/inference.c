@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "encoder.h"
-#include "growth.h"
 #include "inference.h"
 #include "vnca/ops.h"
 
@@ -27,7 +26,8 @@ const float *workspace_decode(const VncaModel *m, VncaWorkspace *ws, const float
 {
     ws->growth.model = m;
     ws->growth.n = b;
-    growth_run(&ws->growth, z);
+    vnca_growth_seed(&ws->growth, z);
+    vnca_growth_finish(&ws->growth);
     return ws->growth.state;
 }
 

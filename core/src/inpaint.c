@@ -153,7 +153,7 @@ static int refine(const VncaModel *m, const float *x, const float *keep, float *
         decoder_forward_train(m, ws, z, &rows);
         float *dfinal = ws->dstate[0];
         memset(dfinal, 0, (size_t)k * pixels * c * sizeof(float));
-        bce_logits_backward(dfinal, ws->final_state, c, targets, keep, k, pixels, 1.0f);
+        bce_logits_backward(dfinal, decoder_final_state(ws), c, targets, keep, k, pixels, 1.0f);
         /* the negative log joint's gradient: decoder part, then the prior's z */
         for (size_t i = 0; i < (size_t)k * c; i++) dz[i] = z[i];
         decoder_backward(m, ws, &no_param_grads, dfinal, NULL, z, dz, &rows);

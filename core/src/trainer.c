@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decoder.h"
+#include "workspace.h"
 #include "elbo.h"
 #include "pool.h"
 #include "trainer.h"
@@ -209,8 +209,8 @@ int vnca_trainer_step(VncaTrainer *tr, VncaTrainStats *stats, VncaError *err)
     vnca_elbo_backward(tr->model, tr->ws, tr->grads);
     if (tr->opt.shards > 1 && reduce_shards(tr, &loss, (float)(hi - lo) / (float)b, err)) return -1;
     stats->pool_reseeded =
-        persistent ? pool_put(&tr->pool, tr->ws->final_state, tr->ws->z,
-                              decoder_final_alive(tr->model, tr->ws, &rows), tr->ws->row_recon, n_fresh,
+        persistent ? pool_put(&tr->pool, decoder_final_state(tr->ws), tr->ws->z,
+                              decoder_final_alive(tr->ws), tr->ws->row_recon, n_fresh,
                               tr->batch_index, n_pool)
                    : 0;
     stats->loss = loss;

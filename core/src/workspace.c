@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "encoder.h"
-#include "growth.h"
 #include "workspace.h"
 #include "vnca/ops.h"
 
@@ -53,26 +52,20 @@ static void carve_all(VncaWorkspace *ws, Carver *cv)
     const size_t full = cap * cfg->image_size * cfg->image_size;
     col = max_size(col, nca_feat_floats(cfg, ws->cap, cfg->image_size));
     ws->col = carve(cv, col);
-    int t = 0;
-    for (int s = 0; s < cfg->n_stages; s++) {
-        const size_t cells = cap * cfg->stage_grid[s] * cfg->stage_grid[s];
-        for (int k = 0; k < cfg->stage_steps[s]; k++, t++) {
-            NcaStepActs *acts = &ws->step_acts[t];
-            ws->step_in[t] = carve(cv, cells * z);
-            acts->feat = ws->col;
-            for (int r = 0; r <= cfg->res_blocks; r++) acts->x[r] = carve(cv, cells * h);
-            for (int r = 0; r < cfg->res_blocks; r++) acts->a[r] = carve(cv, cells * h);
-        }
+    /* the tape: the schedule's steps at their stages' grids, then the extra
+     * steps at full size */
+    DecoderTape *tape = &ws->tape;
+    const int steps = vnca_total_steps(cfg) + ws->extra_cap;
+    for (int t = 0, s = 0, k = 0; t < steps; t++, k++) {
+        while (s < cfg->n_stages && k >= cfg->stage_steps[s]) s++, k = 0;
+        const int g = s < cfg->n_stages ? cfg->stage_grid[s] : cfg->image_size;
+        const size_t cells = cap * g * g;
+        tape->step_in[t] = carve(cv, cells * z);
+        tape->acts[t].feat = ws->col;
+        for (int r = 0; r <= cfg->res_blocks; r++) tape->acts[t].x[r] = carve(cv, cells * h);
+        for (int r = 0; r < cfg->res_blocks; r++) tape->acts[t].a[r] = carve(cv, cells * h);
+        if (cfg->genome) tape->alive[t] = carve(cv, cells);
     }
-    for (int e = 0; e < ws->extra_cap; e++, t++) {
-        NcaStepActs *acts = &ws->step_acts[t];
-        ws->step_in[t] = carve(cv, full * z);
-        acts->feat = ws->col;
-        for (int r = 0; r <= cfg->res_blocks; r++) acts->x[r] = carve(cv, full * h);
-        for (int r = 0; r < cfg->res_blocks; r++) acts->a[r] = carve(cv, full * h);
-    }
-    for (int e = 0; cfg->genome && e <= ws->extra_cap; e++) ws->alive[e] = carve(cv, full);
-    ws->final_state = carve(cv, full * z);
     ws->row_recon = carve(cv, (size_t)cap);
     ws->state_tmp = carve(cv, full * z);
     ws->dstate[0] = carve(cv, full * z);
@@ -90,6 +83,14 @@ static void carve_all(VncaWorkspace *ws, Carver *cv)
     ws->dmu = carve(cv, cap * z);
     ws->dlogsig = carve(cv, cap * z);
     ws->dz = carve(cv, cap * z);
+}
+
+/* what a growth of g->n images holds besides the arena */
+static size_t growth_bytes(const VncaGrowth *g, const VncaConfig *cfg)
+{
+    const size_t cells = (size_t)g->n * cfg->image_size * cfg->image_size;
+    const size_t genome = cfg->genome ? (size_t)g->n * cfg->latent + cells : 0;
+    return (g->scratch_len + cells * cfg->latent + genome) * sizeof(float);
 }
 
 VncaWorkspace *vnca_workspace_new(const VncaConfig *cfg, int cap, VncaWorkspaceKind kind,
@@ -136,13 +137,12 @@ VncaWorkspace *workspace_new(const VncaConfig *cfg, int cap, VncaWorkspaceKind k
     /* a training workspace decodes only now and then (samples, checks): a
      * few images at a time are enough there */
     ws->decode_cap = kind == VNCA_WS_TRAIN && cap > 4 ? 4 : cap;
-    if (growth_alloc(&ws->growth, cfg, ws->decode_cap, err)) {
+    if (growth_alloc(&ws->growth, cfg, ws->decode_cap, NULL, err) ||
+        (kind == VNCA_WS_TRAIN && growth_alloc(&ws->train, cfg, cap, &ws->tape, err))) {
         vnca_workspace_free(ws);
         return NULL;
     }
-    const size_t decode_cells = (size_t)ws->decode_cap * cfg->image_size * cfg->image_size;
-    const size_t genome = cfg->genome ? (size_t)ws->decode_cap * cfg->latent + decode_cells : 0;
-    ws->bytes += (ws->growth.scratch_len + decode_cells * cfg->latent + genome) * sizeof(float);
+    ws->bytes += growth_bytes(&ws->growth, cfg) + (kind == VNCA_WS_TRAIN ? growth_bytes(&ws->train, cfg) : 0);
     return ws;
 }
 
@@ -150,6 +150,7 @@ void vnca_workspace_free(VncaWorkspace *ws)
 {
     if (!ws) return;
     vnca_growth_free(&ws->growth);
+    vnca_growth_free(&ws->train);
     free(ws->arena);
     free(ws);
 }

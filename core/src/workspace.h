@@ -2,28 +2,8 @@
 #ifndef VNCA_WORKSPACE_H
 #define VNCA_WORKSPACE_H
 
-#include "nca.h"
+#include "decoder.h"
 #include "vnca/vnca.h"
-
-/* Which rows a pass runs, in this order in every buffer:
- *   rows [0, grow) grow from z through the schedule (seed, steps, divisions);
- *   rows [grow, grow + n_start) begin at full size from `start` states
- *     [n_start, S, S, C] (a persistent model's pool);
- * then all rows run `extra` more steps at full size. With score_grown (and
- * extra > 0) the ELBO scores the growing rows also where the schedule ends:
- * a persistent model's digit must be right when grown, not only when held.
- * A genome model's start rows bring their genomes. */
-typedef struct DecoderRows {
-    int grow;
-    const float *start;
-    const float *start_z;       /* [n_start, Z]: their genomes (genome models) */
-    const float *start_alive;   /* [n_start, S, S]: which cells hold them */
-    int n_start;
-    int extra;
-    int score_grown;
-} DecoderRows;
-
-#define VNCA_MAX_TRAIN_STEPS 256
 
 struct VncaWorkspace {
     VncaConfig cfg;
@@ -45,11 +25,8 @@ struct VncaWorkspace {
     int extra_cap;                   /* extra full-size steps it can hold */
     DecoderRows rows;                /* its rows */
     const float *x;                  /* its targets (caller's memory) */
-    float *step_in[VNCA_MAX_TRAIN_STEPS];             /* state before each NCA step [cells_t, C] */
-    NcaStepActs step_acts[VNCA_MAX_TRAIN_STEPS];
-    float *alive[VNCA_MAX_TRAIN_STEPS]; /* genome models: before each extra step
-                                        (and after the last) [cap, S, S] */
-    float *final_state;              /* [cap, S, S, C] */
+    VncaGrowth train;                /* its decoding, cap images, on the tape */
+    DecoderTape tape;                /* every step of it */
     float *row_recon;                /* [cap] each row's reconstruction NLL */
     float *state_tmp;                /* [cap, S, S, C] */
     NcaStepGrads step_grads;

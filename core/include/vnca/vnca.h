@@ -277,9 +277,8 @@ int vnca_iwae(const VncaModel *m, VncaWorkspace *ws, const float *x, int n, int 
  * Step-by-step decoding
  * ===================================================================== */
 
-/* A decode in progress. Fields are for reading; `state` may also be written
- * between steps (to damage cells, say: vnca_growth_destroy_cell does it
- * whole, genome included). */
+/* A decode in progress. Fields are for reading; the cells are edited
+ * between steps by the calls below. */
 typedef struct VncaGrowth {
     const VncaModel *model;
     int n;              /* images in the batch */
@@ -294,6 +293,7 @@ typedef struct VncaGrowth {
     float *alive;       /* [n, grid, grid]: 1 where a cell holds its genome (else NULL) */
     float *scratch;     /* private */
     size_t scratch_len;
+    struct DecoderTape *tape; /* private: where a training pass records each step */
 } VncaGrowth;
 
 int vnca_growth_init(VncaGrowth *g, const VncaModel *m, int n, VncaError *err);
@@ -304,20 +304,32 @@ void vnca_growth_seed(VncaGrowth *g, const float *z);
  * larger stage follows, the cells first divide (the grid doubles). After the
  * schedule is done, further calls are extra steps at full resolution. */
 void vnca_growth_step(VncaGrowth *g);
+/* True once the whole growth schedule has run. */
+int vnca_growth_done(const VncaGrowth *g);
+/* Grows to the end: the rest of the schedule, then any divisions left (a
+ * schedule whose last stages have no steps), so that the grid is S x S. */
+void vnca_growth_finish(VncaGrowth *g);
 /* Destroys cell (x, y) of image i: its state zero and, with a genome, its
  * genome gone (it comes back from a living neighbour at the next update). */
 void vnca_growth_destroy_cell(VncaGrowth *g, int i, int x, int y);
+/* The pixel channel of cell (x, y) of image i set to the logit of
+ * probability p (clamped to a finite logit): ink drawn into living cells. */
+void vnca_growth_set_pixel(VncaGrowth *g, int i, int x, int y, float p);
+/* Every cell's state written whole from cells [n, grid, grid, C] (a copy of
+ * `state` taken at the same grid), and every genome back. */
+void vnca_growth_set_cells(VncaGrowth *g, const float *cells);
 /* Every cell's genome back, as after states written whole over the cells. */
 void vnca_growth_revive(VncaGrowth *g);
 /* dst takes src's position and states; both were made for the same model
  * and dst holds at least src->n images. */
 void vnca_growth_copy(VncaGrowth *dst, const VncaGrowth *src);
-/* True once the whole growth schedule has run. */
-int vnca_growth_done(const VncaGrowth *g);
 /* Channel `ch` of every cell: out [n, grid, grid]. Channel 0 holds the logits. */
 void vnca_growth_channel(const VncaGrowth *g, int ch, float *out);
 /* The same at full image size, each cell shown as a block (nearest
  * neighbour): out [n, S, S] whatever the current grid. */
 void vnca_growth_channel_full(const VncaGrowth *g, int ch, float *out);
+/* The pixels' probabilities (the sigmoid of channel 0) at full image size,
+ * as vnca_growth_channel_full: out [n, S, S]. */
+void vnca_growth_probs_full(const VncaGrowth *g, float *out);
 
 #endif
