@@ -871,9 +871,9 @@ static void test_model_bad_tensors(void **state)
         {{.poke = "nca.out.weight", .shape = {32, 16, 1, 1}},
          "tensor 'nca.out.weight' has shape [32, 16, 1, 1], expected [16, 32, 1, 1]"},
         {{.poke = "encoder.fc.bias", .index = 5, .value = NAN},
-         "tensor 'encoder.fc.bias' has a non-finite value at index 5"},
+         "tensor 'encoder.fc.bias': element 5 is NaN"},
         {{.poke = "nca.perceive.weight", .index = 0, .value = -INFINITY},
-         "tensor 'nca.perceive.weight' has a non-finite value at index 0"},
+         "tensor 'nca.perceive.weight': element 0 ([0, 0, 0, 0]) is -Inf"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         write_edited(good, bad, &cases[i].edit);
