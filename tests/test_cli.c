@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "run_command.h"
@@ -216,6 +217,118 @@ static void test_errors_are_reported(void **state)
     assert_non_null(strstr(r.out, "--model"));
 }
 
+/* ---- non-finite numbers ---------------------------------------------------- */
+
+/* An .npy of the given shape in the temp dir: zeros but for `value` at flat
+ * index `at`. Returns its path, in buf. */
+static char *write_npy_with(char *buf, size_t len, const char *name, int ndim,
+                            const size_t *shape, size_t at, float value)
+{
+    size_t numel = 1;
+    for (int d = 0; d < ndim; d++) numel *= shape[d];
+    float *x = calloc(numel, sizeof *x);
+    assert_non_null(x);
+    x[at] = value;
+    assert_int_equal(vnca_npy_write(path_in_dir(buf, len, name), x, ndim, shape, NULL), 0);
+    free(x);
+    return buf;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* whether the file at path holds exactly text */
+static int holds(const char *path, const char *text)
+{
+    char got[64] = {0};
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    size_t n = fread(got, 1, sizeof got - 1, f);
+    fclose(f);
+    return n == strlen(text) && memcmp(got, text, n) == 0;
+}
+
+static int exists(const char *path) { return access(path, F_OK) == 0; }
+
+/* The run failed, and its error names the file and the bad element. */
+static void assert_refused(const CommandResult *r, const char *bad_path, const char *element)
+{
+    assert_int_not_equal(r->status, 0);
+    char want[4200];
+    snprintf(want, sizeof want, "%s: %s", bad_path, element);
+    if (!strstr(r->err, want)) fail_msg("stderr \"%s\" lacks \"%s\"", r->err, want);
+}
+
+/* A NaN or an Inf in any array a command reads stops it before it writes:
+ * no output appears, and an existing one keeps its bytes. */
+static void test_non_finite_inputs_are_refused(void **state)
+{
+    (void)state;
+    VncaConfig cfg;
+    assert_int_equal(vnca_config_named("tiny", &cfg, NULL), 0);
+    const size_t latent = (size_t)cfg.latent;
+    char bad[4096], out[4096], steps[4096], image[4096], mask[4096], png[4096], probs[4096];
+    char element[64];
+    CommandResult r;
+    path_in_dir(out, sizeof out, "refused.npy");
+    path_in_dir(steps, sizeof steps, "refused-steps.npy");
+
+    size_t z_shape[2] = {2, latent};
+    write_npy_with(bad, sizeof bad, "z-nan.npy", 2, z_shape, latent + 5, NAN);
+    RUN(&r, "decode", "--model", model_path, "--z", bad, "-o", out, "--all-steps", steps);
+    snprintf(element, sizeof element, "element %zu ([1, 5]) is NaN", latent + 5);
+    assert_refused(&r, bad, element);
+    assert_false(exists(out));
+    assert_false(exists(steps));
+
+    write_text(out, "keep");
+    write_npy_with(bad, sizeof bad, "z-inf.npy", 2, z_shape, 3, INFINITY);
+    RUN(&r, "decode", "--model", model_path, "--z", bad, "-o", out);
+    assert_refused(&r, bad, "element 3 ([0, 3]) is +Inf");
+    assert_true(holds(out, "keep"));
+    write_npy_with(bad, sizeof bad, "z-minus-inf.npy", 2, z_shape, 2 * latent - 1, -INFINITY);
+    RUN(&r, "decode", "--model", model_path, "--z", bad, "-o", out);
+    snprintf(element, sizeof element, "element %zu ([1, %zu]) is -Inf", 2 * latent - 1,
+             latent - 1);
+    assert_refused(&r, bad, element);
+    assert_true(holds(out, "keep"));
+
+    size_t x_shape[3] = {2, 32, 32};
+    write_npy_with(bad, sizeof bad, "x-inf.npy", 3, x_shape, 1024 + 7 * 32 + 9, INFINITY);
+    RUN(&r, "encode", "--model", model_path, "--x", bad, "-o", out);
+    assert_refused(&r, bad, "element 1257 ([1, 7, 9]) is +Inf");
+    assert_true(holds(out, "keep"));
+
+    /* inpaint reads two pictures: a bad number in either stops it */
+    size_t pic_shape[2] = {32, 32};
+    write_npy_with(image, sizeof image, "image.npy", 2, pic_shape, 0, 0.0f);
+    write_npy_with(mask, sizeof mask, "mask.npy", 2, pic_shape, 0, 1.0f);
+    path_in_dir(png, sizeof png, "inpainted.png");
+    path_in_dir(probs, sizeof probs, "inpainted-probs.npy");
+    write_npy_with(bad, sizeof bad, "image-nan.npy", 2, pic_shape, 3 * 32 + 4, NAN);
+    RUN(&r, "inpaint", "--model", model_path, "--image", bad, "--mask", mask, "-o", png,
+        "--probs", probs, "--samples", "2");
+    assert_refused(&r, bad, "element 100 ([3, 4]) is NaN");
+    write_npy_with(bad, sizeof bad, "mask-inf.npy", 2, pic_shape, 1023, -INFINITY);
+    RUN(&r, "inpaint", "--model", model_path, "--image", image, "--mask", bad, "-o", png,
+        "--probs", probs, "--samples", "2");
+    assert_refused(&r, bad, "element 1023 ([31, 31]) is -Inf");
+    assert_false(exists(png));
+    assert_false(exists(probs));
+
+    /* the same command on finite files writes both */
+    RUN(&r, "inpaint", "--model", model_path, "--image", image, "--mask", mask, "-o", png,
+        "--probs", probs, "--samples", "2");
+    if (r.status != 0) fail_msg("inpaint failed: %s", r.err);
+    assert_true(exists(png));
+    assert_true(exists(probs));
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -230,6 +343,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_decode_all_steps),
         cmocka_unit_test(test_bench_of_a_model_file),
         cmocka_unit_test(test_errors_are_reported),
+        cmocka_unit_test(test_non_finite_inputs_are_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

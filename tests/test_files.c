@@ -446,8 +446,8 @@ static void test_npy_round_trip(void **state)
     } cases[] = {{0, {0}}, {1, {5}}, {3, {2, 3, 4}}, {2, {0, 3}}};
     float data[24];
     for (int i = 0; i < 24; i++) data[i] = sinf((float)i) * 1e-3f;
-    uint32_t nan_bits = 0xffc00001u;
-    memcpy(&data[1], &nan_bits, 4);
+    uint32_t negative_subnormal_bits = 0x80000001u;
+    memcpy(&data[1], &negative_subnormal_bits, 4);
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         VncaError err = {{0}};
         assert_int_equal(vnca_npy_write(path, data, cases[c].ndim, cases[c].shape, &err), 0);
@@ -508,14 +508,14 @@ static void test_npy_reads_f8_and_v2(void **state)
     (void)state;
     char path[PATH_LEN];
     in_tmp(path, "other.npy");
-    double d[3] = {1.5, -2.25, 1e300};
+    double d[3] = {1.5, -2.25, 0.1};
     write_npy_raw(path, 1, "{\"shape\": (3,), \"fortran_order\": False, \"descr\": \"<f8\"}\n",
                   d, sizeof d);
     VncaArray a;
     VncaError err = {{0}};
     assert_int_equal(vnca_npy_read(path, &a, &err), 0);
     assert_int_equal(a.numel, 3);
-    assert_true(a.data[0] == 1.5f && a.data[1] == -2.25f && isinf(a.data[2]));
+    assert_true(a.data[0] == 1.5f && a.data[1] == -2.25f && a.data[2] == (float)0.1);
     vnca_array_free(&a);
 
     float f[6] = {1, 2, 3, 4, 5, 6};
@@ -589,6 +589,43 @@ static void test_npy_bad_files(void **state)
     write_bytes(path, "\x93NUMPY\1\0\xff\0{}", 12);
     expect_npy_error(path, "header length 255 exceeds file size 12");
     expect_npy_error(in_tmp(path, "missing.npy"), strerror(ENOENT));
+}
+
+/* NaN, +Inf and -Inf, and a double that float32 cannot hold, are refused
+ * with the first one's flat index and, past one dimension, its coordinates. */
+static void test_npy_refuses_non_finite(void **state)
+{
+    (void)state;
+    char path[PATH_LEN];
+    in_tmp(path, "non_finite.npy");
+    float f[60] = {0};
+    const uint32_t negative_nan_bits = 0xffc00001u;
+    memcpy(&f[37], &negative_nan_bits, 4);
+    f[50] = INFINITY;   /* later: only the first is named */
+    size_t cube[3] = {3, 4, 5};
+    assert_int_equal(vnca_npy_write(path, f, 3, cube, NULL), 0);
+    expect_npy_error(path, "element 37 ([1, 3, 2]) is NaN");
+
+    f[37] = 0.0f;
+    assert_int_equal(vnca_npy_write(path, f, 3, cube, NULL), 0);
+    expect_npy_error(path, "element 50 ([2, 2, 0]) is +Inf");
+
+    size_t row[1] = {6};
+    f[4] = -INFINITY;
+    assert_int_equal(vnca_npy_write(path, f, 1, row, NULL), 0);
+    expect_npy_error(path, "element 4 is -Inf; only finite numbers");
+
+    size_t scalar[1] = {0};
+    f[0] = NAN;
+    assert_int_equal(vnca_npy_write(path, f, 0, scalar, NULL), 0);
+    expect_npy_error(path, "element 0 is NaN");
+
+    double d[4] = {0.5, -1e300, NAN, 0};
+    write_npy_raw(path, 1, NPY("<f8", "False", "(2, 2)"), d, sizeof d);
+    expect_npy_error(path, "element 1 ([0, 1]) is -1e+300, beyond the range of float32");
+    d[1] = -3e38;       /* within float32's range: only the NaN is left */
+    write_npy_raw(path, 1, NPY("<f8", "False", "(2, 2)"), d, sizeof d);
+    expect_npy_error(path, "element 2 ([1, 0]) is NaN");
 }
 
 static void test_npy_write_errors(void **state)
@@ -834,9 +871,9 @@ static void test_model_bad_tensors(void **state)
         {{.poke = "nca.out.weight", .shape = {32, 16, 1, 1}},
          "tensor 'nca.out.weight' has shape [32, 16, 1, 1], expected [16, 32, 1, 1]"},
         {{.poke = "encoder.fc.bias", .index = 5, .value = NAN},
-         "tensor 'encoder.fc.bias' has a non-finite value at index 5"},
+         "tensor 'encoder.fc.bias': element 5 is NaN"},
         {{.poke = "nca.perceive.weight", .index = 0, .value = -INFINITY},
-         "tensor 'nca.perceive.weight' has a non-finite value at index 0"},
+         "tensor 'nca.perceive.weight': element 0 ([0, 0, 0, 0]) is -Inf"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         write_edited(good, bad, &cases[i].edit);
@@ -988,6 +1025,7 @@ int main(void)
         cmocka_unit_test(test_npy_reference_bytes),
         cmocka_unit_test(test_npy_reads_f8_and_v2),
         cmocka_unit_test(test_npy_bad_files),
+        cmocka_unit_test(test_npy_refuses_non_finite),
         cmocka_unit_test(test_npy_write_errors),
         cmocka_unit_test(test_model_round_trip),
         cmocka_unit_test(test_model_config_keys_are_not_meta),

@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +152,28 @@ void format_shape(char *buf, size_t len, int ndim, const int64_t *shape)
         used += (size_t)snprintf(buf + used, len - used, "%s%lld", d ? ", " : "",
                                  (long long)shape[d]);
     if (used < len) snprintf(buf + used, len - used, "]");
+}
+
+void describe_element(char *buf, size_t len, int ndim, const int64_t *shape, size_t index,
+                      double value)
+{
+    char where[256] = "";
+    if (ndim > 1) {
+        int64_t coords[DESCRIBED_DIMS];
+        size_t rest = index;
+        for (int d = ndim - 1; d >= 0; d--) {
+            coords[d] = (int64_t)(rest % (uint64_t)shape[d]);
+            rest /= (uint64_t)shape[d];
+        }
+        char tuple[240];
+        format_shape(tuple, sizeof tuple, ndim, coords);
+        snprintf(where, sizeof where, " (%s)", tuple);
+    }
+    if (isfinite(value))
+        snprintf(buf, len, "element %zu%s is %g", index, where, value);
+    else
+        snprintf(buf, len, "element %zu%s is %s", index, where,
+                 isnan(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf");
 }
 
 int vnca_write_file_atomic(const char *path, const void *data, size_t len, VncaError *err)

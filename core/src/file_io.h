@@ -47,4 +47,12 @@ int shape_numel(int ndim, const int64_t *shape, size_t elem_size, size_t *numel)
 /* "[a, b, c]" for error messages, truncated to fit buf. */
 void format_shape(char *buf, size_t len, int ndim, const int64_t *shape);
 
+/* "element 37 ([2, 5]) is NaN" for error messages: element `index` of an
+ * array of that shape (C order, up to DESCRIBED_DIMS dimensions, index within
+ * it), its coordinates past one dimension, and its value: "NaN", "+Inf",
+ * "-Inf" or the number. Truncated to fit buf. */
+#define DESCRIBED_DIMS 8
+void describe_element(char *buf, size_t len, int ndim, const int64_t *shape, size_t index,
+                      double value);
+
 #endif

@@ -14,6 +14,8 @@
 #include "vnca/safetensors.h"
 #include "vnca/vnca.h"
 
+_Static_assert(VNCA_ST_MAX_DIMS <= DESCRIBED_DIMS, "describe_element must take any tensor shape");
+
 #define KEY_FORMAT "vnca.format"
 #define KEY_PERCEPTION "vnca.perception"
 #define KEY_SCHEDULE "vnca.schedule"
@@ -214,7 +216,9 @@ static const VncaStTensor *checked_tensor(const VncaTensorSpec *spec, const Vnca
     }
     for (size_t i = 0; i < t->numel; i++)
         if (!isfinite(t->data[i])) {
-            vnca_fail(err, "%s: tensor '%s' has a non-finite value at index %zu", path, spec->name, i);
+            char element[320];
+            describe_element(element, sizeof element, t->ndim, t->shape, i, t->data[i]);
+            vnca_fail(err, "%s: tensor '%s': %s", path, spec->name, element);
             return NULL;
         }
     return t;

@@ -3,11 +3,15 @@
  * padded with spaces and a newline, then the raw data in C order. */
 #include "vnca/npy.h"
 
+#include <float.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "file_io.h"
+
+_Static_assert(VNCA_NPY_MAX_DIMS <= DESCRIBED_DIMS, "describe_element must take any .npy shape");
 
 /* Data is moved and written as it lies in memory: little-endian hosts only. */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -210,6 +214,33 @@ static int check_data_size(const char *path, const NpyHeader *h, size_t availabl
     return 0;
 }
 
+/* The model's arithmetic carries a NaN or an Inf silently into every output
+ * it touches, so a bad number is refused here, where its file and place are
+ * still known. So is a double beyond float32's range, which would become an
+ * Inf; the doubles are checked before they are converted, to name the value
+ * the file holds. */
+static int check_finite(const char *path, const NpyHeader *h, const unsigned char *data,
+                        size_t numel, VncaError *err)
+{
+    for (size_t i = 0; i < numel; i++) {
+        double v;
+        if (h->itemsize == sizeof(float)) {
+            float f;
+            memcpy(&f, data + i * sizeof f, sizeof f);
+            v = f;
+        } else {
+            memcpy(&v, data + i * sizeof v, sizeof v);
+        }
+        if (isfinite(v) && fabs(v) <= FLT_MAX) continue;
+        char element[320];
+        describe_element(element, sizeof element, h->ndim, h->shape, i, v);
+        return vnca_fail(err, "%s: %s%s", path, element,
+                         isfinite(v) ? ", beyond the range of float32"
+                                     : "; only finite numbers are accepted");
+    }
+    return 0;
+}
+
 /* Turns the file's buffer into the float array: the data moves to the front,
  * where malloc's alignment suits floats. Doubles are converted in place, in
  * order: float i is written below double i, which is read first, and every
@@ -242,6 +273,7 @@ int vnca_npy_read(const char *path, VncaArray *a, VncaError *err)
         rc = parse_dict(&s, &h);
     }
     if (rc == 0) rc = check_data_size(path, &h, size - start - len, &numel, err);
+    if (rc == 0) rc = check_finite(path, &h, bytes + start + len, numel, err);
     if (rc) {
         free(bytes);
         return rc;

@@ -36,7 +36,13 @@
  *   VncaWorkspace  activations and scratch for a batch (training or inference)
  *   VncaGrowth     a decode in progress, advanced one step at a time
  *
- * Fallible calls return 0 / -1 and explain failures in a VncaError. */
+ * Fallible calls return 0 / -1 and explain failures in a VncaError.
+ *
+ * Arrays passed in (images, latents, noise), here and in the other headers,
+ * are used as they are: a NaN or an Inf is not detected, and it spreads as
+ * NaN into the outputs it reaches (with the shipped model, one NaN in a
+ * latent makes all of that image's logits NaN). Checking is the caller's
+ * part; vnca_npy_read (vnca/npy.h) refuses non-finite values in its files. */
 #ifndef VNCA_VNCA_H
 #define VNCA_VNCA_H
 
