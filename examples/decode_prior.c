@@ -11,7 +11,8 @@
 
 enum { N_DIGITS = 3 };
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     if (argc < 2) {
         fprintf(stderr, "usage: %s MODEL.safetensors [SEED]\n", argv[0]);
         return 2;
