@@ -2,11 +2,13 @@
  * files, as padded float images ready for the model.
  *
  * The data directory holds binarized_mnist/ (the static binarization of
- * Larochelle: train, valid, test, each as binarized_mnist_SPLIT.amat or
- * binarized_mnist_SPLIT-idx3-ubyte.gz) and mnist/ (the original grayscale
- * MNIST with labels, idx .gz files); scripts/fetch-mnist.sh downloads them. Training uses static train+valid (60,000 images) or grayscale
- * train binarized afresh by the caller each epoch; evaluation uses the static
- * test set. Every problem with a file is reported with its path. */
+ * Larochelle: train, valid, test, each as binarized_mnist_SPLIT-idx3-ubyte.gz
+ * or, when that is absent, as the published binarized_mnist_SPLIT.amat) and
+ * mnist/ (the original grayscale MNIST with labels, idx .gz files);
+ * scripts/fetch-mnist.sh downloads them. Training uses static train+valid
+ * (60,000 images) or grayscale train binarized afresh by the caller each
+ * epoch; evaluation uses the static test set. Every problem with a file is
+ * reported with its path. */
 #ifndef VNCA_DATA_H
 #define VNCA_DATA_H
 
@@ -34,7 +36,7 @@ typedef struct VncaImages {
 int vnca_idx_read(const char *path, int expect_dims, uint8_t **data, int dims[3],
                   VncaError *err);
 
-/* Larochelle's .amat text files: exactly n lines, each an image of 784
+/* Larochelle's .amat text files: exactly n > 0 lines, each an image of 784
  * values "0"/"1" separated by single spaces (28x28, row-major). *data is
  * uint8 [n, 28, 28], malloc'd. Errors name the file and the line. */
 int vnca_amat_read(const char *path, int n, uint8_t **data, VncaError *err);
