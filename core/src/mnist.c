@@ -1,8 +1,11 @@
-/* MNIST idx files through zlib (gzread also reads uncompressed files). */
+/* MNIST idx files through zlib (gzread also reads uncompressed files), and
+ * the static binarized sets also as the .amat text files of their authors. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include "vnca/data.h"
@@ -113,23 +116,104 @@ int vnca_idx_read(const char *path, int expect_dims, uint8_t **data, int dims[3]
     return 0;
 }
 
+enum { AMAT_SIDE = 28, AMAT_VALUES = AMAT_SIDE * AMAT_SIDE, WHY_LEN = 96 };
+
+/* c as 'c' when printable, else as 0x.. */
+static const char *quoted(char c, char buf[8])
+{
+    snprintf(buf, 8, isprint((unsigned char)c) ? "'%c'" : "0x%02x", (unsigned char)c);
+    return buf;
+}
+
+/* One .amat line (newline included) into AMAT_VALUES bytes 0/1: NULL, or
+ * what is wrong with the line, written into why. */
+static const char *parse_amat_line(const char *line, uint8_t *image, char why[WHY_LEN])
+{
+    char seen[8];
+    for (int v = 0; v < AMAT_VALUES; v++) {
+        char value = line[2 * v], after = line[2 * v + 1];
+        int last = v + 1 == AMAT_VALUES;
+        if (value == '\n')
+            snprintf(why, WHY_LEN, "%d values, expected %d", v, AMAT_VALUES);
+        else if (value != '0' && value != '1')
+            snprintf(why, WHY_LEN, "value %d is %s, expected 0 or 1", v + 1, quoted(value, seen));
+        else if (after == '\n' && !last)
+            snprintf(why, WHY_LEN, "%d values, expected %d", v + 1, AMAT_VALUES);
+        else if (after == ' ' && last)
+            snprintf(why, WHY_LEN, "more than %d values", AMAT_VALUES);
+        else if (after != (last ? '\n' : ' '))
+            snprintf(why, WHY_LEN, "%s after value %d, expected %s", quoted(after, seen), v + 1,
+                     last ? "a newline" : "a space");
+        else {
+            image[v] = (uint8_t)(value - '0');
+            continue;
+        }
+        return why;
+    }
+    return NULL;
+}
+
+/* Larochelle's text format; it has no header, so the caller says how many
+ * images. */
+int vnca_amat_read(const char *path, int n, uint8_t **data, VncaError *err)
+{
+    *data = NULL;
+    FILE *fp = fopen(path, "r");
+    if (!fp) return vnca_fail(err, "%s: cannot open: %s", path, strerror(errno));
+    uint8_t *images = malloc((size_t)n * AMAT_VALUES);
+    if (!images) {
+        fclose(fp);
+        return vnca_fail(err, "%s: out of memory for %d images", path, n);
+    }
+    char line[2 * AMAT_VALUES + 1], why[WHY_LEN]; /* room for a line, or the sign of a longer one */
+    for (int i = 0; i < n; i++) {
+        const char *problem = NULL;
+        if (!fgets(line, sizeof line, fp)) {
+            problem = why;
+            if (ferror(fp)) snprintf(why, sizeof why, "cannot read: %s", strerror(errno));
+            else snprintf(why, sizeof why, "the file ends after %d of %d images (truncated?)", i, n);
+        } else if (!strchr(line, '\n') && feof(fp))
+            problem = "the file ends mid-line (truncated?)";
+        else
+            problem = parse_amat_line(line, images + (size_t)i * AMAT_VALUES, why);
+        if (problem) {
+            vnca_fail(err, "%s: line %d: %s", path, i + 1, problem);
+            goto fail;
+        }
+    }
+    if (fgetc(fp) != EOF) {
+        vnca_fail(err, "%s: line %d: more lines than the %d images expected", path, n + 1, n);
+        goto fail;
+    }
+    fclose(fp);
+    *data = images;
+    return 0;
+fail:
+    free(images);
+    fclose(fp);
+    return -1;
+}
+
+/* The static sets are named by a stem: STEM-idx3-ubyte.gz, or the file its
+ * authors published, STEM.amat, whose image count (no header) is the
+ * set's. */
 typedef struct SourceFiles {
     const char *name;
-    const char *images[2];   /* concatenated in order */
+    const char *images[2];   /* concatenated in order; a stem for the static sets */
+    int static_counts[2];
     const char *labels;
-    int binary;
 } SourceFiles;
 
 static const SourceFiles sources[] = {
     [VNCA_DATA_STATIC_TRAIN] = {"static binarized MNIST train+valid",
-                                {"binarized_mnist/binarized_mnist_train-idx3-ubyte.gz",
-                                 "binarized_mnist/binarized_mnist_valid-idx3-ubyte.gz"}, NULL, 1},
+                                {"binarized_mnist/binarized_mnist_train",
+                                 "binarized_mnist/binarized_mnist_valid"}, {50000, 10000}, NULL},
     [VNCA_DATA_STATIC_TEST] = {"static binarized MNIST test",
-                               {"binarized_mnist/binarized_mnist_test-idx3-ubyte.gz", NULL}, NULL, 1},
+                               {"binarized_mnist/binarized_mnist_test", NULL}, {10000, 0}, NULL},
     [VNCA_DATA_GRAY_TRAIN] = {"grayscale MNIST train", {"mnist/train-images-idx3-ubyte.gz", NULL},
-                              "mnist/train-labels-idx1-ubyte.gz", 0},
+                              {0, 0}, "mnist/train-labels-idx1-ubyte.gz"},
     [VNCA_DATA_GRAY_TEST] = {"grayscale MNIST test", {"mnist/t10k-images-idx3-ubyte.gz", NULL},
-                             "mnist/t10k-labels-idx1-ubyte.gz", 0},
+                             {0, 0}, "mnist/t10k-labels-idx1-ubyte.gz"},
 };
 
 const char *vnca_data_source_name(VncaDataSource source) { return sources[source].name; }
@@ -141,13 +225,41 @@ void vnca_images_free(VncaImages *images)
     memset(images, 0, sizeof *images);
 }
 
-/* appends the idx file's digits to out (grown), padded to out->size */
-static int append_images(VncaImages *out, const char *path, int binary, VncaError *err)
+static int exists(const char *path)
 {
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* A file's images as uint8 [dims[0], dims[1], dims[2]]: the idx file dir/name,
+ * or for a static set (count > 0) whichever of its two files is there. */
+static int read_images(const char *dir, const char *name, int count, char *path, size_t len,
+                       uint8_t **raw, int dims[3], VncaError *err)
+{
+    if (!count) {
+        snprintf(path, len, "%s/%s", dir, name);
+        return vnca_idx_read(path, 3, raw, dims, err);
+    }
+    snprintf(path, len, "%s/%s-idx3-ubyte.gz", dir, name);
+    if (exists(path)) return vnca_idx_read(path, 3, raw, dims, err);
+    snprintf(path, len, "%s/%s.amat", dir, name);
+    if (!exists(path))
+        return vnca_fail(err, "%s: cannot open: %s (nor %s-idx3-ubyte.gz)", path,
+                         strerror(ENOENT), name);
+    dims[0] = count;
+    dims[1] = dims[2] = AMAT_SIDE;
+    return vnca_amat_read(path, count, raw, err);
+}
+
+/* appends a file's digits to out (grown), padded to out->size */
+static int append_images(VncaImages *out, const char *dir, const char *name, int count,
+                         VncaError *err)
+{
+    char path[4096];
     uint8_t *raw;
     int dims[3];
-    if (vnca_idx_read(path, 3, &raw, dims, err)) return -1;
-    const int rows = dims[1], cols = dims[2], size = out->size;
+    if (read_images(dir, name, count, path, sizeof path, &raw, dims, err)) return -1;
+    const int rows = dims[1], cols = dims[2], size = out->size, binary = count > 0;
     if (rows > size || cols > size) {
         free(raw);
         return vnca_fail(err, "%s: %dx%d images do not fit in %dx%d", path, rows, cols, size, size);
@@ -184,10 +296,8 @@ int vnca_data_load(const char *dir, VncaDataSource source, int size, VncaImages 
     out->size = size;
     const SourceFiles *s = &sources[source];
     char path[4096];
-    for (int f = 0; f < 2 && s->images[f]; f++) {
-        snprintf(path, sizeof path, "%s/%s", dir, s->images[f]);
-        if (append_images(out, path, s->binary, err)) goto fail;
-    }
+    for (int f = 0; f < 2 && s->images[f]; f++)
+        if (append_images(out, dir, s->images[f], s->static_counts[f], err)) goto fail;
     if (s->labels) {
         int dims[3];
         snprintf(path, sizeof path, "%s/%s", dir, s->labels);

@@ -1,11 +1,14 @@
-/* vnca/data.h: MNIST from idx files (gzip-compressed or not), as padded
- * float images ready for the model.
+/* vnca/data.h: MNIST from idx files (gzip-compressed or not) or .amat text
+ * files, as padded float images ready for the model.
  *
  * The data directory holds binarized_mnist/ (the static binarization of
- * Larochelle: train, valid, test) and mnist/ (the original grayscale MNIST
- * with labels). Training uses static train+valid (60,000 images) or grayscale
- * train binarized afresh by the caller each epoch; evaluation uses the static
- * test set. Every problem with a file is reported with its path. */
+ * Larochelle: train, valid, test, each as binarized_mnist_SPLIT-idx3-ubyte.gz
+ * or, when that is absent, as the published binarized_mnist_SPLIT.amat) and
+ * mnist/ (the original grayscale MNIST with labels, idx .gz files);
+ * scripts/fetch-mnist.sh downloads them. Training uses static train+valid
+ * (60,000 images) or grayscale train binarized afresh by the caller each
+ * epoch; evaluation uses the static test set. Every problem with a file is
+ * reported with its path. */
 #ifndef VNCA_DATA_H
 #define VNCA_DATA_H
 
@@ -32,6 +35,11 @@ typedef struct VncaImages {
  * 0x00000801 (labels, uint8 [n]). *data is malloc'd. */
 int vnca_idx_read(const char *path, int expect_dims, uint8_t **data, int dims[3],
                   VncaError *err);
+
+/* Larochelle's .amat text files: exactly n > 0 lines, each an image of 784
+ * values "0"/"1" separated by single spaces (28x28, row-major). *data is
+ * uint8 [n, 28, 28], malloc'd. Errors name the file and the line. */
+int vnca_amat_read(const char *path, int n, uint8_t **data, VncaError *err);
 
 /* Loads a set from dir, each 28x28 digit centred in a size x size image
  * (size >= 28; 32 pads 2 zero pixels on each side). */
