@@ -1,5 +1,5 @@
 /* Model files: the parameters as safetensors tensors named as in PyTorch, the
- * config and the model's meta in __metadata__ (DESIGN.md section 3). Loading
+ * config and the model's meta in __metadata__ (docs/design.md, section 2). Loading
  * trusts nothing: every tensor must be there, shaped and finite. */
 #include <errno.h>
 #include <limits.h>

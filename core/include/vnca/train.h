@@ -54,7 +54,7 @@ typedef struct VncaTrainOptions {
     VncaAllreduce allreduce;
     void *allreduce_ctx;
     /* A persistent model (config.variant) also learns to hold and to heal its
-     * final state (DESIGN.md section 1, second variant): after growing, every
+     * final state (docs/design.md, section 1.7): after growing, every
      * row of a batch runs a random number of extra steps in [extra_min,
      * extra_max] at full size; pool_share of each batch restarts from a pool
      * of pool_size earlier final states (once the pool is full), damage_share

@@ -93,7 +93,7 @@ typedef struct VncaConfig {
     int far_reach;       /* the far perception's tap spacing; 0: none (above) */
 } VncaConfig;
 
-/* Named configurations: "paper" (DESIGN.md section 1) and smaller ones for CPUs.
+/* Named configurations (docs/design.md, section 1.6): "paper" and smaller ones for CPUs.
  * Returns -1 with a message listing the names when `name` is unknown. */
 int vnca_config_named(const char *name, VncaConfig *cfg, VncaError *err);
 /* NULL-terminated list of the names */
@@ -211,7 +211,7 @@ int vnca_model_add_genome(VncaModel *dst, const VncaModel *src, VncaGenome genom
 int vnca_model_add_far_perception(VncaModel *dst, const VncaModel *src, int reach,
                                   VncaError *err);
 
-/* Model files (safetensors, DESIGN.md section 3): tensor names and PyTorch
+/* Model files (safetensors; docs/design.md, section 2): tensor names and PyTorch
  * layouts, config and meta in __metadata__. Save is atomic. Load validates
  * everything and names the file and the problem in its error. */
 int vnca_model_save(const VncaModel *m, const char *path, VncaError *err);
