@@ -18,6 +18,7 @@
 #include "parallel.h"
 #include "train_log.h"
 #include "vnca/train.h"
+#include "vnca/train_options.h"
 
 static volatile sig_atomic_t stop_signal = 0;
 
@@ -133,93 +134,83 @@ static int save_all(VncaTrainer *tr, const char *data_name, double cpu_before, d
     return 0;
 }
 
-/* the persistent model's pool and damage options */
-static int persistent_options(const CliCommand *cmd, VncaTrainOptions *opt)
+static int persistent(const VncaModel *m) { return m->config.variant == VNCA_VARIANT_PERSISTENT; }
+
+/* the options given that a resume may not change have the checkpoint's values */
+static int check_kept(const VncaTrainOptions *was, const VncaTrainOptions *now, int persistent_model)
 {
-    const char *extra = cli_value(cmd, "extra");
-    long pool = opt->pool_size, damage = opt->damage_size;
-    double pool_share = opt->pool_share, damage_share = opt->damage_share;
-    if (extra && sscanf(extra, "%d:%d", &opt->extra_min, &opt->extra_max) != 2) {
-        fprintf(stderr, "vnca train: --extra '%s': expected MIN:MAX, e.g. 8:16\n", extra);
+    for (int i = 0; i < VNCA_N_TRAIN_OPTIONS; i++) {
+        const VncaOptionSpec *spec = &vnca_train_option_specs[i];
+        if (spec->flags & VNCA_OPTION_RESUMABLE || !vnca_option_applies(spec, persistent_model) ||
+            vnca_option_equal(spec, was, now))
+            continue;
+        char value[64], said[128];
+        vnca_option_format(spec, now, value, sizeof value);
+        vnca_option_say(spec, was, said, sizeof said);
+        fprintf(stderr, "vnca train: --%s%s%s: the checkpoint's %s, and a run keeps it on resume\n",
+                spec->name, spec->type == VNCA_OPTION_FLAG ? "" : " ",
+                spec->type == VNCA_OPTION_FLAG ? "" : value, said);
         return -1;
     }
-    if (cli_int(cmd, "pool", 1, VNCA_MAX_POOL_SIZE, pool, &pool) || cli_int(cmd, "damage", 0, 1024, damage, &damage) ||
-        cli_double(cmd, "pool-share", 0, 1, &pool_share) ||
-        cli_double(cmd, "damage-share", 0, 1, &damage_share))
-        return -1;
-    opt->pool_size = (int)pool;
-    opt->damage_size = (int)damage;
-    opt->pool_share = (float)pool_share;
-    opt->damage_share = (float)damage_share;
     return 0;
 }
 
-static int check_pool_kept(const VncaTrainOptions *was, const VncaTrainOptions *now)
+/* what a resumed run does differently from here on, as the command line asked */
+static void report_changes(const VncaTrainOptions *was, const VncaTrainOptions *now, long step,
+                           int persistent_model)
 {
-    if (now->pool_size == was->pool_size) return 0;
-    fprintf(stderr, "vnca train: --pool %d: the checkpoint's pool holds %d states, and a pool "
-            "keeps its size on resume\n", now->pool_size, was->pool_size);
-    return -1;
+    for (int i = 0; i < VNCA_N_TRAIN_OPTIONS; i++) {
+        const VncaOptionSpec *spec = &vnca_train_option_specs[i];
+        if (!vnca_option_applies(spec, persistent_model) || vnca_option_equal(spec, was, now))
+            continue;
+        char said[256];
+        vnca_option_say_change(spec, was, now, step, said, sizeof said);
+        fprintf(stderr, "%s\n", said);
+    }
 }
 
-/* what a resumed run does differently from here on, as the command line asked */
-static void report_changes(const VncaTrainOptions *was, const VncaTrainOptions *now, long step)
+/* the options that steer this run, not what it trains */
+static const CliOption run_options[] = {
+    {"data", 0, "DIR", "MNIST directory with binarized_mnist/ and mnist/", 0},
+    {"config", 0, "NAME", "start from a fresh model of this named configuration", 0},
+    {"init", 0, "FILE", "start from this model file (e.g. from vnca init)", 0},
+    {"output", 'o', "FILE", "the trained model; also FILE.ckpt and FILE.csv", 0},
+    {"resume", 0, "CKPT", "continue exactly from a checkpoint", 0},
+    {"epochs", 0, "N", "stop after N epochs in all", 0},
+    {"steps", 0, "N", "stop after N optimizer steps in all", 0},
+    {"minutes", 0, "M", "stop after M minutes of this run", 0},
+    {"limit", 0, "N", "train on the first N images only (for quick checks)", 0},
+    {"checkpoint-minutes", 0, "M", "minutes between checkpoints (default 5)", 0},
+    {"log-every", 0, "N", "steps averaged per CSV row (default 10)", 0},
+};
+enum { N_RUN_OPTIONS = sizeof run_options / sizeof run_options[0] };
+
+/* the run's options, then the training options' table: help says a
+ * persistent model's and the default */
+static void list_options(CliOption *options, char (*help)[192])
 {
-    char from[48];
-    snprintf(from, sizeof from, "from step %ld on", step);
-    if (now->lr != was->lr)
-        fprintf(stderr, "learning rate %g %s (was %g)\n", (double)now->lr, from, (double)was->lr);
-    if (now->clip != was->clip)
-        fprintf(stderr, "gradient clip %g %s (was %g)\n", now->clip, from, was->clip);
-    if (now->average_decay != was->average_decay && now->average_decay == 0)
-        fprintf(stderr, "weights no longer averaged %s (were with decay %g)\n", from,
-                (double)was->average_decay);
-    else if (now->average_decay != was->average_decay)
-        fprintf(stderr, "weights averaged with decay %g %s (was %g%s)\n", (double)now->average_decay, from,
-                (double)was->average_decay, was->average_decay == 0 ? ": none, it starts at the weights" : "");
-    if (now->warmup != was->warmup)
-        fprintf(stderr, "warmup %d Adam steps %s (was %d)\n", now->warmup, from, was->warmup);
-    if (now->extra_min != was->extra_min || now->extra_max != was->extra_max)
-        fprintf(stderr, "extra steps %d:%d %s (was %d:%d)\n", now->extra_min, now->extra_max, from,
-                was->extra_min, was->extra_max);
-    if (now->pool_share != was->pool_share)
-        fprintf(stderr, "pool share %g %s (was %g)\n", (double)now->pool_share, from,
-                (double)was->pool_share);
-    if (now->damage_size != was->damage_size)
-        fprintf(stderr, "damage %d %s (was %d)\n", now->damage_size, from, was->damage_size);
-    if (now->damage_share != was->damage_share)
-        fprintf(stderr, "damage share %g %s (was %g)\n", (double)now->damage_share, from,
-                (double)was->damage_share);
+    VncaTrainOptions defaults;
+    vnca_train_defaults(&defaults);
+    memcpy(options, run_options, sizeof run_options);
+    for (int i = 0; i < VNCA_N_TRAIN_OPTIONS; i++) {
+        const VncaOptionSpec *spec = &vnca_train_option_specs[i];
+        char value[64];
+        vnca_option_format(spec, &defaults, value, sizeof value);
+        if (spec->type == VNCA_OPTION_FLAG)
+            snprintf(help[i], sizeof help[i], "%s", spec->help);
+        else
+            snprintf(help[i], sizeof help[i], "%s%s (default %s)",
+                     spec->flags & VNCA_OPTION_PERSISTENT ? "persistent: " : "", spec->help, value);
+        options[N_RUN_OPTIONS + i] = (CliOption){spec->name, 0, spec->value_name, help[i], 0};
+    }
+    options[N_RUN_OPTIONS + VNCA_N_TRAIN_OPTIONS] = (CliOption){0};
 }
 
 static int train(int argc, char **argv, int rank, int ranks)
 {
-    CliOption options[] = {
-        {"data", 0, "DIR", "MNIST directory with binarized_mnist/ and mnist/", 0},
-        {"config", 0, "NAME", "start from a fresh model of this named configuration", 0},
-        {"init", 0, "FILE", "start from this model file (e.g. from vnca init)", 0},
-        {"output", 'o', "FILE", "the trained model; also FILE.ckpt and FILE.csv", 0},
-        {"resume", 0, "CKPT", "continue exactly from a checkpoint", 0},
-        {"epochs", 0, "N", "stop after N epochs in all", 0},
-        {"steps", 0, "N", "stop after N optimizer steps in all", 0},
-        {"minutes", 0, "M", "stop after M minutes of this run", 0},
-        {"batch", 0, "N", "batch size (default 32)", 0},
-        {"lr", 0, "RATE", "Adam learning rate (default 1e-4)", 0},
-        {"clip", 0, "NORM", "gradient norm clip (default 10)", 0},
-        {"warmup", 0, "N", "the rate rises linearly over a fresh Adam's first N steps (default 0)", 0},
-        {"average", 0, "DECAY", "the model written is the weights' moving average, this decay per step (default 0: none)", 0},
-        {"seed", 0, "S", "seed for the data order and the noise (default 1)", 0},
-        {"dynamic", 0, NULL, "grayscale MNIST binarized afresh each epoch (default: static)", 0},
-        {"limit", 0, "N", "train on the first N images only (for quick checks)", 0},
-        {"checkpoint-minutes", 0, "M", "minutes between checkpoints (default 5)", 0},
-        {"log-every", 0, "N", "steps averaged per CSV row (default 10)", 0},
-        {"extra", 0, "MIN:MAX", "persistent: extra full-size steps per batch (default 8:16)", 0},
-        {"pool", 0, "N", "persistent: pool of earlier final states (default 512)", 0},
-        {"pool-share", 0, "F", "persistent: share of each batch from the pool (default 0.5)", 0},
-        {"damage", 0, "N", "persistent: side of the square of cells zeroed (default 14)", 0},
-        {"damage-share", 0, "F", "persistent: share of pool rows damaged (default 0.25)", 0},
-        {0},
-    };
+    CliOption options[N_RUN_OPTIONS + VNCA_N_TRAIN_OPTIONS + 1];
+    char help[VNCA_N_TRAIN_OPTIONS][192];
+    list_options(options, help);
     CliCommand cmd = {.name = "train",
                       .summary = "Train a VNCA on MNIST (negative ELBO, Adam). A run resumed from its checkpoint\n"
                                  "  goes on with the options it had; those given change them from there on.",
@@ -244,17 +235,23 @@ static int train(int argc, char **argv, int rank, int ranks)
         return 1;
     }
     const VncaTrainOptions recorded = opt;
-    long epochs, steps, batch, seed, limit, log_every, warmup;
-    double minutes = 0, lr = opt.lr, clip = opt.clip, ckpt_minutes = 5,
-           average = opt.average_decay;
-    if (cli_int(&cmd, "epochs", 1, 1000000, 0, &epochs) || cli_int(&cmd, "steps", 1, 1L << 40, 0, &steps) ||
-        cli_int(&cmd, "batch", 1, 4096, opt.batch, &batch) ||
-        cli_int(&cmd, "warmup", 0, 0x7fffffffL, opt.warmup, &warmup) ||
-        cli_int(&cmd, "seed", 0, 0x7fffffffL, (long)opt.seed, &seed) ||
-        cli_int(&cmd, "limit", 1, 1L << 30, 0, &limit) || cli_int(&cmd, "log-every", 1, 100000, 10, &log_every) ||
-        cli_double(&cmd, "minutes", 0, 1e7, &minutes) || cli_double(&cmd, "lr", 0, 1, &lr) ||
-        cli_double(&cmd, "clip", 0, 1e30, &clip) || cli_double(&cmd, "checkpoint-minutes", 0, 1e7, &ckpt_minutes) ||
-        cli_double(&cmd, "average", 0, 0.99999, &average)) {
+    long epochs, steps, limit, log_every;
+    double minutes = 0, ckpt_minutes = 5;
+    int bad = cli_int(&cmd, "epochs", 1, 1000000, 0, &epochs) ||
+              cli_int(&cmd, "steps", 1, 1L << 40, 0, &steps) ||
+              cli_int(&cmd, "limit", 1, 1L << 30, 0, &limit) ||
+              cli_int(&cmd, "log-every", 1, 100000, 10, &log_every) ||
+              cli_double(&cmd, "minutes", 0, 1e7, &minutes) ||
+              cli_double(&cmd, "checkpoint-minutes", 0, 1e7, &ckpt_minutes);
+    for (int i = 0; i < VNCA_N_TRAIN_OPTIONS && !bad; i++) {
+        const VncaOptionSpec *spec = &vnca_train_option_specs[i];
+        const char *text = cli_value(&cmd, spec->name);
+        if (text && vnca_option_parse(spec, text, &opt, &err)) {
+            fprintf(stderr, "vnca train: %s\n", err.msg);
+            bad = 1;
+        }
+    }
+    if (bad || (resume && check_kept(&recorded, &opt, persistent(&model)))) {
         if (resume) vnca_model_free(&model);
         return 2;
     }
@@ -271,10 +268,9 @@ static int train(int argc, char **argv, int rank, int ranks)
             fprintf(stderr, "vnca train: %s\n", err.msg);
             return 1;
         }
-        vnca_model_init(&model, (uint64_t)seed);
+        vnca_model_init(&model, opt.seed);
     }
-    const int dynamic = opt.dynamic || cli_value(&cmd, "dynamic") != NULL;
-    const VncaDataSource source = dynamic ? VNCA_DATA_GRAY_TRAIN : VNCA_DATA_STATIC_TRAIN;
+    const VncaDataSource source = opt.dynamic ? VNCA_DATA_GRAY_TRAIN : VNCA_DATA_STATIC_TRAIN;
     VncaImages data;
     if (vnca_data_load(data_dir, source, model.config.image_size, &data, &err)) {
         fprintf(stderr, "vnca train: %s\n", err.msg);
@@ -286,25 +282,15 @@ static int train(int argc, char **argv, int rank, int ranks)
     int status = 1;
     FILE *log = NULL;
     VncaTrainer tr;
-    opt.batch = (int)batch;
-    opt.lr = (float)lr;
-    opt.clip = clip;
-    opt.warmup = (int)warmup;
-    opt.average_decay = (float)average;
-    opt.seed = (uint64_t)seed;
-    opt.dynamic = dynamic;
     opt.shard = rank;
     opt.shards = ranks;
     opt.allreduce = parallel_sum;
-    if (persistent_options(&cmd, &opt) ||
-        (resume && check_pool_kept(&recorded, &opt)))
-        goto done_model;
     if (vnca_trainer_init(&tr, &model, &data, &opt, &err) ||
         (resume && vnca_trainer_resume(&tr, resume, &err))) {
         fprintf(stderr, "vnca train: %s\n", err.msg);
         goto done_model;
     }
-    if (resume && rank == 0) report_changes(&recorded, &opt, tr.step);
+    if (resume && rank == 0) report_changes(&recorded, &opt, tr.step, persistent(&model));
     const char *prior_cpu = vnca_meta_get(&model.meta, "training.cpu_seconds");
     const double cpu_before = prior_cpu ? atof(prior_cpu) : 0.0, cpu_start = cpu_seconds();
 
