@@ -87,14 +87,26 @@ static int write_log_row(FILE *log, const VncaTrainer *tr, Progress *p)
     return rc < 0 || fflush(log) ? -1 : 0;
 }
 
+/* This run's line of the model's recipe: the command, less the step it
+ * stops at, which grows as it trains, after the recipe of the model it
+ * started from. */
+typedef struct Recipe {
+    char *before;   /* owned; NULL: the run made the model */
+    char line[1024];
+    long from;      /* the step it started at: a resumed run's is said */
+} Recipe;
+
 /* the model file carries how it was trained */
 static int record_facts(VncaModel *m, const VncaTrainer *tr, const char *data_name,
-                        double cpu_before, double cpu_now)
+                        const Recipe *recipe, double cpu_before, double cpu_now)
 {
-    char text[64];
+    char text[64], line[sizeof recipe->line + 64];
     /* an evaluation the model carries from --init is of weights it no longer has */
     vnca_meta_remove_prefix(&m->meta, "eval.");
-    int failed = vnca_meta_set(&m->meta, "training.data", data_name) ||
+    snprintf(line, sizeof line, "%s --steps %ld", recipe->line, tr->step);
+    if (recipe->from) snprintf(line + strlen(line), sizeof line - strlen(line), "  # from step %ld", recipe->from);
+    int failed = vnca_recipe_add(&m->meta, recipe->before, line) ||
+                 vnca_meta_set(&m->meta, "training.data", data_name) ||
                  vnca_meta_set(&m->meta, "training.binarization",
                                tr->opt.dynamic ? "dynamic (fresh Bernoulli draw per epoch)"
                                                : "static (Larochelle)");
@@ -119,11 +131,11 @@ static int record_facts(VncaModel *m, const VncaTrainer *tr, const char *data_na
     return failed ? -1 : 0;
 }
 
-static int save_all(VncaTrainer *tr, const char *data_name, double cpu_before, double cpu_start,
-                    const char *model_path, const char *ckpt_path)
+static int save_all(VncaTrainer *tr, const char *data_name, const Recipe *recipe, double cpu_before,
+                    double cpu_start, const char *model_path, const char *ckpt_path)
 {
     VncaError err;
-    if (record_facts(tr->model, tr, data_name, cpu_before, cpu_seconds() - cpu_start)) {
+    if (record_facts(tr->model, tr, data_name, recipe, cpu_before, cpu_seconds() - cpu_start)) {
         fprintf(stderr, "vnca train: out of memory\n");
         return -1;
     }
@@ -166,6 +178,25 @@ static void report_changes(const VncaTrainOptions *was, const VncaTrainOptions *
         char said[256];
         vnca_option_say_change(spec, was, now, step, said, sizeof said);
         fprintf(stderr, "%s\n", said);
+    }
+}
+
+/* "vnca train --data MNIST --init --batch 32 ...": the run's command, as a
+ * recipe says it (no paths: a model or checkpoint is the one the line above
+ * made), less the step it stops at */
+static void recipe_line(char *buf, size_t len, const char *start, const char *config, int limit,
+                        const VncaTrainOptions *opt, int persistent_model)
+{
+    size_t n = (size_t)snprintf(buf, len, "vnca train --data MNIST");
+    if (limit) n += (size_t)snprintf(buf + n, len - n, " --limit %d", limit);
+    n += (size_t)snprintf(buf + n, len - n, " --%s%s%s", start, config ? " " : "", config ? config : "");
+    for (int i = 0; i < VNCA_N_TRAIN_OPTIONS && n < len; i++) {
+        const VncaOptionSpec *spec = &vnca_train_option_specs[i];
+        if (!vnca_option_applies(spec, persistent_model)) continue;
+        char value[64] = "";
+        if (spec->type != VNCA_OPTION_FLAG) vnca_option_format(spec, opt, value, sizeof value);
+        else if (!opt->dynamic) continue;
+        n += (size_t)snprintf(buf + n, len - n, " --%s%s%s", spec->name, *value ? " " : "", value);
     }
 }
 
@@ -277,7 +308,8 @@ static int train(int argc, char **argv, int rank, int ranks)
         vnca_model_free(&model);
         return 1;
     }
-    if (limit && limit < data.n) data.n = (int)limit;
+    const int limited = limit && limit < data.n;
+    if (limited) data.n = (int)limit;
 
     int status = 1;
     FILE *log = NULL;
@@ -291,6 +323,14 @@ static int train(int argc, char **argv, int rank, int ranks)
         goto done_model;
     }
     if (resume && rank == 0) report_changes(&recorded, &opt, tr.step, persistent(&model));
+    const char *before = vnca_meta_get(&model.meta, VNCA_RECIPE_KEY);
+    Recipe recipe = {.before = before ? strdup(before) : NULL, .from = tr.step};
+    if (before && !recipe.before) {
+        fprintf(stderr, "vnca train: out of memory\n");
+        goto done;
+    }
+    recipe_line(recipe.line, sizeof recipe.line, resume ? "resume" : init ? "init" : "config", config,
+                limited ? data.n : 0, &opt, persistent(&model));
     const char *prior_cpu = vnca_meta_get(&model.meta, "training.cpu_seconds");
     const double cpu_before = prior_cpu ? atof(prior_cpu) : 0.0, cpu_start = cpu_seconds();
 
@@ -346,14 +386,14 @@ static int train(int argc, char **argv, int rank, int ranks)
         double now = vnca_seconds();
         if (now - p.last_print >= (p.tty ? 0.5 : 30.0)) print_progress(&tr, &plan, &p, &s, now);
         if (plan.checkpoint_minutes && now - p.last_checkpoint >= plan.checkpoint_minutes * 60) {
-            if (save_all(&tr, vnca_data_source_name(source), cpu_before, cpu_start, out, ckpt_path))
+            if (save_all(&tr, vnca_data_source_name(source), &recipe, cpu_before, cpu_start, out, ckpt_path))
                 goto done;
             p.last_checkpoint = now;
         }
     }
     if (lead) {
         if (write_log_row(log, &tr, &p)) goto log_failed;
-        if (save_all(&tr, vnca_data_source_name(source), cpu_before, cpu_start, out, ckpt_path))
+        if (save_all(&tr, vnca_data_source_name(source), &recipe, cpu_before, cpu_start, out, ckpt_path))
             goto done;
         fprintf(stderr, "%s%s at step %ld (%ld images): wrote %s and %s\n", p.tty ? "\n" : "",
                 stop[0] ? "interrupted" : "done", tr.step, tr.images_seen, out, ckpt_path);
@@ -368,6 +408,7 @@ done:
         status = 1;
     }
     vnca_trainer_free(&tr);
+    free(recipe.before);
 done_model:
     vnca_images_free(&data);
     vnca_model_free(&model);
