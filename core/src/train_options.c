@@ -117,11 +117,13 @@ int vnca_option_set(const VncaOptionSpec *spec, VncaTrainOptions *opt, int part,
  * x (as a float when `single`) */
 static void shortest(char *buf, size_t len, double x, int single)
 {
+    char text[32];
     for (int digits = 6; digits <= 17; digits++) {
-        snprintf(buf, len, "%.*g", digits, x);
-        const double back = strtod(buf, NULL);
-        if (single ? (float)back == (float)x : back == x) return;
+        snprintf(text, sizeof text, "%.*g", digits, x);
+        const double back = strtod(text, NULL);
+        if (single ? (float)back == (float)x : back == x) break;
     }
+    snprintf(buf, len, "%s", text);
 }
 
 void vnca_option_range(const VncaOptionSpec *spec, char *buf, size_t len)
