@@ -520,6 +520,58 @@ static void test_training_drops_stale_evaluations(void **state)
     vnca_st_free(&f);
 }
 
+/* init, rewrite, train and a resumed train each add their line to the
+ * model's recipe, in that order, as canonical commands without the files;
+ * `vnca info` shows the lines one under the other */
+static void test_model_records_its_recipe(void **state)
+{
+    (void)state;
+    const RunFiles f = run_files("recipe.st");
+    char *init[] = {(char *)vnca_exe, "init", "--config", "tiny", "--seed", "2", "-o", (char *)f.out, NULL};
+    char *rewrite[] = {(char *)vnca_exe, "rewrite", (char *)f.out, "-o", (char *)f.out, "--variant",
+                       "persistent", NULL};
+    char *train[] = {(char *)vnca_exe, "train", "--data", (char *)data_dir, "--init", (char *)f.out,
+                     "--limit", "64", "--batch", "8", "--steps", "2", "--extra", "1:2", "--pool", "16",
+                     "-o", (char *)f.out, NULL};
+    char *resume[] = {(char *)vnca_exe, "train", "--data", (char *)data_dir, "--resume", (char *)f.ckpt,
+                      "--limit", "64", "--steps", "3", "--lr", "2e-4", "-o", (char *)f.out, NULL};
+    char *const *commands[] = {init, rewrite, train, resume};
+    CommandResult r;
+    for (int i = 0; i < 4; i++) {
+        run_command(&r, dir, commands[i]);
+        if (r.status != 0) fail_msg("vnca %s exited %d:\n%s", commands[i][1], r.status, r.err);
+    }
+    const char *want =
+        "vnca init --config tiny --seed 2\n"
+        "vnca rewrite --variant persistent\n"
+        "vnca train --data MNIST --limit 64 --init --batch 8 --lr 0.0001 --clip 10 --warmup 0 --average 0 "
+        "--seed 1 --extra 1:2 --pool 16 --pool-share 0.5 --damage 14 --damage-share 0.25 --steps 2\n"
+        "vnca train --data MNIST --limit 64 --resume --batch 8 --lr 0.0002 --clip 10 --warmup 0 --average 0 "
+        "--seed 1 --extra 1:2 --pool 16 --pool-share 0.5 --damage 14 --damage-share 0.25 --steps 3  # from step 2";
+    const char *files[] = {f.out, f.ckpt};
+    for (int i = 0; i < 2; i++) {
+        VncaError err;
+        VncaStFile file;
+        if (vnca_st_read(files[i], &file, &err)) fail_msg("%s", err.msg);
+        const char *recipe = vnca_meta_get(&file.meta, VNCA_RECIPE_KEY);
+        assert_non_null(recipe);
+        assert_string_equal(recipe, want);
+        vnca_st_free(&file);
+    }
+    /* a run that would change what a resume keeps adds nothing */
+    char *dynamic[] = {(char *)vnca_exe, "train", "--data", (char *)data_dir, "--resume", (char *)f.ckpt,
+                       "--limit", "64", "--steps", "4", "--dynamic", "-o", (char *)f.out, NULL};
+    run_command(&r, dir, dynamic);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "--dynamic: the checkpoint's binarization is static, and a run keeps it on resume"));
+    char *info[] = {(char *)vnca_exe, "info", (char *)f.out, NULL};
+    run_command(&r, dir, info);
+    assert_non_null(strstr(r.out, "# from step 2\n"));
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "  vnca.recipe            vnca init --config tiny --seed 2\n"
+                                  "                         vnca rewrite --variant persistent\n"));
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -545,7 +597,8 @@ int main(int argc, char **argv)
                                        cmocka_unit_test(test_resume_keeps_persistent_options),
                                        cmocka_unit_test(test_rewrite_makes_a_larger_model),
                                        cmocka_unit_test(test_genome_pool_resumes_exactly),
-                                       cmocka_unit_test(test_training_drops_stale_evaluations)};
+                                       cmocka_unit_test(test_training_drops_stale_evaluations),
+                                       cmocka_unit_test(test_model_records_its_recipe)};
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     remove_temp_dir(dir);
     return failed;

@@ -1,6 +1,7 @@
 /* vnca init, vnca info: making and describing model files. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "args.h"
 #include "commands.h"
@@ -66,6 +67,34 @@ fail:
     return -1;
 }
 
+/* "vnca init --config tiny --latent 32 --seed 1": the command as a recipe
+ * says it, its overrides as they came out */
+static void init_recipe(const CliCommand *cmd, const VncaConfig *cfg, long seed, char *buf, size_t len)
+{
+    const char *name = cli_value(cmd, "config") ? cli_value(cmd, "config") : "paper";
+    char schedule[128];
+    vnca_schedule_format(cfg, schedule, sizeof schedule);
+    const struct {
+        const char *option;
+        int number;
+        const char *text;
+    } overrides[] = {
+        {"latent", cfg->latent, NULL}, {"hidden", cfg->hidden, NULL},
+        {"res-blocks", cfg->res_blocks, NULL}, {"perception", 0, vnca_perception_name(cfg->perception)},
+        {"schedule", 0, schedule}, {"encoder-width", cfg->encoder_width, NULL},
+        {"variant", 0, vnca_variant_name(cfg->variant)},
+    };
+    size_t n = (size_t)snprintf(buf, len, "vnca init --config %s", name);
+    for (size_t i = 0; i < sizeof overrides / sizeof overrides[0] && n < len; i++) {
+        if (!cli_value(cmd, overrides[i].option)) continue;
+        if (overrides[i].text)
+            n += (size_t)snprintf(buf + n, len - n, " --%s %s", overrides[i].option, overrides[i].text);
+        else
+            n += (size_t)snprintf(buf + n, len - n, " --%s %d", overrides[i].option, overrides[i].number);
+    }
+    if (n < len) snprintf(buf + n, len - n, " --seed %ld", seed);
+}
+
 int cmd_init(int argc, char **argv)
 {
     CliOption options[] = {
@@ -99,10 +128,11 @@ int cmd_init(int argc, char **argv)
         return 1;
     }
     vnca_model_init(&m, (uint64_t)seed);
-    char seed_text[32];
+    char seed_text[32], recipe[512];
     snprintf(seed_text, sizeof seed_text, "%ld", seed);
+    init_recipe(&cmd, &cfg, seed, recipe, sizeof recipe);
     int status = 0;
-    if (vnca_meta_set(&m.meta, "init.seed", seed_text) ||
+    if (vnca_recipe_add(&m.meta, NULL, recipe) || vnca_meta_set(&m.meta, "init.seed", seed_text) ||
         vnca_meta_set(&m.meta, "training.images_seen", "0")) {
         fprintf(stderr, "vnca init: out of memory\n");
         status = 1;
@@ -154,8 +184,14 @@ int cmd_info(int argc, char **argv)
     printf("cost        %.2f GMAC encode, %.2f GMAC decode per image\n",
            vnca_encoder_macs(c) * 1e-9, vnca_decoder_macs(c) * 1e-9);
     if (m.meta.n) printf("metadata\n");
-    for (int i = 0; i < m.meta.n; i++)
-        printf("  %-22s %s\n", m.meta.items[i].key, m.meta.items[i].value);
+    for (int i = 0; i < m.meta.n; i++) {
+        /* a value of several lines (the recipe) goes on under its first */
+        const char *value = m.meta.items[i].value;
+        const int indent = printf("  %-22s ", m.meta.items[i].key);
+        for (const char *end; (end = strchr(value, '\n')); value = end + 1)
+            printf("%.*s\n%*s", (int)(end - value), value, indent, "");
+        printf("%s\n", value);
+    }
     vnca_model_free(&m);
     return 0;
 }

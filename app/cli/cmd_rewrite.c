@@ -60,6 +60,24 @@ static int set_variant(VncaModel *m, const CliCommand *cmd)
     return -1;
 }
 
+/* "vnca rewrite --variant persistent --latent 64 --seed 1": the command as
+ * a recipe says it, the rewrites in the order they apply */
+static void rewrite_recipe(const CliCommand *cmd, const VncaModel *m, const RewriteArgs *args,
+                           char *buf, size_t len)
+{
+    size_t n = (size_t)snprintf(buf, len, "vnca rewrite");
+    if (cli_value(cmd, "variant"))
+        n += (size_t)snprintf(buf + n, len - n, " --variant %s", vnca_variant_name(m->config.variant));
+    if (cli_value(cmd, "perception") && n < len) n += (size_t)snprintf(buf + n, len - n, " --perception conv3x3");
+    if (args->latent && n < len) n += (size_t)snprintf(buf + n, len - n, " --latent %ld", args->latent);
+    if ((cli_value(cmd, "genome") || cli_value(cmd, "position")) && n < len)
+        n += (size_t)snprintf(buf + n, len - n, " --%s",
+                              args->genome == VNCA_GENOME_POSITION ? "position" : "genome");
+    if (args->far_reach && n < len) n += (size_t)snprintf(buf + n, len - n, " --far-reach %ld", args->far_reach);
+    /* the seed draws only the widened channels' weights */
+    if (args->latent && n < len) snprintf(buf + n, len - n, " --seed %ld", args->seed);
+}
+
 int cmd_rewrite(int argc, char **argv)
 {
     CliOption options[] = {
@@ -117,6 +135,12 @@ int cmd_rewrite(int argc, char **argv)
         changed = 1;
     }
     VncaError err;
+    char recipe[256];
+    rewrite_recipe(&cmd, &model, &args, recipe, sizeof recipe);
+    if (!status && changed && vnca_recipe_add(&model.meta, vnca_meta_get(&model.meta, VNCA_RECIPE_KEY), recipe)) {
+        fprintf(stderr, "vnca rewrite: out of memory\n");
+        status = 1;
+    }
     if (!status && !changed) {
         fprintf(stderr, "vnca rewrite: nothing to do: give at least one rewrite (see --help)\n");
         status = 2;

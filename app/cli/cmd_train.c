@@ -18,6 +18,7 @@
 #include "parallel.h"
 #include "train_log.h"
 #include "vnca/train.h"
+#include "vnca/train_options.h"
 
 static volatile sig_atomic_t stop_signal = 0;
 
@@ -86,14 +87,26 @@ static int write_log_row(FILE *log, const VncaTrainer *tr, Progress *p)
     return rc < 0 || fflush(log) ? -1 : 0;
 }
 
+/* This run's line of the model's recipe: the command, less the step it
+ * stops at, which grows as it trains, after the recipe of the model it
+ * started from. */
+typedef struct Recipe {
+    char *before;   /* owned; NULL: the run made the model */
+    char line[1024];
+    long from;      /* the step it started at: a resumed run's is said */
+} Recipe;
+
 /* the model file carries how it was trained */
 static int record_facts(VncaModel *m, const VncaTrainer *tr, const char *data_name,
-                        double cpu_before, double cpu_now)
+                        const Recipe *recipe, double cpu_before, double cpu_now)
 {
-    char text[64];
+    char text[64], line[sizeof recipe->line + 64];
     /* an evaluation the model carries from --init is of weights it no longer has */
     vnca_meta_remove_prefix(&m->meta, "eval.");
-    int failed = vnca_meta_set(&m->meta, "training.data", data_name) ||
+    snprintf(line, sizeof line, "%s --steps %ld", recipe->line, tr->step);
+    if (recipe->from) snprintf(line + strlen(line), sizeof line - strlen(line), "  # from step %ld", recipe->from);
+    int failed = vnca_recipe_add(&m->meta, recipe->before, line) ||
+                 vnca_meta_set(&m->meta, "training.data", data_name) ||
                  vnca_meta_set(&m->meta, "training.binarization",
                                tr->opt.dynamic ? "dynamic (fresh Bernoulli draw per epoch)"
                                                : "static (Larochelle)");
@@ -118,11 +131,11 @@ static int record_facts(VncaModel *m, const VncaTrainer *tr, const char *data_na
     return failed ? -1 : 0;
 }
 
-static int save_all(VncaTrainer *tr, const char *data_name, double cpu_before, double cpu_start,
-                    const char *model_path, const char *ckpt_path)
+static int save_all(VncaTrainer *tr, const char *data_name, const Recipe *recipe, double cpu_before,
+                    double cpu_start, const char *model_path, const char *ckpt_path)
 {
     VncaError err;
-    if (record_facts(tr->model, tr, data_name, cpu_before, cpu_seconds() - cpu_start)) {
+    if (record_facts(tr->model, tr, data_name, recipe, cpu_before, cpu_seconds() - cpu_start)) {
         fprintf(stderr, "vnca train: out of memory\n");
         return -1;
     }
@@ -133,93 +146,102 @@ static int save_all(VncaTrainer *tr, const char *data_name, double cpu_before, d
     return 0;
 }
 
-/* the persistent model's pool and damage options */
-static int persistent_options(const CliCommand *cmd, VncaTrainOptions *opt)
+static int persistent(const VncaModel *m) { return m->config.variant == VNCA_VARIANT_PERSISTENT; }
+
+/* the options given that a resume may not change have the checkpoint's values */
+static int check_kept(const VncaTrainOptions *was, const VncaTrainOptions *now, int persistent_model)
 {
-    const char *extra = cli_value(cmd, "extra");
-    long pool = opt->pool_size, damage = opt->damage_size;
-    double pool_share = opt->pool_share, damage_share = opt->damage_share;
-    if (extra && sscanf(extra, "%d:%d", &opt->extra_min, &opt->extra_max) != 2) {
-        fprintf(stderr, "vnca train: --extra '%s': expected MIN:MAX, e.g. 8:16\n", extra);
+    for (int i = 0; i < VNCA_N_TRAIN_OPTIONS; i++) {
+        const VncaOptionSpec *spec = &vnca_train_option_specs[i];
+        if (spec->flags & VNCA_OPTION_RESUMABLE || !vnca_option_applies(spec, persistent_model) ||
+            vnca_option_equal(spec, was, now))
+            continue;
+        char value[64], said[128];
+        vnca_option_format(spec, now, value, sizeof value);
+        vnca_option_say(spec, was, said, sizeof said);
+        fprintf(stderr, "vnca train: --%s%s%s: the checkpoint's %s, and a run keeps it on resume\n",
+                spec->name, spec->type == VNCA_OPTION_FLAG ? "" : " ",
+                spec->type == VNCA_OPTION_FLAG ? "" : value, said);
         return -1;
     }
-    if (cli_int(cmd, "pool", 1, VNCA_MAX_POOL_SIZE, pool, &pool) || cli_int(cmd, "damage", 0, 1024, damage, &damage) ||
-        cli_double(cmd, "pool-share", 0, 1, &pool_share) ||
-        cli_double(cmd, "damage-share", 0, 1, &damage_share))
-        return -1;
-    opt->pool_size = (int)pool;
-    opt->damage_size = (int)damage;
-    opt->pool_share = (float)pool_share;
-    opt->damage_share = (float)damage_share;
     return 0;
 }
 
-static int check_pool_kept(const VncaTrainOptions *was, const VncaTrainOptions *now)
+/* what a resumed run does differently from here on, as the command line asked */
+static void report_changes(const VncaTrainOptions *was, const VncaTrainOptions *now, long step,
+                           int persistent_model)
 {
-    if (now->pool_size == was->pool_size) return 0;
-    fprintf(stderr, "vnca train: --pool %d: the checkpoint's pool holds %d states, and a pool "
-            "keeps its size on resume\n", now->pool_size, was->pool_size);
-    return -1;
+    for (int i = 0; i < VNCA_N_TRAIN_OPTIONS; i++) {
+        const VncaOptionSpec *spec = &vnca_train_option_specs[i];
+        if (!vnca_option_applies(spec, persistent_model) || vnca_option_equal(spec, was, now))
+            continue;
+        char said[256];
+        vnca_option_say_change(spec, was, now, step, said, sizeof said);
+        fprintf(stderr, "%s\n", said);
+    }
 }
 
-/* what a resumed run does differently from here on, as the command line asked */
-static void report_changes(const VncaTrainOptions *was, const VncaTrainOptions *now, long step)
+/* "vnca train --data MNIST --init --batch 32 ...": the run's command, as a
+ * recipe says it (no paths: a model or checkpoint is the one the line above
+ * made), less the step it stops at */
+static void recipe_line(char *buf, size_t len, const char *start, const char *config, int limit,
+                        const VncaTrainOptions *opt, int persistent_model)
 {
-    char from[48];
-    snprintf(from, sizeof from, "from step %ld on", step);
-    if (now->lr != was->lr)
-        fprintf(stderr, "learning rate %g %s (was %g)\n", (double)now->lr, from, (double)was->lr);
-    if (now->clip != was->clip)
-        fprintf(stderr, "gradient clip %g %s (was %g)\n", now->clip, from, was->clip);
-    if (now->average_decay != was->average_decay && now->average_decay == 0)
-        fprintf(stderr, "weights no longer averaged %s (were with decay %g)\n", from,
-                (double)was->average_decay);
-    else if (now->average_decay != was->average_decay)
-        fprintf(stderr, "weights averaged with decay %g %s (was %g%s)\n", (double)now->average_decay, from,
-                (double)was->average_decay, was->average_decay == 0 ? ": none, it starts at the weights" : "");
-    if (now->warmup != was->warmup)
-        fprintf(stderr, "warmup %d Adam steps %s (was %d)\n", now->warmup, from, was->warmup);
-    if (now->extra_min != was->extra_min || now->extra_max != was->extra_max)
-        fprintf(stderr, "extra steps %d:%d %s (was %d:%d)\n", now->extra_min, now->extra_max, from,
-                was->extra_min, was->extra_max);
-    if (now->pool_share != was->pool_share)
-        fprintf(stderr, "pool share %g %s (was %g)\n", (double)now->pool_share, from,
-                (double)was->pool_share);
-    if (now->damage_size != was->damage_size)
-        fprintf(stderr, "damage %d %s (was %d)\n", now->damage_size, from, was->damage_size);
-    if (now->damage_share != was->damage_share)
-        fprintf(stderr, "damage share %g %s (was %g)\n", (double)now->damage_share, from,
-                (double)was->damage_share);
+    size_t n = (size_t)snprintf(buf, len, "vnca train --data MNIST");
+    if (limit) n += (size_t)snprintf(buf + n, len - n, " --limit %d", limit);
+    n += (size_t)snprintf(buf + n, len - n, " --%s%s%s", start, config ? " " : "", config ? config : "");
+    for (int i = 0; i < VNCA_N_TRAIN_OPTIONS && n < len; i++) {
+        const VncaOptionSpec *spec = &vnca_train_option_specs[i];
+        if (!vnca_option_applies(spec, persistent_model)) continue;
+        char value[64] = "";
+        if (spec->type != VNCA_OPTION_FLAG) vnca_option_format(spec, opt, value, sizeof value);
+        else if (!opt->dynamic) continue;
+        n += (size_t)snprintf(buf + n, len - n, " --%s%s%s", spec->name, *value ? " " : "", value);
+    }
+}
+
+/* the options that steer this run, not what it trains */
+static const CliOption run_options[] = {
+    {"data", 0, "DIR", "MNIST directory with binarized_mnist/ and mnist/", 0},
+    {"config", 0, "NAME", "start from a fresh model of this named configuration", 0},
+    {"init", 0, "FILE", "start from this model file (e.g. from vnca init)", 0},
+    {"output", 'o', "FILE", "the trained model; also FILE.ckpt and FILE.csv", 0},
+    {"resume", 0, "CKPT", "continue exactly from a checkpoint", 0},
+    {"epochs", 0, "N", "stop after N epochs in all", 0},
+    {"steps", 0, "N", "stop after N optimizer steps in all", 0},
+    {"minutes", 0, "M", "stop after M minutes of this run", 0},
+    {"limit", 0, "N", "train on the first N images only (for quick checks)", 0},
+    {"checkpoint-minutes", 0, "M", "minutes between checkpoints (default 5)", 0},
+    {"log-every", 0, "N", "steps averaged per CSV row (default 10)", 0},
+};
+enum { N_RUN_OPTIONS = sizeof run_options / sizeof run_options[0] };
+
+/* the run's options, then the training options' table: help says a
+ * persistent model's and the default */
+static void list_options(CliOption *options, char (*help)[192])
+{
+    VncaTrainOptions defaults;
+    vnca_train_defaults(&defaults);
+    memcpy(options, run_options, sizeof run_options);
+    for (int i = 0; i < VNCA_N_TRAIN_OPTIONS; i++) {
+        const VncaOptionSpec *spec = &vnca_train_option_specs[i];
+        char value[64];
+        vnca_option_format(spec, &defaults, value, sizeof value);
+        if (spec->type == VNCA_OPTION_FLAG)
+            snprintf(help[i], sizeof help[i], "%s", spec->help);
+        else
+            snprintf(help[i], sizeof help[i], "%s%s (default %s)",
+                     spec->flags & VNCA_OPTION_PERSISTENT ? "persistent: " : "", spec->help, value);
+        options[N_RUN_OPTIONS + i] = (CliOption){spec->name, 0, spec->value_name, help[i], 0};
+    }
+    options[N_RUN_OPTIONS + VNCA_N_TRAIN_OPTIONS] = (CliOption){0};
 }
 
 static int train(int argc, char **argv, int rank, int ranks)
 {
-    CliOption options[] = {
-        {"data", 0, "DIR", "MNIST directory with binarized_mnist/ and mnist/", 0},
-        {"config", 0, "NAME", "start from a fresh model of this named configuration", 0},
-        {"init", 0, "FILE", "start from this model file (e.g. from vnca init)", 0},
-        {"output", 'o', "FILE", "the trained model; also FILE.ckpt and FILE.csv", 0},
-        {"resume", 0, "CKPT", "continue exactly from a checkpoint", 0},
-        {"epochs", 0, "N", "stop after N epochs in all", 0},
-        {"steps", 0, "N", "stop after N optimizer steps in all", 0},
-        {"minutes", 0, "M", "stop after M minutes of this run", 0},
-        {"batch", 0, "N", "batch size (default 32)", 0},
-        {"lr", 0, "RATE", "Adam learning rate (default 1e-4)", 0},
-        {"clip", 0, "NORM", "gradient norm clip (default 10)", 0},
-        {"warmup", 0, "N", "the rate rises linearly over a fresh Adam's first N steps (default 0)", 0},
-        {"average", 0, "DECAY", "the model written is the weights' moving average, this decay per step (default 0: none)", 0},
-        {"seed", 0, "S", "seed for the data order and the noise (default 1)", 0},
-        {"dynamic", 0, NULL, "grayscale MNIST binarized afresh each epoch (default: static)", 0},
-        {"limit", 0, "N", "train on the first N images only (for quick checks)", 0},
-        {"checkpoint-minutes", 0, "M", "minutes between checkpoints (default 5)", 0},
-        {"log-every", 0, "N", "steps averaged per CSV row (default 10)", 0},
-        {"extra", 0, "MIN:MAX", "persistent: extra full-size steps per batch (default 8:16)", 0},
-        {"pool", 0, "N", "persistent: pool of earlier final states (default 512)", 0},
-        {"pool-share", 0, "F", "persistent: share of each batch from the pool (default 0.5)", 0},
-        {"damage", 0, "N", "persistent: side of the square of cells zeroed (default 14)", 0},
-        {"damage-share", 0, "F", "persistent: share of pool rows damaged (default 0.25)", 0},
-        {0},
-    };
+    CliOption options[N_RUN_OPTIONS + VNCA_N_TRAIN_OPTIONS + 1];
+    char help[VNCA_N_TRAIN_OPTIONS][192];
+    list_options(options, help);
     CliCommand cmd = {.name = "train",
                       .summary = "Train a VNCA on MNIST (negative ELBO, Adam). A run resumed from its checkpoint\n"
                                  "  goes on with the options it had; those given change them from there on.",
@@ -244,17 +266,23 @@ static int train(int argc, char **argv, int rank, int ranks)
         return 1;
     }
     const VncaTrainOptions recorded = opt;
-    long epochs, steps, batch, seed, limit, log_every, warmup;
-    double minutes = 0, lr = opt.lr, clip = opt.clip, ckpt_minutes = 5,
-           average = opt.average_decay;
-    if (cli_int(&cmd, "epochs", 1, 1000000, 0, &epochs) || cli_int(&cmd, "steps", 1, 1L << 40, 0, &steps) ||
-        cli_int(&cmd, "batch", 1, 4096, opt.batch, &batch) ||
-        cli_int(&cmd, "warmup", 0, 0x7fffffffL, opt.warmup, &warmup) ||
-        cli_int(&cmd, "seed", 0, 0x7fffffffL, (long)opt.seed, &seed) ||
-        cli_int(&cmd, "limit", 1, 1L << 30, 0, &limit) || cli_int(&cmd, "log-every", 1, 100000, 10, &log_every) ||
-        cli_double(&cmd, "minutes", 0, 1e7, &minutes) || cli_double(&cmd, "lr", 0, 1, &lr) ||
-        cli_double(&cmd, "clip", 0, 1e30, &clip) || cli_double(&cmd, "checkpoint-minutes", 0, 1e7, &ckpt_minutes) ||
-        cli_double(&cmd, "average", 0, 0.99999, &average)) {
+    long epochs, steps, limit, log_every;
+    double minutes = 0, ckpt_minutes = 5;
+    int bad = cli_int(&cmd, "epochs", 1, 1000000, 0, &epochs) ||
+              cli_int(&cmd, "steps", 1, 1L << 40, 0, &steps) ||
+              cli_int(&cmd, "limit", 1, 1L << 30, 0, &limit) ||
+              cli_int(&cmd, "log-every", 1, 100000, 10, &log_every) ||
+              cli_double(&cmd, "minutes", 0, 1e7, &minutes) ||
+              cli_double(&cmd, "checkpoint-minutes", 0, 1e7, &ckpt_minutes);
+    for (int i = 0; i < VNCA_N_TRAIN_OPTIONS && !bad; i++) {
+        const VncaOptionSpec *spec = &vnca_train_option_specs[i];
+        const char *text = cli_value(&cmd, spec->name);
+        if (text && vnca_option_parse(spec, text, &opt, &err)) {
+            fprintf(stderr, "vnca train: %s\n", err.msg);
+            bad = 1;
+        }
+    }
+    if (bad || (resume && check_kept(&recorded, &opt, persistent(&model)))) {
         if (resume) vnca_model_free(&model);
         return 2;
     }
@@ -271,40 +299,38 @@ static int train(int argc, char **argv, int rank, int ranks)
             fprintf(stderr, "vnca train: %s\n", err.msg);
             return 1;
         }
-        vnca_model_init(&model, (uint64_t)seed);
+        vnca_model_init(&model, opt.seed);
     }
-    const int dynamic = opt.dynamic || cli_value(&cmd, "dynamic") != NULL;
-    const VncaDataSource source = dynamic ? VNCA_DATA_GRAY_TRAIN : VNCA_DATA_STATIC_TRAIN;
+    const VncaDataSource source = opt.dynamic ? VNCA_DATA_GRAY_TRAIN : VNCA_DATA_STATIC_TRAIN;
     VncaImages data;
     if (vnca_data_load(data_dir, source, model.config.image_size, &data, &err)) {
         fprintf(stderr, "vnca train: %s\n", err.msg);
         vnca_model_free(&model);
         return 1;
     }
-    if (limit && limit < data.n) data.n = (int)limit;
+    const int limited = limit && limit < data.n;
+    if (limited) data.n = (int)limit;
 
     int status = 1;
     FILE *log = NULL;
     VncaTrainer tr;
-    opt.batch = (int)batch;
-    opt.lr = (float)lr;
-    opt.clip = clip;
-    opt.warmup = (int)warmup;
-    opt.average_decay = (float)average;
-    opt.seed = (uint64_t)seed;
-    opt.dynamic = dynamic;
     opt.shard = rank;
     opt.shards = ranks;
     opt.allreduce = parallel_sum;
-    if (persistent_options(&cmd, &opt) ||
-        (resume && check_pool_kept(&recorded, &opt)))
-        goto done_model;
     if (vnca_trainer_init(&tr, &model, &data, &opt, &err) ||
         (resume && vnca_trainer_resume(&tr, resume, &err))) {
         fprintf(stderr, "vnca train: %s\n", err.msg);
         goto done_model;
     }
-    if (resume && rank == 0) report_changes(&recorded, &opt, tr.step);
+    if (resume && rank == 0) report_changes(&recorded, &opt, tr.step, persistent(&model));
+    const char *before = vnca_meta_get(&model.meta, VNCA_RECIPE_KEY);
+    Recipe recipe = {.before = before ? strdup(before) : NULL, .from = tr.step};
+    if (before && !recipe.before) {
+        fprintf(stderr, "vnca train: out of memory\n");
+        goto done;
+    }
+    recipe_line(recipe.line, sizeof recipe.line, resume ? "resume" : init ? "init" : "config", config,
+                limited ? data.n : 0, &opt, persistent(&model));
     const char *prior_cpu = vnca_meta_get(&model.meta, "training.cpu_seconds");
     const double cpu_before = prior_cpu ? atof(prior_cpu) : 0.0, cpu_start = cpu_seconds();
 
@@ -360,14 +386,14 @@ static int train(int argc, char **argv, int rank, int ranks)
         double now = vnca_seconds();
         if (now - p.last_print >= (p.tty ? 0.5 : 30.0)) print_progress(&tr, &plan, &p, &s, now);
         if (plan.checkpoint_minutes && now - p.last_checkpoint >= plan.checkpoint_minutes * 60) {
-            if (save_all(&tr, vnca_data_source_name(source), cpu_before, cpu_start, out, ckpt_path))
+            if (save_all(&tr, vnca_data_source_name(source), &recipe, cpu_before, cpu_start, out, ckpt_path))
                 goto done;
             p.last_checkpoint = now;
         }
     }
     if (lead) {
         if (write_log_row(log, &tr, &p)) goto log_failed;
-        if (save_all(&tr, vnca_data_source_name(source), cpu_before, cpu_start, out, ckpt_path))
+        if (save_all(&tr, vnca_data_source_name(source), &recipe, cpu_before, cpu_start, out, ckpt_path))
             goto done;
         fprintf(stderr, "%s%s at step %ld (%ld images): wrote %s and %s\n", p.tty ? "\n" : "",
                 stop[0] ? "interrupted" : "done", tr.step, tr.images_seen, out, ckpt_path);
@@ -382,6 +408,7 @@ done:
         status = 1;
     }
     vnca_trainer_free(&tr);
+    free(recipe.before);
 done_model:
     vnca_images_free(&data);
     vnca_model_free(&model);

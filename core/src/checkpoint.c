@@ -11,6 +11,7 @@
 
 #include "model_file.h"
 #include "trainer.h"
+#include "vnca/train_options.h"
 
 #define PREFIX "checkpoint."
 
@@ -40,10 +41,9 @@ static int get_rng(const VncaMeta *meta, const char *key, VncaRng *rng)
     return 0;
 }
 
-/* The numbers a checkpoint records, in one table for saving and loading. */
-enum { STEP, ADAM_STEP, SEEN, EPOCH, POSITION, SEED, BATCH, DYNAMIC, DATA_SIZE, LR, CLIP, SECONDS,
-       POOL_FILLED, EXTRA_MIN, EXTRA_MAX, POOL_SIZE, POOL_SHARE, DAMAGE_SIZE, DAMAGE_SHARE, WARMUP,
-       AVERAGE_DECAY, N_FIELDS };
+/* The trainer's own numbers a checkpoint records, in one table for saving
+ * and loading; its options are vnca/train_options.h's. */
+enum { STEP, ADAM_STEP, SEEN, EPOCH, POSITION, DATA_SIZE, SECONDS, POOL_FILLED, N_FIELDS };
 
 /* Counts up to 2^53: doubles hold them exactly, and longs hold them. */
 #define MAX_COUNT 9007199254740992.0
@@ -56,30 +56,66 @@ static const struct {
     const char *key;
     double min, max;
     int integer;
-    int optional; /* absent from checkpoints written before it was recorded: NAN */
 } fields[N_FIELDS] = {
     [STEP] = {PREFIX "step", 0, MAX_COUNT, 1},
     [ADAM_STEP] = {PREFIX "adam_step", 0, MAX_COUNT, 1},
     [SEEN] = {PREFIX "images_seen", 0, MAX_COUNT, 1},
     [EPOCH] = {PREFIX "epoch", 0, INT_MAX - 1, 1},
     [POSITION] = {PREFIX "position", 0, INT_MAX, 1},
-    [SEED] = {PREFIX "seed", 0, MAX_COUNT, 1},
-    [BATCH] = {PREFIX "batch", 1, INT_MAX, 1},
-    [DYNAMIC] = {PREFIX "dynamic", 0, 1, 1},
     [DATA_SIZE] = {PREFIX "data_size", 1, INT_MAX, 1},
-    [LR] = {PREFIX "lr", 0, FLT_MAX, 0},
-    [CLIP] = {PREFIX "clip", 0, DBL_MAX, 0},
     [SECONDS] = {PREFIX "train_seconds", 0, DBL_MAX, 0},
     [POOL_FILLED] = {PREFIX "pool_filled", 0, INT_MAX, 1},
-    [EXTRA_MIN] = {PREFIX "extra_min", 0, VNCA_MAX_EXTRA_STEPS, 1, 1},
-    [EXTRA_MAX] = {PREFIX "extra_max", 0, VNCA_MAX_EXTRA_STEPS, 1, 1},
-    [POOL_SIZE] = {PREFIX "pool_size", 1, VNCA_MAX_POOL_SIZE, 1, 1},
-    [POOL_SHARE] = {PREFIX "pool_share", 0, 1, 0, 1},
-    [DAMAGE_SIZE] = {PREFIX "damage_size", 0, 4096, 1, 1},
-    [DAMAGE_SHARE] = {PREFIX "damage_share", 0, 1, 0, 1},
-    [WARMUP] = {PREFIX "warmup", 0, INT_MAX, 1, 1},
-    [AVERAGE_DECAY] = {PREFIX "average_decay", 0, 0.99999, 0, 1},
 };
+
+/* the key of an option (of a span's MIN or MAX) */
+static void option_key(const VncaOptionSpec *spec, int part, char *buf, size_t len)
+{
+    snprintf(buf, len, PREFIX "%s%s", spec->key,
+             vnca_option_parts(spec) == 1 ? "" : part ? "_max" : "_min");
+}
+
+/* the options a model of this kind uses */
+static int set_options(VncaMeta *meta, const VncaTrainOptions *opt, int persistent)
+{
+    char key[80];
+    for (int i = 0; i < VNCA_N_TRAIN_OPTIONS; i++) {
+        const VncaOptionSpec *spec = &vnca_train_option_specs[i];
+        if (!vnca_option_applies(spec, persistent)) continue;
+        for (int part = 0; part < vnca_option_parts(spec); part++) {
+            option_key(spec, part, key, sizeof key);
+            if (set_number(meta, key, vnca_option_get(spec, opt, part))) return -1;
+        }
+    }
+    return 0;
+}
+
+/* The options the checkpoint of a model of this kind records, over those in
+ * *opt (those it does not, from before they were recorded, stay as they
+ * are); all or none. */
+static int read_options(const VncaMeta *meta, int persistent, VncaTrainOptions *opt, const char *path,
+                        VncaError *err)
+{
+    VncaTrainOptions read = *opt;
+    char key[80];
+    for (int i = 0; i < VNCA_N_TRAIN_OPTIONS; i++) {
+        const VncaOptionSpec *spec = &vnca_train_option_specs[i];
+        if (!vnca_option_applies(spec, persistent)) continue;
+        for (int part = 0; part < vnca_option_parts(spec); part++) {
+            option_key(spec, part, key, sizeof key);
+            const char *text = vnca_meta_get(meta, key);
+            if (!text) continue;
+            char *end;
+            const double value = strtod(text, &end);
+            if (end != text && !*end && vnca_option_set(spec, &read, part, value) == 0) continue;
+            char range[96];
+            vnca_option_range(spec, range, sizeof range);
+            return vnca_fail(err, "%s: checkpoint key '%s' has invalid value '%s' (expected %s)",
+                             path, key, text, range);
+        }
+    }
+    *opt = read;
+    return 0;
+}
 
 int vnca_trainer_save(const VncaTrainer *tr, const char *path, VncaError *err)
 {
@@ -87,14 +123,8 @@ int vnca_trainer_save(const VncaTrainer *tr, const char *path, VncaError *err)
     const VncaConfig *cfg = &tr->model->config;
     const double values[N_FIELDS] = {
         [STEP] = tr->step, [ADAM_STEP] = tr->adam.step, [SEEN] = tr->images_seen,
-        [EPOCH] = tr->epoch, [POSITION] = tr->position, [SEED] = (double)tr->opt.seed,
-        [BATCH] = tr->opt.batch, [DYNAMIC] = tr->opt.dynamic, [DATA_SIZE] = tr->data->n,
-        [LR] = tr->opt.lr, [CLIP] = tr->opt.clip, [SECONDS] = tr->train_seconds,
-        [POOL_FILLED] = tr->pool.filled, [EXTRA_MIN] = tr->opt.extra_min,
-        [EXTRA_MAX] = tr->opt.extra_max, [POOL_SIZE] = tr->opt.pool_size,
-        [POOL_SHARE] = tr->opt.pool_share, [DAMAGE_SIZE] = tr->opt.damage_size,
-        [DAMAGE_SHARE] = tr->opt.damage_share, [WARMUP] = tr->opt.warmup,
-        [AVERAGE_DECAY] = tr->opt.average_decay};
+        [EPOCH] = tr->epoch, [POSITION] = tr->position, [DATA_SIZE] = tr->data->n,
+        [SECONDS] = tr->train_seconds, [POOL_FILLED] = tr->pool.filled};
     VncaStTensor extra[8] = {
         {.name = PREFIX "adam.m", .ndim = 1, .shape = {(int64_t)n}, .numel = n, .data = tr->adam.m},
         {.name = PREFIX "adam.v", .ndim = 1, .shape = {(int64_t)n}, .numel = n, .data = tr->adam.v},
@@ -131,7 +161,7 @@ int vnca_trainer_save(const VncaTrainer *tr, const char *path, VncaError *err)
     }
     VncaMeta meta = {0};
     int failed = set_rng(&meta, PREFIX "noise_rng", &tr->noise) ||
-                 set_rng(&meta, PREFIX "pool_rng", &tr->pool.rng);
+                 set_rng(&meta, PREFIX "pool_rng", &tr->pool.rng) || set_options(&meta, &tr->opt, trainer_persistent(tr));
     for (int k = 0; k < N_FIELDS && !failed; k++)
         failed = set_number(&meta, fields[k].key, values[k]);
     int rc = failed ? vnca_fail(err, "%s: out of memory", path)
@@ -158,10 +188,6 @@ static int read_fields(const VncaMeta *meta, double *v, const char *path, VncaEr
     for (int k = 0; k < N_FIELDS; k++) {
         const char *text = vnca_meta_get(meta, fields[k].key);
         char *end;
-        if (!text && fields[k].optional) {
-            v[k] = NAN;
-            continue;
-        }
         if (!text) return vnca_fail(err, "%s: not a checkpoint: missing '%s'", path, fields[k].key);
         v[k] = strtod(text, &end);
         if (end == text || *end || !(v[k] >= fields[k].min && v[k] <= fields[k].max) ||
@@ -174,36 +200,15 @@ static int read_fields(const VncaMeta *meta, double *v, const char *path, VncaEr
     return 0;
 }
 
-/* the options a checkpoint records, over those in opt */
-static void take_options(VncaTrainOptions *opt, const double *v)
-{
-    opt->batch = (int)v[BATCH];
-    opt->lr = (float)v[LR];
-    opt->clip = v[CLIP];
-    opt->seed = (uint64_t)v[SEED];
-    opt->dynamic = (int)v[DYNAMIC];
-    if (!isnan(v[EXTRA_MIN])) opt->extra_min = (int)v[EXTRA_MIN];
-    if (!isnan(v[EXTRA_MAX])) opt->extra_max = (int)v[EXTRA_MAX];
-    if (!isnan(v[POOL_SIZE])) opt->pool_size = (int)v[POOL_SIZE];
-    if (!isnan(v[POOL_SHARE])) opt->pool_share = (float)v[POOL_SHARE];
-    if (!isnan(v[DAMAGE_SIZE])) opt->damage_size = (int)v[DAMAGE_SIZE];
-    if (!isnan(v[DAMAGE_SHARE])) opt->damage_share = (float)v[DAMAGE_SHARE];
-    if (!isnan(v[WARMUP])) opt->warmup = (int)v[WARMUP];
-    if (!isnan(v[AVERAGE_DECAY])) opt->average_decay = (float)v[AVERAGE_DECAY];
-}
-
 int vnca_checkpoint_load_model(VncaModel *m, VncaTrainOptions *opt, const char *path, VncaError *err)
 {
     VncaStFile file;
     if (model_load_with(m, path, PREFIX, &file, err)) return -1;
     vnca_st_free(&file);
     double v[N_FIELDS];
-    if (opt) {
-        if (read_fields(&m->meta, v, path, err)) {
-            vnca_model_free(m);
-            return -1;
-        }
-        take_options(opt, v);
+    if (opt && (read_fields(&m->meta, v, path, err) || read_options(&m->meta, m->config.variant == VNCA_VARIANT_PERSISTENT, opt, path, err))) {
+        vnca_model_free(m);
+        return -1;
     }
     VncaMeta all = m->meta;
     m->meta = (VncaMeta){0};
@@ -261,7 +266,10 @@ int vnca_trainer_resume(VncaTrainer *tr, const char *path, VncaError *err)
     const size_t n = tr->model->layout.n_params;
     const float *m = tensor_data(&file, PREFIX "adam.m", n), *vv = tensor_data(&file, PREFIX "adam.v", n);
     VncaRng noise, pool_rng;
-    if (read_fields(&loaded.meta, v, path, err)) goto done;
+    /* the options the checkpoint was made with; those it lacks, this run's */
+    VncaTrainOptions made = tr->opt;
+    if (read_fields(&loaded.meta, v, path, err) || read_options(&loaded.meta, trainer_persistent(tr), &made, path, err))
+        goto done;
     char difference[600];
     if (vnca_config_difference(&loaded.config, &tr->model->config, "the checkpoint's model",
                                "this run's", difference, sizeof difference)) {
@@ -278,11 +286,11 @@ int vnca_trainer_resume(VncaTrainer *tr, const char *path, VncaError *err)
         vnca_fail(err, "%s: the weights' average is not of %zu values", path, n);
         goto done;
     }
-    if ((int)v[DATA_SIZE] != tr->data->n || (int)v[BATCH] != tr->opt.batch ||
-        (int)v[DYNAMIC] != tr->opt.dynamic) {
+    if ((int)v[DATA_SIZE] != tr->data->n || made.batch != tr->opt.batch ||
+        made.dynamic != tr->opt.dynamic) {
         vnca_fail(err, "%s: checkpoint was made with %d images, batch %d, %s binarization; "
-                  "this run has %d, %d, %s", path, (int)v[DATA_SIZE], (int)v[BATCH],
-                  v[DYNAMIC] != 0 ? "dynamic" : "static", tr->data->n, tr->opt.batch,
+                  "this run has %d, %d, %s", path, (int)v[DATA_SIZE], made.batch,
+                  made.dynamic ? "dynamic" : "static", tr->data->n, tr->opt.batch,
                   tr->opt.dynamic ? "dynamic" : "static");
         goto done;
     }
@@ -302,7 +310,7 @@ int vnca_trainer_resume(VncaTrainer *tr, const char *path, VncaError *err)
     memcpy(tr->adam.m, m, n * sizeof(float));
     memcpy(tr->adam.v, vv, n * sizeof(float));
     tr->adam.step = (long)v[ADAM_STEP];
-    tr->opt.seed = (uint64_t)v[SEED];
+    tr->opt.seed = made.seed;
     tr->step = (long)v[STEP];
     tr->images_seen = (long)v[SEEN];
     tr->train_seconds = v[SECONDS];

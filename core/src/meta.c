@@ -1,6 +1,7 @@
 /* An ordered string -> string map. Lookups are linear: a model's metadata has
  * a few dozen entries, and keeping insertion order makes files diffable. */
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,4 +91,15 @@ void vnca_meta_free(VncaMeta *m)
     }
     free(m->items);
     *m = (VncaMeta){0};
+}
+
+int vnca_recipe_add(VncaMeta *m, const char *before, const char *line)
+{
+    const size_t len = (before ? strlen(before) + 1 : 0) + strlen(line) + 1;
+    char *recipe = malloc(len);
+    if (!recipe) return -1;
+    snprintf(recipe, len, "%s%s%s", before ? before : "", before ? "\n" : "", line);
+    const int rc = vnca_meta_set(m, VNCA_RECIPE_KEY, recipe);
+    free(recipe);
+    return rc;
 }

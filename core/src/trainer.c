@@ -11,6 +11,7 @@
 #include "trainer.h"
 #include "vnca/bench.h"
 #include "vnca/ops.h"
+#include "vnca/train_options.h"
 
 /* independent, reproducible streams per (seed, epoch, purpose) */
 static void seed_stream(VncaRng *rng, uint64_t seed, int epoch, int purpose)
@@ -19,13 +20,6 @@ static void seed_stream(VncaRng *rng, uint64_t seed, int epoch, int purpose)
 }
 
 enum { STREAM_ORDER = 1, STREAM_BINARIZE = 2, STREAM_NOISE = 3 };
-
-void vnca_train_defaults(VncaTrainOptions *opt)
-{
-    *opt = (VncaTrainOptions){.batch = 32, .lr = 1e-4f, .clip = 10.0, .seed = 1, .shards = 1,
-                              .extra_min = 8, .extra_max = 16, .pool_size = 512,
-                              .damage_size = 14, .pool_share = 0.5f, .damage_share = 0.25f};
-}
 
 static size_t image_len(const VncaTrainer *tr)
 {
@@ -61,25 +55,18 @@ static int check_options(const VncaTrainer *tr, const VncaTrainOptions *o, VncaE
     if (tr->data->size != cfg->image_size)
         return vnca_fail(err, "data images are %dx%d, the model's %dx%d", tr->data->size,
                          tr->data->size, cfg->image_size, cfg->image_size);
-    if (o->batch < 1 || o->batch > tr->data->n)
-        return vnca_fail(err, "batch %d must be in [1, %d] (the data set's size)", o->batch,
-                         tr->data->n);
-    if (o->warmup < 0) return vnca_fail(err, "warmup %d steps is negative", o->warmup);
-    if (!(o->average_decay >= 0 && o->average_decay < 1))
-        return vnca_fail(err, "the weights' average decay %g must be in [0, 1)", (double)o->average_decay);
+    if (vnca_train_options_check(o, trainer_persistent(tr), err)) return -1;
+    if (o->batch > tr->data->n)
+        return vnca_fail(err, "batch %d is more than the data set's %d images", o->batch, tr->data->n);
     if (o->shards < 1 || o->shard < 0 || o->shard >= o->shards || o->shards > o->batch ||
         (o->shards > 1 && !o->allreduce))
         return vnca_fail(err, "shard %d of %d is invalid for a batch of %d", o->shard, o->shards,
                          o->batch);
     if (!trainer_persistent(tr)) return 0;
     if (o->shards > 1) return vnca_fail(err, "persistent training runs in one process");
-    if (o->extra_min < 0 || o->extra_max < o->extra_min || o->extra_max > VNCA_MAX_EXTRA_STEPS)
-        return vnca_fail(err, "extra steps %d..%d are not a range in [0, %d]", o->extra_min,
-                         o->extra_max, VNCA_MAX_EXTRA_STEPS);
-    if (!(o->pool_share >= 0 && o->pool_share < 1) || !(o->damage_share >= 0 && o->damage_share <= 1))
-        return vnca_fail(err, "pool share %g must be in [0, 1) and damage share %g in [0, 1]",
-                         (double)o->pool_share, (double)o->damage_share);
-    if (o->damage_size < 0 || o->damage_size > cfg->image_size)
+    if (o->extra_max < o->extra_min)
+        return vnca_fail(err, "extra %d:%d: MIN is above MAX", o->extra_min, o->extra_max);
+    if (o->damage_size > cfg->image_size)
         return vnca_fail(err, "damage %d does not fit the %d-cell grid", o->damage_size,
                          cfg->image_size);
     return 0;

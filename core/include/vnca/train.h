@@ -74,9 +74,9 @@ typedef struct VncaTrainOptions {
 #define VNCA_MAX_EXTRA_STEPS 1000
 #define VNCA_MAX_POOL_SIZE (1 << 20)
 
-/* batch 32, lr 1e-4, clip 10, seed 1, one shard; persistent: 8..16 extra
- * steps, a pool of 512, half of each batch from it, a quarter of those
- * damaged with 14x14 squares */
+/* The defaults of vnca/train_options.h's table (batch 32, lr 1e-4, clip 10,
+ * seed 1; persistent: 8..16 extra steps, a pool of 512, half of each batch
+ * from it, a quarter of those damaged with 14x14 squares), one shard. */
 void vnca_train_defaults(VncaTrainOptions *opt);
 
 /* Earlier final states of a persistent model, with the data index of the
@@ -151,8 +151,8 @@ int vnca_trainer_save_model(const VncaTrainer *tr, const char *path, VncaError *
 int vnca_trainer_save(const VncaTrainer *tr, const char *path, VncaError *err);
 int vnca_trainer_resume(VncaTrainer *tr, const char *path, VncaError *err);
 /* The model inside a checkpoint and, when opt is not NULL, the options it was
- * saved with, written over *opt (a checkpoint from before the persistent
- * options were recorded leaves those as they are). */
+ * saved with, written over *opt (an option the checkpoint does not record,
+ * as one from before it was recorded, is left as it is). */
 int vnca_checkpoint_load_model(VncaModel *m, VncaTrainOptions *opt, const char *path,
                                VncaError *err);
 
