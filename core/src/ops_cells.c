@@ -2,6 +2,7 @@
  * perception, with their adjoints. */
 #include <string.h>
 
+#include "simd.h"
 #include "vnca/ops.h"
 
 void divide_forward(float *out, const float *in, int n, int g, int c)
@@ -17,6 +18,7 @@ void divide_forward(float *out, const float *in, int n, int g, int c)
     }
 }
 
+SIMD_CLONES
 void divide_backward(float *din, const float *dout, int n, int g, int c)
 {
     const int g2 = 2 * g;
@@ -43,6 +45,7 @@ const float sobel_kernel_y[3][3] = {
 /* dst[cell][0..c) += sign * sum_{dy,dx} k[dy][dx] * src[cell + (dy-1, dx-1)][0..c),
  * a 3x3 cross-correlation per channel with zero padding; rows of dst and src
  * are dst_stride and src_stride floats apart. */
+SIMD_CLONES
 static void stencil_add(float *dst, int dst_stride, const float *src, int src_stride,
                         const float k[3][3], float sign, int n, int g, int c)
 {

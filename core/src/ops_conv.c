@@ -6,9 +6,9 @@
  * their channels): a copy, not a gather; dilated taps are a copy each. The
  * weight, [c_out, c_in, k, k] in PyTorch's order, is rearranged to
  * [c_out, k, k, c_in] to match, at the end of the scratch. */
-#include <cblas.h>
 #include <string.h>
 
+#include "gemm.h"
 #include "vnca/ops.h"
 
 static int tap_spacing(Conv2dShape s) { return s.dilation > 1 ? s.dilation : 1; }
@@ -132,8 +132,8 @@ void conv2d_backward(float *din, float *dw, float *db, float *col, const float *
     if (db) linear_backward(NULL, NULL, db, dout, NULL, NULL, rows, row_len, s.c_out);
     if (dw) { /* dwk[c_out, row_len] = dout^T . im2col(in), then into PyTorch's order */
         im2col(col, in, s);
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, s.c_out, row_len, rows, 1.0f, dout,
-                    s.c_out, col, row_len, 0.0f, wk, row_len);
+        gemm(&(GemmShape){.m = s.c_out, .n = row_len, .k = rows, .a = {dout, 1, s.c_out},
+                          .b = {col, row_len, 1}, .c = wk, .ldc = row_len});
         for (int o = 0; o < s.c_out; o++)
             for (int c = 0; c < s.c_in; c++)
                 for (size_t t = 0; t < taps; t++)
@@ -142,7 +142,7 @@ void conv2d_backward(float *din, float *dw, float *db, float *col, const float *
     if (!din) return;
     /* dcol[rows, row_len] = dout[rows, c_out] . wk[c_out, row_len], into col */
     tap_major_weight(col, w, s);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, row_len, s.c_out, 1.0f, dout,
-                s.c_out, wk, row_len, 0.0f, col, row_len);
+    gemm(&(GemmShape){.m = rows, .n = row_len, .k = s.c_out, .a = {dout, s.c_out, 1},
+                      .b = {wk, row_len, 1}, .c = col, .ldc = row_len});
     col2im_add(din, col, s);
 }

@@ -1,21 +1,18 @@
-/* Linear layers (and 1x1 convs over NHWC cells): one sgemm each way. */
-#include <cblas.h>
-
+/* Linear layers (and 1x1 convs over NHWC cells): one matrix product each way. */
+#include "gemm.h"
+#include "simd.h"
 #include "vnca/ops.h"
+
+/* a row-major matrix, and its transpose */
+static GemmOperand matrix(const float *data, int row_len) { return (GemmOperand){data, row_len, 1}; }
+static GemmOperand transposed(const float *data, int row_len) { return (GemmOperand){data, 1, row_len}; }
 
 void linear_forward(float *out, const float *in, const float *w, const float *b, int rows,
                     int n_in, int n_out)
 {
-    float beta = 0.0f;
-    if (b) {
-        #pragma omp parallel for schedule(static) if (rows >= 4096)
-        for (int r = 0; r < rows; r++)
-            for (int o = 0; o < n_out; o++) out[(size_t)r * n_out + o] = b[o];
-        beta = 1.0f;
-    }
-    /* out[rows, n_out] (+)= in[rows, n_in] . w[n_out, n_in]^T */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, n_out, n_in, 1.0f, in, n_in, w,
-                n_in, beta, out, n_out);
+    /* out[rows, n_out] = in[rows, n_in] . w[n_out, n_in]^T + b */
+    gemm(&(GemmShape){.m = rows, .n = n_out, .k = n_in, .a = matrix(in, n_in), .b = transposed(w, n_in),
+                      .bias = b, .c = out, .ldc = n_out});
 }
 
 /* db[o] += sum over rows of dout[r, o]. Parallel over blocks of columns, each
@@ -24,6 +21,7 @@ void linear_forward(float *out, const float *in, const float *w, const float *b,
  * row order: the result does not depend on the thread count. */
 enum { BIAS_BLOCK = 16 };
 
+SIMD_CLONES
 static void bias_grad(float *db, const float *dout, int rows, int n_out)
 {
     const int blocks = (n_out + BIAS_BLOCK - 1) / BIAS_BLOCK;
@@ -43,10 +41,10 @@ void linear_backward(float *din, float *dw, float *db, const float *dout, const 
                      const float *w, int rows, int n_in, int n_out)
 {
     if (din) /* din[rows, n_in] += dout[rows, n_out] . w[n_out, n_in] */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, n_in, n_out, 1.0f, dout,
-                    n_out, w, n_in, 1.0f, din, n_in);
+        gemm(&(GemmShape){.m = rows, .n = n_in, .k = n_out, .a = matrix(dout, n_out),
+                          .b = matrix(w, n_in), .c = din, .ldc = n_in, .accumulate = 1});
     if (dw) /* dw[n_out, n_in] += dout^T . in */
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n_out, n_in, rows, 1.0f, dout,
-                    n_out, in, n_in, 1.0f, dw, n_in);
+        gemm(&(GemmShape){.m = n_out, .n = n_in, .k = rows, .a = transposed(dout, n_out),
+                          .b = matrix(in, n_in), .c = dw, .ldc = n_in, .accumulate = 1});
     if (db) bias_grad(db, dout, rows, n_out);
 }

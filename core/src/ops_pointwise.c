@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "simd.h"
 #include "vnca/ops.h"
 
 #define PARALLEL_MIN 65536
@@ -35,6 +36,7 @@ static inline float expm1_nonpositive(float x)
 
 #define BLOCK 4096
 
+SIMD_CLONES
 void elu_forward(float *out, const float *in, size_t n)
 {
     const long blocks = (long)((n + BLOCK - 1) / BLOCK);
@@ -50,18 +52,21 @@ void elu_forward(float *out, const float *in, size_t n)
     }
 }
 
+SIMD_CLONES
 void elu_backward(float *din, const float *dout, const float *out, size_t n)
 {
     #pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN)
     for (size_t i = 0; i < n; i++) din[i] += dout[i] * (out[i] > 0.0f ? 1.0f : out[i] + 1.0f);
 }
 
+SIMD_CLONES
 void residual_forward(float *out, const float *a, const float *b, size_t n)
 {
     #pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN)
     for (size_t i = 0; i < n; i++) out[i] = a[i] + b[i];
 }
 
+SIMD_CLONES
 void residual_backward(float *da, float *db, const float *dout, size_t n)
 {
     #pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN)

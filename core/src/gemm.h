@@ -1,0 +1,53 @@
+/* Internal: the matrix product the layers run on, with kernels of this
+ * project's own for each instruction set (gemm_kernel.c), chosen at run time.
+ *
+ *   C[m, n] = A[m, k] . B[k, n] (+ bias[n], broadcast over the rows) (+ C with accumulate)
+ *
+ * C is row-major with row stride ldc. A and B are read through strides, so
+ * that a matrix and its transpose are read alike: element (r, c) of an
+ * operand is data[r * rows + c * cols] (a row-major matrix: rows = its row
+ * stride, cols = 1; its transpose: rows = 1, cols = the row stride). */
+#ifndef VNCA_GEMM_H
+#define VNCA_GEMM_H
+
+#include <stddef.h>
+
+#include "cpu.h"
+
+typedef struct GemmOperand {
+    const float *data;
+    ptrdiff_t rows, cols;
+} GemmOperand;
+
+typedef struct GemmShape {
+    int m, n, k;
+    GemmOperand a, b;
+    const float *bias;   /* [n] or NULL */
+    float *c;
+    ptrdiff_t ldc;
+    int accumulate;
+} GemmShape;
+
+/* The product, on the OpenMP threads when it is large enough. The result
+ * does not depend on the thread count: every element of C is summed by one
+ * thread, down k in the same order. */
+void gemm(const GemmShape *s);
+
+/* The instruction set gemm runs (cpu_isa_choose's, or the widest this CPU
+ * runs when VNCA_ISA is not valid; vnca_workspace_new refuses that case). */
+CpuIsa gemm_isa(void);
+
+/* ---- for gemm.c: the kernels of gemm_kernel.c ---------------------------- */
+
+/* k is taken in blocks of GEMM_KC, B's packed panel of each on the stack */
+#define GEMM_KC 256
+
+/* Rows [i0, i1) of C, columns [jp * NR, jp * NR + NR) (NR the set's panel
+ * width, 2 vectors) */
+void gemm_tile_portable(const GemmShape *s, int i0, int i1, int jp);
+#if CPU_X86
+void gemm_tile_avx2(const GemmShape *s, int i0, int i1, int jp);
+void gemm_tile_avx512(const GemmShape *s, int i0, int i1, int jp);
+#endif
+
+#endif
