@@ -163,20 +163,33 @@ static void test_decode_all_steps(void **state)
 }
 
 /* bench --model times a file's configuration: the file is named, with the
- * decode's and the training step's FLOPs of that configuration */
+ * decode's and the training step's FLOPs of that configuration, after the
+ * FMA peak of the instruction set VNCA_ISA names */
 static void test_bench_of_a_model_file(void **state)
 {
     (void)state;
     CommandResult r;
+    setenv("VNCA_ISA", "portable", 1);
     RUN(&r, "bench", "--model", model_path, "--seconds", "1", "--batch", "2");
+    unsetenv("VNCA_ISA");
     assert_int_equal(r.status, 0);
+    const char *peak = "FMA peak portable 32-bit, ";
+    assert_true(strncmp(r.out, peak, strlen(peak)) == 0);
+    assert_non_null(strstr(r.out, "\nsgemm 2048^3: "));
     VncaConfig cfg;
     vnca_config_named("tiny", &cfg, NULL);
     char want[4200];
     snprintf(want, sizeof want, "%s: %.2f GFLOP decode, %.2f GFLOP train step per image", model_path,
              2e-9 * vnca_decoder_macs(&cfg), 6e-9 * (vnca_encoder_macs(&cfg) + vnca_decoder_macs(&cfg)));
     assert_non_null(strstr(r.out, want));
-    assert_non_null(strstr(r.out, "train   batch 2"));
+    /* one image, the large batch and the inpainting's 64 samples, ascending */
+    const char *batch_1 = strstr(r.out, "\n  decode  batch 1 "),
+               *batch_2 = strstr(r.out, "\n  decode  batch 2 "),
+               *batch_64 = strstr(r.out, "\n  decode  batch 64 "),
+               *train = strstr(r.out, "\n  train   batch 2 ");
+    assert_true(batch_1 && batch_2 && batch_64 && train);
+    assert_true(batch_1 < batch_2 && batch_2 < batch_64 && batch_64 < train);
+    assert_non_null(strstr(train, "% of FMA peak, "));
 
     RUN(&r, "bench", "--model", "absent.safetensors");
     assert_int_equal(r.status, 1);
@@ -184,6 +197,28 @@ static void test_bench_of_a_model_file(void **state)
     RUN(&r, "bench", "--model", model_path, "--config", "tiny");
     assert_int_equal(r.status, 2);
     assert_non_null(strstr(r.err, "not both"));
+}
+
+/* bench --help says what each output line holds; an instruction set that
+ * VNCA_ISA does not name is refused before anything is timed */
+static void test_bench_help_and_isa(void **state)
+{
+    (void)state;
+    CommandResult r;
+    RUN(&r, "bench", "--help");
+    assert_int_equal(r.status, 0);
+    const char *documented[] = {"FMA peak ISA BITS-bit, N threads: G GFLOP/s",
+                                "sgemm 2048^3:", "decode  batch N", "train   batch N",
+                                "VNCA_ISA=avx512|avx2|portable", "OMP_NUM_THREADS"};
+    for (size_t i = 0; i < sizeof documented / sizeof *documented; i++)
+        assert_non_null(strstr(r.out, documented[i]));
+
+    setenv("VNCA_ISA", "avx1024", 1);
+    RUN(&r, "bench", "--config", "tiny");
+    unsetenv("VNCA_ISA");
+    assert_int_equal(r.status, 1);
+    assert_string_equal(r.out, "");
+    assert_non_null(strstr(r.err, "VNCA_ISA=avx1024: unknown instruction set"));
 }
 
 static void test_errors_are_reported(void **state)
@@ -342,6 +377,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_encode_matches_library),
         cmocka_unit_test(test_decode_all_steps),
         cmocka_unit_test(test_bench_of_a_model_file),
+        cmocka_unit_test(test_bench_help_and_isa),
         cmocka_unit_test(test_errors_are_reported),
         cmocka_unit_test(test_non_finite_inputs_are_refused),
     };

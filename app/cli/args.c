@@ -29,6 +29,7 @@ void cli_usage(const CliCommand *cmd, FILE *out)
         fprintf(out, "  %-28s %s\n", o->alias ? left : left + 2, o->help);
     }
     fprintf(out, "  %-28s %s\n", "--help", "show this help");
+    if (cmd->details) fprintf(out, "\n%s", cmd->details);
 }
 
 CliParse cli_parse(CliCommand *cmd, int argc, char **argv)

@@ -21,6 +21,7 @@ typedef struct CliCommand {
     const char *summary;
     const char *positional;  /* name of the one positional argument, or NULL */
     CliOption *options;      /* terminated by an entry with name NULL */
+    const char *details;     /* text --help prints after the options, or NULL */
     const char *arg;         /* parsed positional */
     /* further positionals, for commands that take a list: room for max_more */
     const char **more;

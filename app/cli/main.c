@@ -24,7 +24,7 @@ static const Subcommand subcommands[] = {
     {"eval-inpaint", cmd_eval_inpaint, "inpainting quality: naive vs conditional"},
     {"heal", cmd_heal, "regrowth after damage, and stability, on test digits"},
     {"plot", cmd_plot, "learning curves from training logs, as a PNG"},
-    {"bench", cmd_bench, "measure sgemm, decoding and training speed"},
+    {"bench", cmd_bench, "measure the FMA peak, sgemm, decoding and training speed"},
 };
 
 static void usage(FILE *out)
