@@ -1,7 +1,9 @@
 #include "fixtures.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
+#include "cpu.h"
 #include "gradcheck.h"
 
 VncaConfig micro_config(VncaPerception perception)
@@ -10,6 +12,15 @@ VncaConfig micro_config(VncaPerception perception)
                     .n_stages = 3, .stage_grid = {2, 4, 8}, .stage_steps = {2, 1, 2},
                     .encoder_width = 2, .image_size = 8, .variant = VNCA_VARIANT_DOUBLING};
     return c;
+}
+
+void skip_unless_isa_runs(void)
+{
+    CpuIsa isa;
+    VncaError err;
+    if (cpu_isa_choose(&isa, &err) == 0) return;
+    fprintf(stderr, "skipped: %s\n", err.msg);
+    exit(77);
 }
 
 int make_model(VncaModel *m, const VncaConfig *cfg, uint64_t seed)

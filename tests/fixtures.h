@@ -23,4 +23,9 @@ float *binary_images(VncaRng *rng, int n, int size);
  * a second (the fuzz seeds hold its checkpoints). The caller frees all three. */
 int micro_trainer(VncaTrainer *tr, VncaModel *m, VncaImages *data);
 
+/* The kernels' instruction set of this run is the one VNCA_ISA names (the
+ * exactness tests run once per set: tests/meson.build); when this CPU cannot
+ * run it, the test program exits with meson's "skipped" status, 77. */
+void skip_unless_isa_runs(void);
+
 #endif

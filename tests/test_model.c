@@ -718,6 +718,7 @@ static void test_iwae16_at_least_elbo(void **state)
 
 int main(void)
 {
+    skip_unless_isa_runs();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_paper_parameter_counts),
         cmocka_unit_test(test_named_configs_are_valid),

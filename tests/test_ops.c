@@ -12,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "fixtures.h"
 #include "gradcheck.h"
 #include "vnca/ops.h"
 
@@ -615,6 +616,7 @@ static void test_rng_square(void **state)
 
 int main(void)
 {
+    skip_unless_isa_runs();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linear_gradients),
         cmocka_unit_test(test_conv3x3_stride1),

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "fixtures.h"
 #include "vnca/safetensors.h"
 #include "vnca/vnca.h"
 
@@ -218,6 +219,7 @@ static void test_elbo_and_gradients(void **state)
 
 int main(int argc, char **argv)
 {
+    skip_unless_isa_runs();
     if (argc != 2) {
         fprintf(stderr, "usage: %s FIXTURE_DIR\n", argv[0]);
         return 2;

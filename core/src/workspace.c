@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu.h"
 #include "encoder.h"
 #include "workspace.h"
 #include "vnca/ops.h"
@@ -102,7 +103,8 @@ VncaWorkspace *vnca_workspace_new(const VncaConfig *cfg, int cap, VncaWorkspaceK
 VncaWorkspace *workspace_new(const VncaConfig *cfg, int cap, VncaWorkspaceKind kind, int extra_cap,
                              VncaError *err)
 {
-    if (vnca_config_check(cfg, err)) return NULL;
+    CpuIsa isa; /* a VNCA_ISA the layers' kernels cannot run is refused here */
+    if (vnca_config_check(cfg, err) || cpu_isa_choose(&isa, err)) return NULL;
     if (cap < 1) {
         vnca_fail(err, "batch capacity %d must be at least 1", cap);
         return NULL;
