@@ -131,21 +131,6 @@ static int record_facts(VncaModel *m, const VncaTrainer *tr, const char *data_na
     return failed ? -1 : 0;
 }
 
-static int save_all(VncaTrainer *tr, const char *data_name, const Recipe *recipe, double cpu_before,
-                    double cpu_start, const char *model_path, const char *ckpt_path)
-{
-    VncaError err;
-    if (record_facts(tr->model, tr, data_name, recipe, cpu_before, cpu_seconds() - cpu_start)) {
-        fprintf(stderr, "vnca train: out of memory\n");
-        return -1;
-    }
-    if (vnca_trainer_save(tr, ckpt_path, &err) || vnca_trainer_save_model(tr, model_path, &err)) {
-        fprintf(stderr, "\nvnca train: %s\n", err.msg);
-        return -1;
-    }
-    return 0;
-}
-
 static int persistent(const VncaModel *m) { return m->config.variant == VNCA_VARIANT_PERSISTENT; }
 
 /* the options given that a resume may not change have the checkpoint's values */
@@ -237,6 +222,301 @@ static void list_options(CliOption *options, char (*help)[192])
     options[N_RUN_OPTIONS + VNCA_N_TRAIN_OPTIONS] = (CliOption){0};
 }
 
+/* One run of vnca train, filled in the order it starts: what the command
+ * line asks, the model, its data, the trainer, the record the saved model
+ * carries and the log. It begins zeroed, so that end_run frees whatever the
+ * run got to. */
+typedef struct Run {
+    const char *data_dir, *out, *config, *init, *resume;
+    long epochs, limit;              /* 0: not given */
+    char ckpt_path[4096], log_path[4096];
+    VncaTrainOptions opt;
+    VncaTrainOptions recorded;       /* a resumed run's: the checkpoint's */
+    VncaModel model;
+    VncaDataSource source;
+    VncaImages data;
+    int limited;                     /* data holds the first `limit` images only */
+    VncaTrainer tr;
+    Recipe recipe;
+    double cpu_before, cpu_start;    /* the model's CPU seconds before this run; at its start */
+    int lead;                        /* rank 0: it alone reports and writes the files */
+    FILE *log;
+} Run;
+
+/* --data, --output and exactly one of --config, --init and --resume */
+static int read_start(const CliCommand *cmd, Run *run)
+{
+    run->data_dir = cli_required(cmd, "data");
+    run->out = cli_required(cmd, "output");
+    run->config = cli_value(cmd, "config");
+    run->init = cli_value(cmd, "init");
+    run->resume = cli_value(cmd, "resume");
+    if (!run->data_dir || !run->out) return -1;
+    if (!!run->config + !!run->init + !!run->resume != 1) {
+        fprintf(stderr, "vnca train: give one of --config, --init or --resume\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* when the run stops, how often it logs and checkpoints, and --limit */
+static int read_plan(const CliCommand *cmd, Run *run, RunPlan *plan)
+{
+    long log_every = 10;
+    *plan = (RunPlan){.checkpoint_minutes = 5};
+    int bad = cli_int(cmd, "epochs", 1, 1000000, 0, &run->epochs) ||
+              cli_int(cmd, "steps", 1, 1L << 40, 0, &plan->total_steps) ||
+              cli_int(cmd, "limit", 1, 1L << 30, 0, &run->limit) ||
+              cli_int(cmd, "log-every", 1, 100000, 10, &log_every) ||
+              cli_double(cmd, "minutes", 0, 1e7, &plan->minutes) ||
+              cli_double(cmd, "checkpoint-minutes", 0, 1e7, &plan->checkpoint_minutes);
+    plan->log_every = (int)log_every;
+    return bad ? -1 : 0;
+}
+
+/* the training options the command line gives, over those in opt */
+static int read_train_options(const CliCommand *cmd, VncaTrainOptions *opt)
+{
+    for (int i = 0; i < VNCA_N_TRAIN_OPTIONS; i++) {
+        const VncaOptionSpec *spec = &vnca_train_option_specs[i];
+        const char *text = cli_value(cmd, spec->name);
+        VncaError err;
+        if (text && vnca_option_parse(spec, text, opt, &err)) {
+            fprintf(stderr, "vnca train: %s\n", err.msg);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* What the command line asks: 0, or the exit status after a message. A
+ * resumed run goes on with its checkpoint's options, the command line's over
+ * them, so its checkpoint's model is loaded here, with them. */
+static int read_command(const CliCommand *cmd, Run *run, RunPlan *plan)
+{
+    if (read_start(cmd, run)) return 2;
+    VncaError err;
+    vnca_train_defaults(&run->opt);
+    if (run->resume && vnca_checkpoint_load_model(&run->model, &run->opt, run->resume, &err)) {
+        fprintf(stderr, "vnca train: %s\n", err.msg);
+        return 1;
+    }
+    run->recorded = run->opt;
+    if (read_plan(cmd, run, plan) || read_train_options(cmd, &run->opt) ||
+        (run->resume && check_kept(&run->recorded, &run->opt, persistent(&run->model))))
+        return 2;
+    snprintf(run->ckpt_path, sizeof run->ckpt_path, "%s.ckpt", run->out);
+    snprintf(run->log_path, sizeof run->log_path, "%s.csv", run->out);
+    return 0;
+}
+
+/* the model of --init, or a fresh one of --config (--resume's came with its options) */
+static int start_model(Run *run)
+{
+    if (run->init) return load_model_or_report("train", run->init, &run->model);
+    if (!run->config) return 0;
+    VncaConfig cfg;
+    VncaError err;
+    if (vnca_config_named(run->config, &cfg, &err) || vnca_model_alloc(&run->model, &cfg, &err)) {
+        fprintf(stderr, "vnca train: %s\n", err.msg);
+        return -1;
+    }
+    vnca_model_init(&run->model, run->opt.seed);
+    return 0;
+}
+
+/* the training images at the model's size: grayscale ones for dynamic
+ * binarization, else the static set; with --limit, its first images only */
+static int load_data(Run *run)
+{
+    VncaError err;
+    run->source = run->opt.dynamic ? VNCA_DATA_GRAY_TRAIN : VNCA_DATA_STATIC_TRAIN;
+    if (vnca_data_load(run->data_dir, run->source, run->model.config.image_size, &run->data, &err)) {
+        fprintf(stderr, "vnca train: %s\n", err.msg);
+        return -1;
+    }
+    run->limited = run->limit && run->limit < run->data.n;
+    if (run->limited) run->data.n = (int)run->limit;
+    return 0;
+}
+
+/* The trainer of this rank's share of every batch; a resumed one at its
+ * checkpoint's step, saying what it does differently from there on. */
+static int start_trainer(Run *run, int rank, int ranks)
+{
+    VncaError err;
+    run->opt.shard = rank;
+    run->opt.shards = ranks;
+    run->opt.allreduce = parallel_sum;
+    if (vnca_trainer_init(&run->tr, &run->model, &run->data, &run->opt, &err) ||
+        (run->resume && vnca_trainer_resume(&run->tr, run->resume, &err))) {
+        fprintf(stderr, "vnca train: %s\n", err.msg);
+        return -1;
+    }
+    if (run->resume && run->lead)
+        report_changes(&run->recorded, &run->opt, run->tr.step, persistent(&run->model));
+    return 0;
+}
+
+/* What the saved model will say of its training: the recipe it came with
+ * and this run's line, and the CPU time spent on it before this run. */
+static int start_record(Run *run)
+{
+    const VncaModel *m = &run->model;
+    const char *before = vnca_meta_get(&m->meta, VNCA_RECIPE_KEY);
+    run->recipe.before = before ? strdup(before) : NULL;
+    run->recipe.from = run->tr.step;
+    if (before && !run->recipe.before) {
+        fprintf(stderr, "vnca train: out of memory\n");
+        return -1;
+    }
+    recipe_line(run->recipe.line, sizeof run->recipe.line,
+                run->resume ? "resume" : run->init ? "init" : "config", run->config,
+                run->limited ? run->data.n : 0, &run->opt, persistent(m));
+    const char *prior_cpu = vnca_meta_get(&m->meta, "training.cpu_seconds");
+    run->cpu_before = prior_cpu ? atof(prior_cpu) : 0.0;
+    run->cpu_start = cpu_seconds();
+    return 0;
+}
+
+/* Rank 0's files: a killed run's temporary files go, and the log opens (a
+ * resumed run's cut back to its checkpoint's step). */
+static int open_files(Run *run)
+{
+    if (!run->lead) return 0;
+    const int stale = vnca_remove_stale_temp_files(run->out) + vnca_remove_stale_temp_files(run->ckpt_path);
+    if (stale) fprintf(stderr, "removed %d temporary file%s left by a killed run\n", stale, stale > 1 ? "s" : "");
+    VncaError err;
+    run->log = train_log_open(run->log_path, run->resume ? run->tr.step : -1, &err);
+    if (!run->log) {
+        fprintf(stderr, "vnca train: %s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* -1, saying that the log cannot be written (errno says why) */
+static int log_failed(const Run *run)
+{
+    fprintf(stderr, "vnca train: %s: cannot write the log: %s\n", run->log_path, strerror(errno));
+    return -1;
+}
+
+/* the model and its checkpoint, the model saying how it was trained */
+static int save_all(Run *run)
+{
+    VncaError err;
+    if (record_facts(&run->model, &run->tr, vnca_data_source_name(run->source), &run->recipe,
+                     run->cpu_before, cpu_seconds() - run->cpu_start)) {
+        fprintf(stderr, "vnca train: out of memory\n");
+        return -1;
+    }
+    if (vnca_trainer_save(&run->tr, run->ckpt_path, &err) ||
+        vnca_trainer_save_model(&run->tr, run->out, &err)) {
+        fprintf(stderr, "\nvnca train: %s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* rank 0's part after each step: the log's averages, the progress line and
+ * the periodic checkpoint */
+static int track_progress(Run *run, const RunPlan *plan, Progress *p, const VncaTrainStats *s)
+{
+    p->sum_loss += s->loss.loss;
+    p->sum_recon += s->loss.recon;
+    p->sum_kl += s->loss.kl;
+    p->sum_norm += s->grad_norm;
+    if (++p->count == plan->log_every && write_log_row(run->log, &run->tr, p)) return log_failed(run);
+    double now = vnca_seconds();
+    if (now - p->last_print >= (p->tty ? 0.5 : 30.0)) print_progress(&run->tr, plan, p, s, now);
+    if (plan->checkpoint_minutes && now - p->last_checkpoint >= plan->checkpoint_minutes * 60) {
+        if (save_all(run)) return -1;
+        p->last_checkpoint = now;
+    }
+    return 0;
+}
+
+/* Steps until the plan's end, a signal to any rank or rank 0's --minutes:
+ * 0 with *signal_seen (0 when none stopped it), or -1 after a message. */
+static int train_until_stopped(Run *run, const RunPlan *plan, Progress *p, int *signal_seen)
+{
+    VncaError err;
+    int stop[2] = {0, 0}; /* a signal that reached some rank; rank 0 out of time */
+    while (!plan->total_steps || run->tr.step < plan->total_steps) {
+        /* the ranks must take the same steps, so they agree on each one */
+        stop[0] = stop_signal;
+        stop[1] = run->lead && plan->minutes && vnca_seconds() - p->start >= plan->minutes * 60;
+        parallel_max(stop, 2);
+        if (stop[0] || stop[1]) break;
+        VncaTrainStats s;
+        if (vnca_trainer_step(&run->tr, &s, &err)) {
+            fprintf(stderr, "\nvnca train: %s\n", err.msg);
+            return -1;
+        }
+        if (!isfinite(s.loss.loss)) { /* the summed loss: every rank stops here */
+            if (run->lead)
+                fprintf(stderr, "\nvnca train: the loss became %g at step %ld; stopping without "
+                        "saving (the last checkpoint is intact)\n", s.loss.loss, run->tr.step);
+            return -1;
+        }
+        if (run->lead && track_progress(run, plan, p, &s)) return -1;
+    }
+    *signal_seen = stop[0];
+    return 0;
+}
+
+/* rank 0's end of a run: the last log row, the model and its checkpoint,
+ * and what it did */
+static int save_final(Run *run, Progress *p, int signal_seen)
+{
+    if (write_log_row(run->log, &run->tr, p)) return log_failed(run);
+    if (save_all(run)) return -1;
+    fprintf(stderr, "%s%s at step %ld (%ld images): wrote %s and %s\n", p->tty ? "\n" : "",
+            signal_seen ? "interrupted" : "done", run->tr.step, run->tr.images_seen, run->out,
+            run->ckpt_path);
+    return 0;
+}
+
+/* Trains, until the plan or a signal stops it, and saves: the exit status,
+ * 128 + the signal's number for a run a signal stopped. --epochs counts
+ * the steps of that many passes over the data. */
+static int train_and_save(Run *run, RunPlan *plan, int ranks)
+{
+    if (run->epochs) {
+        long epoch_steps = run->epochs * run->data.n / run->opt.batch;
+        if (!plan->total_steps || epoch_steps < plan->total_steps) plan->total_steps = epoch_steps;
+    }
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    Progress p = {.start = vnca_seconds(), .start_step = run->tr.step, .tty = isatty(2)};
+    p.last_print = p.last_checkpoint = p.start;
+    if (run->lead)
+        fprintf(stderr, "training %zu parameters on %d images of %s, batch %d over %d process%s, "
+                "from step %ld\n", run->model.layout.n_params, run->data.n,
+                vnca_data_source_name(run->source), run->opt.batch, ranks, ranks > 1 ? "es" : "",
+                run->tr.step);
+    int signal_seen = 0;
+    if (train_until_stopped(run, plan, &p, &signal_seen)) return 1;
+    if (run->lead && save_final(run, &p, signal_seen)) return 1;
+    return signal_seen ? 128 + signal_seen : 0;
+}
+
+/* Closes the log (a finished run fails if that fails) and frees the run:
+ * the exit status. */
+static int end_run(Run *run, int status)
+{
+    if (run->log && fclose(run->log) && status == 0) {
+        log_failed(run);
+        status = 1;
+    }
+    vnca_trainer_free(&run->tr);
+    free(run->recipe.before);
+    vnca_images_free(&run->data);
+    vnca_model_free(&run->model);
+    return status;
+}
+
 static int train(int argc, char **argv, int rank, int ranks)
 {
     CliOption options[N_RUN_OPTIONS + VNCA_N_TRAIN_OPTIONS + 1];
@@ -248,171 +528,15 @@ static int train(int argc, char **argv, int rank, int ranks)
                       .options = options};
     CliParse parsed = cli_parse(&cmd, argc, argv);
     if (parsed != CLI_OK) return parsed == CLI_HELP ? 0 : 2;
-    const char *data_dir = cli_required(&cmd, "data"), *out = cli_required(&cmd, "output");
-    const char *config = cli_value(&cmd, "config"), *init = cli_value(&cmd, "init");
-    const char *resume = cli_value(&cmd, "resume");
-    if (!data_dir || !out) return 2;
-    if (!!config + !!init + !!resume > 1 || (!config && !init && !resume)) {
-        fprintf(stderr, "vnca train: give one of --config, --init or --resume\n");
-        return 2;
-    }
-    VncaError err;
-    VncaModel model;
-    /* a resumed run goes on with its checkpoint's options, the command line's over them */
-    VncaTrainOptions opt;
-    vnca_train_defaults(&opt);
-    if (resume && vnca_checkpoint_load_model(&model, &opt, resume, &err)) {
-        fprintf(stderr, "vnca train: %s\n", err.msg);
-        return 1;
-    }
-    const VncaTrainOptions recorded = opt;
-    long epochs, steps, limit, log_every;
-    double minutes = 0, ckpt_minutes = 5;
-    int bad = cli_int(&cmd, "epochs", 1, 1000000, 0, &epochs) ||
-              cli_int(&cmd, "steps", 1, 1L << 40, 0, &steps) ||
-              cli_int(&cmd, "limit", 1, 1L << 30, 0, &limit) ||
-              cli_int(&cmd, "log-every", 1, 100000, 10, &log_every) ||
-              cli_double(&cmd, "minutes", 0, 1e7, &minutes) ||
-              cli_double(&cmd, "checkpoint-minutes", 0, 1e7, &ckpt_minutes);
-    for (int i = 0; i < VNCA_N_TRAIN_OPTIONS && !bad; i++) {
-        const VncaOptionSpec *spec = &vnca_train_option_specs[i];
-        const char *text = cli_value(&cmd, spec->name);
-        if (text && vnca_option_parse(spec, text, &opt, &err)) {
-            fprintf(stderr, "vnca train: %s\n", err.msg);
-            bad = 1;
-        }
-    }
-    if (bad || (resume && check_kept(&recorded, &opt, persistent(&model)))) {
-        if (resume) vnca_model_free(&model);
-        return 2;
-    }
 
-    char ckpt_path[4096], log_path[4096];
-    snprintf(ckpt_path, sizeof ckpt_path, "%s.ckpt", out);
-    snprintf(log_path, sizeof log_path, "%s.csv", out);
-
-    if (init) {
-        if (load_model_or_report("train", init, &model)) return 1;
-    } else if (config) {
-        VncaConfig cfg;
-        if (vnca_config_named(config, &cfg, &err) || vnca_model_alloc(&model, &cfg, &err)) {
-            fprintf(stderr, "vnca train: %s\n", err.msg);
-            return 1;
-        }
-        vnca_model_init(&model, opt.seed);
-    }
-    const VncaDataSource source = opt.dynamic ? VNCA_DATA_GRAY_TRAIN : VNCA_DATA_STATIC_TRAIN;
-    VncaImages data;
-    if (vnca_data_load(data_dir, source, model.config.image_size, &data, &err)) {
-        fprintf(stderr, "vnca train: %s\n", err.msg);
-        vnca_model_free(&model);
-        return 1;
-    }
-    const int limited = limit && limit < data.n;
-    if (limited) data.n = (int)limit;
-
-    int status = 1;
-    FILE *log = NULL;
-    VncaTrainer tr;
-    opt.shard = rank;
-    opt.shards = ranks;
-    opt.allreduce = parallel_sum;
-    if (vnca_trainer_init(&tr, &model, &data, &opt, &err) ||
-        (resume && vnca_trainer_resume(&tr, resume, &err))) {
-        fprintf(stderr, "vnca train: %s\n", err.msg);
-        goto done_model;
-    }
-    if (resume && rank == 0) report_changes(&recorded, &opt, tr.step, persistent(&model));
-    const char *before = vnca_meta_get(&model.meta, VNCA_RECIPE_KEY);
-    Recipe recipe = {.before = before ? strdup(before) : NULL, .from = tr.step};
-    if (before && !recipe.before) {
-        fprintf(stderr, "vnca train: out of memory\n");
-        goto done;
-    }
-    recipe_line(recipe.line, sizeof recipe.line, resume ? "resume" : init ? "init" : "config", config,
-                limited ? data.n : 0, &opt, persistent(&model));
-    const char *prior_cpu = vnca_meta_get(&model.meta, "training.cpu_seconds");
-    const double cpu_before = prior_cpu ? atof(prior_cpu) : 0.0, cpu_start = cpu_seconds();
-
-    const int lead = rank == 0;
-    if (lead) {
-        const int stale = vnca_remove_stale_temp_files(out) + vnca_remove_stale_temp_files(ckpt_path);
-        if (stale) fprintf(stderr, "removed %d temporary file%s left by a killed run\n", stale, stale > 1 ? "s" : "");
-        log = train_log_open(log_path, resume ? tr.step : -1, &err);
-        if (!log) {
-            fprintf(stderr, "vnca train: %s\n", err.msg);
-            goto done;
-        }
-    }
-
-    RunPlan plan = {.total_steps = steps, .minutes = minutes, .checkpoint_minutes = ckpt_minutes,
-                    .log_every = (int)log_every};
-    if (epochs) {
-        long epoch_steps = (long)epochs * data.n / opt.batch;
-        if (!plan.total_steps || epoch_steps < plan.total_steps) plan.total_steps = epoch_steps;
-    }
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    Progress p = {.start = vnca_seconds(), .start_step = tr.step, .tty = isatty(2)};
-    p.last_print = p.last_checkpoint = p.start;
-    if (lead)
-        fprintf(stderr, "training %zu parameters on %d images of %s, batch %d over %d process%s, "
-                "from step %ld\n", model.layout.n_params, data.n, vnca_data_source_name(source),
-                opt.batch, ranks, ranks > 1 ? "es" : "", tr.step);
-    int stop[2] = {0, 0}; /* a signal that reached some rank; rank 0 out of time */
-    while (!plan.total_steps || tr.step < plan.total_steps) {
-        /* the ranks must take the same steps, so they agree on each one */
-        stop[0] = stop_signal;
-        stop[1] = lead && plan.minutes && vnca_seconds() - p.start >= plan.minutes * 60;
-        parallel_max(stop, 2);
-        if (stop[0] || stop[1]) break;
-        VncaTrainStats s;
-        if (vnca_trainer_step(&tr, &s, &err)) {
-            fprintf(stderr, "\nvnca train: %s\n", err.msg);
-            goto done;
-        }
-        if (!isfinite(s.loss.loss)) { /* the summed loss: every rank stops here */
-            if (lead)
-                fprintf(stderr, "\nvnca train: the loss became %g at step %ld; stopping without "
-                        "saving (the last checkpoint is intact)\n", s.loss.loss, tr.step);
-            goto done;
-        }
-        if (!lead) continue;
-        p.sum_loss += s.loss.loss;
-        p.sum_recon += s.loss.recon;
-        p.sum_kl += s.loss.kl;
-        p.sum_norm += s.grad_norm;
-        if (++p.count == plan.log_every && write_log_row(log, &tr, &p)) goto log_failed;
-        double now = vnca_seconds();
-        if (now - p.last_print >= (p.tty ? 0.5 : 30.0)) print_progress(&tr, &plan, &p, &s, now);
-        if (plan.checkpoint_minutes && now - p.last_checkpoint >= plan.checkpoint_minutes * 60) {
-            if (save_all(&tr, vnca_data_source_name(source), &recipe, cpu_before, cpu_start, out, ckpt_path))
-                goto done;
-            p.last_checkpoint = now;
-        }
-    }
-    if (lead) {
-        if (write_log_row(log, &tr, &p)) goto log_failed;
-        if (save_all(&tr, vnca_data_source_name(source), &recipe, cpu_before, cpu_start, out, ckpt_path))
-            goto done;
-        fprintf(stderr, "%s%s at step %ld (%ld images): wrote %s and %s\n", p.tty ? "\n" : "",
-                stop[0] ? "interrupted" : "done", tr.step, tr.images_seen, out, ckpt_path);
-    }
-    status = stop[0] ? 128 + stop[0] : 0;
-    goto done;
-log_failed:
-    fprintf(stderr, "vnca train: %s: cannot write the log: %s\n", log_path, strerror(errno));
-done:
-    if (log && fclose(log) && status == 0) {
-        fprintf(stderr, "vnca train: %s: cannot write the log: %s\n", log_path, strerror(errno));
+    Run run = {.lead = rank == 0};
+    RunPlan plan;
+    int status = read_command(&cmd, &run, &plan);
+    if (status == 0 && (start_model(&run) || load_data(&run) || start_trainer(&run, rank, ranks) ||
+                        start_record(&run) || open_files(&run)))
         status = 1;
-    }
-    vnca_trainer_free(&tr);
-    free(recipe.before);
-done_model:
-    vnca_images_free(&data);
-    vnca_model_free(&model);
-    return status;
+    if (status == 0) status = train_and_save(&run, &plan, ranks);
+    return end_run(&run, status);
 }
 
 int cmd_train(int argc, char **argv)
