@@ -18,13 +18,13 @@
 #include "fixtures.h"
 #include "vnca/train.h"
 
-enum { STEPS = 200, SIZE = 16, IMAGES = 64 };
+enum { STEPS = 200, SIZE = 8, IMAGES = 64 };
 
 /* the loss after each step, trained with the kernels VNCA_ISA names */
 static void train_curve(double *loss)
 {
     VncaConfig cfg = {.latent = 8, .hidden = 32, .res_blocks = 1, .perception = VNCA_PERCEIVE_CONV3,
-                      .n_stages = 4, .stage_grid = {2, 4, 8, 16}, .stage_steps = {2, 2, 2, 2},
+                      .n_stages = 3, .stage_grid = {2, 4, 8}, .stage_steps = {2, 2, 2},
                       .encoder_width = 4, .image_size = SIZE};
     VncaModel m;
     VncaRng rng;
