@@ -37,9 +37,14 @@ int cpu_isa_pick(const char *wanted, CpuIsa widest, CpuIsa *isa, VncaError *err)
     return vnca_fail(err, "VNCA_ISA=%s: unknown instruction set (avx512, avx2 or portable)", wanted);
 }
 
-int cpu_isa_choose(CpuIsa *isa, VncaError *err)
+CpuIsa cpu_isa_widest(void)
 {
     CpuIsa widest = CPU_ISA_COUNT - 1;
     while (!cpu_isa_runs(widest)) widest--;
-    return cpu_isa_pick(getenv("VNCA_ISA"), widest, isa, err);
+    return widest;
+}
+
+int cpu_isa_choose(CpuIsa *isa, VncaError *err)
+{
+    return cpu_isa_pick(getenv("VNCA_ISA"), cpu_isa_widest(), isa, err);
 }

@@ -36,6 +36,9 @@ bool cpu_isa_runs(CpuIsa isa);
  * names no instruction set, or one this CPU cannot run. */
 int cpu_isa_choose(CpuIsa *isa, VncaError *err);
 
+/* The widest instruction set this CPU runs. */
+CpuIsa cpu_isa_widest(void);
+
 /* cpu_isa_choose's rule, for a CPU whose widest instruction set is `widest`:
  * `wanted` (a VNCA_ISA value, or NULL for none) names the one to run. */
 int cpu_isa_pick(const char *wanted, CpuIsa widest, CpuIsa *isa, VncaError *err);

@@ -27,9 +27,7 @@ static pthread_once_t chosen_once = PTHREAD_ONCE_INIT;
 
 static void choose(void)
 {
-    if (cpu_isa_choose(&chosen, NULL) == 0) return;
-    chosen = CPU_ISA_COUNT - 1;
-    while (!cpu_isa_runs(chosen)) chosen--;
+    if (cpu_isa_choose(&chosen, NULL)) chosen = cpu_isa_widest();
 }
 
 CpuIsa gemm_isa(void)

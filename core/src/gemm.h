@@ -28,7 +28,7 @@ typedef struct GemmShape {
     int accumulate;
 } GemmShape;
 
-/* The product, on the OpenMP threads when it is large enough. The result
+/* The product (m, n, k > 0), on the OpenMP threads when it is large enough. The result
  * does not depend on the thread count: every element of C is summed by one
  * thread, down k in the same order. */
 void gemm(const GemmShape *s);

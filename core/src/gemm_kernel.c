@@ -1,6 +1,6 @@
 /* The matrix product's inner loops, compiled once per instruction set (core/
- * meson.build builds this file with -DGEMM_ISA=avx512, avx2 and portable and
- * each set's flags): GCC's vector extensions become zmm, ymm or xmm code,
+ * meson.build builds this file with -DGEMM_ISA_AVX512=1, -DGEMM_ISA_AVX2=1 or
+ * -DGEMM_ISA_PORTABLE=1 and each set's flags): GCC's vector extensions become zmm, ymm or xmm code,
  * and a * b + c one fused multiply-add. Only gemm.c calls these, and only
  * the instruction set cpu_isa_choose picked.
  *
@@ -38,6 +38,22 @@ static Vec load(const float *p)
 
 static void store(float *p, Vec v) { memcpy(p, &v, sizeof v); }
 
+/* lo, hi [rows] += a[rows x k] . bp[k x NR]; inlined, so that a constant
+ * `rows` (the full register tile) unrolls into registers */
+static inline __attribute__((always_inline)) void run_down_k(int rows, int k, const float *a,
+                                                             ptrdiff_t a_rows, ptrdiff_t a_cols,
+                                                             const float *bp, Vec *lo, Vec *hi)
+{
+    for (int p = 0; p < k; p++, bp += NR) {
+        const Vec b0 = load(bp), b1 = load(bp + VW);
+        for (int r = 0; r < rows; r++) {
+            const float ar = a[r * a_rows + p * a_cols];
+            lo[r] += ar * b0;
+            hi[r] += ar * b1;
+        }
+    }
+}
+
 /* c[mr x nr] (+)= a[mr x k] . bp[k x NR] (+ bias), mr <= MR, nr <= NR; bp
  * is a packed panel (NR floats a step, zero past nr), bias NR floats or NULL */
 static void micro_tile(int mr, int nr, int k, const float *a, ptrdiff_t a_rows, ptrdiff_t a_cols,
@@ -49,25 +65,8 @@ static void micro_tile(int mr, int nr, int k, const float *a, ptrdiff_t a_rows, 
         lo[r] = bias_lo;
         hi[r] = bias_hi;
     }
-    if (mr == MR) { /* the common case, with the row count known to the compiler */
-        for (int p = 0; p < k; p++, bp += NR) {
-            const Vec b0 = load(bp), b1 = load(bp + VW);
-            for (int r = 0; r < MR; r++) {
-                const float ar = a[r * a_rows + p * a_cols];
-                lo[r] += ar * b0;
-                hi[r] += ar * b1;
-            }
-        }
-    } else {
-        for (int p = 0; p < k; p++, bp += NR) {
-            const Vec b0 = load(bp), b1 = load(bp + VW);
-            for (int r = 0; r < mr; r++) {
-                const float ar = a[r * a_rows + p * a_cols];
-                lo[r] += ar * b0;
-                hi[r] += ar * b1;
-            }
-        }
-    }
+    if (mr == MR) run_down_k(MR, k, a, a_rows, a_cols, bp, lo, hi); /* the common case */
+    else run_down_k(mr, k, a, a_rows, a_cols, bp, lo, hi);
     for (int r = 0; r < mr; r++) {
         float *row = c + r * ldc;
         if (nr == NR) {
