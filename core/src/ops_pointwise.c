@@ -16,7 +16,8 @@
 static inline float expm1_nonpositive(float x)
 {
     x = x < -80.0f ? -80.0f : x;
-    const int k = (int)(x * 1.44269504088896341f - 0.5f); /* round half away, x <= 0 */
+    /* nearest; floorf, not a cast to int, which GCC does not vectorize */
+    const int k = (int)floorf(x * 1.44269504088896341f + 0.5f);
     const float kf = (float)k;
     /* ln2 split in two so that k * ln2_hi is exact */
     const float r = (x - kf * 0.693145751953125f) - kf * 1.42860682030941723e-6f;
