@@ -43,11 +43,12 @@ CpuIsa gemm_isa(void);
 #define GEMM_KC 256
 
 /* Rows [i0, i1) of C, columns [jp * NR, jp * NR + NR) (NR the set's panel
- * width, 2 vectors) */
-void gemm_tile_portable(const GemmShape *s, int i0, int i1, int jp);
+ * width, 2 vectors), the terms [p_begin, p_end) of its sums (p_begin a
+ * multiple of GEMM_KC, the terms before it already in C) */
+void gemm_tile_portable(const GemmShape *s, int i0, int i1, int jp, int p_begin, int p_end);
 #if CPU_X86
-void gemm_tile_avx2(const GemmShape *s, int i0, int i1, int jp);
-void gemm_tile_avx512(const GemmShape *s, int i0, int i1, int jp);
+void gemm_tile_avx2(const GemmShape *s, int i0, int i1, int jp, int p_begin, int p_end);
+void gemm_tile_avx512(const GemmShape *s, int i0, int i1, int jp, int p_begin, int p_end);
 #endif
 
 #endif

@@ -100,13 +100,13 @@ static void pack_panel(float *bp, const GemmOperand *b, int p0, int kc, int j0, 
     }
 }
 
-void KERNEL(const GemmShape *s, int i0, int i1, int jp)
+void KERNEL(const GemmShape *s, int i0, int i1, int jp, int p_begin, int p_end)
 {
     float bp[GEMM_KC * NR] __attribute__((aligned(64))), bias[NR];
     const int j0 = jp * NR, nr = s->n - j0 < NR ? s->n - j0 : NR;
     for (int j = 0; j < NR; j++) bias[j] = s->bias && j < nr ? s->bias[j0 + j] : 0.0f;
-    for (int p0 = 0; p0 < s->k; p0 += GEMM_KC) {
-        const int kc = s->k - p0 < GEMM_KC ? s->k - p0 : GEMM_KC;
+    for (int p0 = p_begin; p0 < p_end; p0 += GEMM_KC) {
+        const int kc = p_end - p0 < GEMM_KC ? p_end - p0 : GEMM_KC;
         pack_panel(bp, &s->b, p0, kc, j0, nr);
         const int accumulate = s->accumulate || p0 > 0;
         for (int i = i0; i < i1; i += MR) {

@@ -1,0 +1,109 @@
+/* The matrix product against a double-precision reference, on shapes that
+ * reach every part of it: partial register tiles and panels, sums longer
+ * than one block of k, both operand orders, bias and accumulation, tall
+ * products (many rows) and deep ones (a long sum into a small C), and the
+ * same bits on one thread as on several. Run once per instruction set. */
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <omp.h>
+
+#include "fixtures.h"
+#include "gradcheck.h"
+#include "gemm.h"
+
+typedef struct Case {
+    int m, n, k;
+    int a_transposed, b_transposed, bias, accumulate;
+} Case;
+
+/* element (r, c) of a matrix stored row-major, or its transpose */
+static GemmOperand operand(const float *data, int rows, int cols, int transposed)
+{
+    return transposed ? (GemmOperand){data, 1, rows} : (GemmOperand){data, cols, 1};
+}
+
+static float *randoms(VncaRng *rng, size_t n)
+{
+    float *v = malloc(n * sizeof(float));
+    assert_non_null(v);
+    fill_uniform(rng, v, n, -1, 1);
+    return v;
+}
+
+/* C on `threads` threads; the largest error against the reference, relative
+ * to the sum of the magnitudes of each element's terms */
+static double run_case(const Case *c, int threads, float *out)
+{
+    VncaRng rng;
+    vnca_rng_seed(&rng, 7 + c->m + c->n + c->k);
+    float *a = randoms(&rng, (size_t)c->m * c->k), *b = randoms(&rng, (size_t)c->k * c->n);
+    float *bias = randoms(&rng, (size_t)c->n), *start = randoms(&rng, (size_t)c->m * c->n);
+    memcpy(out, start, (size_t)c->m * c->n * sizeof(float));
+    const GemmShape s = {.m = c->m, .n = c->n, .k = c->k,
+                         .a = operand(a, c->m, c->k, c->a_transposed),
+                         .b = operand(b, c->k, c->n, c->b_transposed),
+                         .bias = c->bias ? bias : NULL, .c = out, .ldc = c->n,
+                         .accumulate = c->accumulate};
+    omp_set_num_threads(threads);
+    gemm(&s);
+    double worst = 0;
+    for (int i = 0; i < c->m; i++)
+        for (int j = 0; j < c->n; j++) {
+            double want = 0, scale = 0;
+            for (int p = 0; p < c->k; p++) {
+                const double term = (double)a[s.a.rows * i + s.a.cols * p] * b[s.b.rows * p + s.b.cols * j];
+                want += term;
+                scale += fabs(term);
+            }
+            if (c->bias) want += bias[j], scale += fabs(bias[j]);
+            if (c->accumulate) want += start[(size_t)i * c->n + j], scale += fabs(start[(size_t)i * c->n + j]);
+            const double err = fabs(out[(size_t)i * c->n + j] - want) / (scale + 1e-30);
+            if (err > worst) worst = err;
+        }
+    free(a); free(b); free(bias); free(start);
+    return worst;
+}
+
+static void test_products(void **state)
+{
+    (void)state;
+    skip_unless_isa_runs();
+    const Case cases[] = {
+        {1, 1, 1, 0, 0, 0, 0},
+        {13, 33, 7, 0, 0, 1, 0},        /* partial tiles and panels */
+        {97, 50, 300, 0, 0, 1, 1},      /* two blocks of k, bias and accumulate */
+        {200, 70, 600, 0, 1, 0, 1},     /* B transposed (the input gradient's weight) */
+        {40, 36, 3000, 1, 0, 0, 1},     /* deep: A transposed, a long sum (weight gradients) */
+        {130, 20, 2000, 1, 1, 1, 0},    /* deep, both transposed, several row tiles */
+        {3000, 17, 45, 0, 0, 1, 0},     /* tall and narrow */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const Case *c = &cases[i];
+        float *one = malloc((size_t)c->m * c->n * sizeof(float));
+        float *several = malloc((size_t)c->m * c->n * sizeof(float));
+        assert_non_null(one);
+        assert_non_null(several);
+        const double err1 = run_case(c, 1, one), err2 = run_case(c, 3, several);
+        print_message("%d x %d x %d: relative error %.2g (1 thread), %.2g (3 threads)\n", c->m,
+                      c->n, c->k, err1, err2);
+        /* float sums of k terms: a few ulps of the terms' magnitude */
+        assert_true(err1 < 1e-6 && err2 < 1e-6);
+        assert_memory_equal(one, several, (size_t)c->m * c->n * sizeof(float));
+        free(one);
+        free(several);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_products),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
