@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "threads.h"
 #include "vnca/train.h"
 
 int vnca_adam_init(VncaAdam *adam, size_t n, float lr, VncaError *err)
@@ -37,7 +38,7 @@ void vnca_adam_update(VncaAdam *adam, float *params, const float *grads)
     const float inv_sqrt_c2 = 1.0f / sqrtf(correction2), step_size = adam->lr / correction1;
     const float b1 = adam->beta1, b2 = adam->beta2, eps = adam->eps;
     float *m = adam->m, *v = adam->v;
-    #pragma omp parallel for simd schedule(static)
+    #pragma omp parallel for simd schedule(static) num_threads(team_size())
     for (size_t i = 0; i < adam->n; i++) {
         m[i] = b1 * m[i] + (1.0f - b1) * grads[i];
         v[i] = b2 * v[i] + (1.0f - b2) * grads[i] * grads[i];

@@ -14,6 +14,7 @@
 #endif
 
 #include "gemm.h"
+#include "threads.h"
 
 typedef void (*GemmTile)(const GemmShape *s, int i0, int i1, int jp, int p_begin, int p_end);
 
@@ -59,7 +60,7 @@ static void tile_bounds(const GemmShape *s, const GemmKernel *kern, int t, int p
 
 static void gemm_tall(const GemmShape *s, const GemmKernel *kern, int tiles, int panels, int parallel)
 {
-    #pragma omp parallel for schedule(static) if (parallel)
+    #pragma omp parallel for schedule(static) if (parallel) num_threads(team_size())
     for (int t = 0; t < tiles; t++) {
         int i0, i1, jp;
         tile_bounds(s, kern, t, panels, &i0, &i1, &jp);
@@ -69,7 +70,7 @@ static void gemm_tall(const GemmShape *s, const GemmKernel *kern, int tiles, int
 
 static void gemm_deep(const GemmShape *s, const GemmKernel *kern, int tiles, int panels, int parallel)
 {
-    #pragma omp parallel if (parallel)
+    #pragma omp parallel if (parallel) num_threads(team_size())
     {
         int first = 0, end = tiles;
 #ifdef _OPENMP

@@ -3,12 +3,14 @@
 #include <string.h>
 
 #include "simd.h"
+#include "threads.h"
 #include "vnca/ops.h"
 
 void divide_forward(float *out, const float *in, int n, int g, int c)
 {
     const int g2 = 2 * g;
-    #pragma omp parallel for schedule(static) if ((long)n * g2 * g2 * c >= 65536)
+    #pragma omp parallel for schedule(static) if ((long)n * g2 * g2 * c >= 65536) \
+        num_threads(team_size())
     for (int row = 0; row < n * g2; row++) {
         const int img = row / g2, y = row % g2;
         const float *src_row = in + ((size_t)img * g + y / 2) * g * c;
@@ -22,7 +24,8 @@ SIMD_CLONES
 void divide_backward(float *din, const float *dout, int n, int g, int c)
 {
     const int g2 = 2 * g;
-    #pragma omp parallel for schedule(static) if ((long)n * g2 * g2 * c >= 65536)
+    #pragma omp parallel for schedule(static) if ((long)n * g2 * g2 * c >= 65536) \
+        num_threads(team_size())
     for (int row = 0; row < n * g; row++) {
         const int img = row / g, y = row % g;
         float *dst_row = din + (size_t)row * g * c;
@@ -49,7 +52,8 @@ SIMD_CLONES
 static void stencil_add(float *dst, int dst_stride, const float *src, int src_stride,
                         const float k[3][3], float sign, int n, int g, int c)
 {
-    #pragma omp parallel for schedule(static) if ((long)n * g * g * c >= 16384)
+    #pragma omp parallel for schedule(static) if ((long)n * g * g * c >= 16384) \
+        num_threads(team_size())
     for (int row = 0; row < n * g; row++) {
         const int img = row / g, y = row % g;
         for (int x = 0; x < g; x++) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gemm.h"
+#include "threads.h"
 #include "vnca/ops.h"
 
 static int tap_spacing(Conv2dShape s) { return s.dilation > 1 ? s.dilation : 1; }
@@ -49,7 +50,8 @@ static void im2col(float *col, const float *in, Conv2dShape s)
     const int ho = conv2d_out_size(s, s.h), wo = conv2d_out_size(s, s.w), d = tap_spacing(s);
     const size_t tap_row = (size_t)s.k * s.c_in, row_len = tap_row * s.k;
     const long rows = (long)s.n * ho * wo;
-    #pragma omp parallel for schedule(static) if (rows * (long)row_len >= 65536)
+    #pragma omp parallel for schedule(static) if (rows * (long)row_len >= 65536) \
+        num_threads(team_size())
     for (long r = 0; r < rows; r++) {
         const int n = (int)(r / (ho * wo)), oy = (int)(r / wo % ho), ox = (int)(r % wo);
         int lo, hi;
@@ -82,7 +84,8 @@ static void col2im_add(float *din, const float *col, Conv2dShape s)
     const size_t tap_row = (size_t)s.k * s.c_in, row_len = tap_row * s.k;
     /* Receptive fields overlap within an image, never across images: one
      * image per thread keeps the scatter race-free. */
-    #pragma omp parallel for schedule(static) if ((long)s.n * ho * wo * (long)row_len >= 65536)
+    #pragma omp parallel for schedule(static) if ((long)s.n * ho * wo * (long)row_len >= 65536) \
+        num_threads(team_size())
     for (int n = 0; n < s.n; n++)
         for (int oy = 0; oy < ho; oy++)
             for (int ox = 0; ox < wo; ox++) {

@@ -3,6 +3,7 @@
  * grid), computed from z once per image instead of once per cell. */
 #include <string.h>
 
+#include "threads.h"
 #include "vnca/ops.h"
 
 /* the tap (ky, kx) of cell (y, x) reads a living cell */
@@ -25,7 +26,8 @@ void genome_conv_forward(float *out, float *proj, const float *z, const float *a
                 for (int ch = 0; ch < c; ch++) s += wo[(size_t)ch * 9] * z[(size_t)i * c + ch];
                 proj[((size_t)i * 9 + tap) * h + o] = s;
             }
-    #pragma omp parallel for schedule(static) if ((long)n * g * g * h >= 65536)
+    #pragma omp parallel for schedule(static) if ((long)n * g * g * h >= 65536) \
+        num_threads(team_size())
     for (int row = 0; row < n * g; row++) {
         const int i = row / g, y = row % g;
         const float *alive_i = alive ? alive + (size_t)i * g * g : NULL;

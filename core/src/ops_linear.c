@@ -1,6 +1,7 @@
 /* Linear layers (and 1x1 convs over NHWC cells): one matrix product each way. */
 #include "gemm.h"
 #include "simd.h"
+#include "threads.h"
 #include "vnca/ops.h"
 
 /* a row-major matrix, and its transpose */
@@ -25,7 +26,8 @@ SIMD_CLONES
 static void bias_grad(float *db, const float *dout, int rows, int n_out)
 {
     const int blocks = (n_out + BIAS_BLOCK - 1) / BIAS_BLOCK;
-    #pragma omp parallel for schedule(static) if ((long)rows * n_out >= 65536)
+    #pragma omp parallel for schedule(static) if ((long)rows * n_out >= 65536) \
+        num_threads(team_size())
     for (int blk = 0; blk < blocks; blk++) {
         const int o0 = blk * BIAS_BLOCK, width = n_out - o0 < BIAS_BLOCK ? n_out - o0 : BIAS_BLOCK;
         float acc[BIAS_BLOCK] = {0};

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "threads.h"
 #include "vnca/ops.h"
 
 /* sin and cos per octave of coordinate i of a g-cell axis, in the order a
@@ -73,7 +74,8 @@ void position_forward(float *out, float *scratch, const float *alive, const floa
     axis_forward(columns, axis, w, g, h, 0);
     axis_forward(rows, axis, w, g, h, 2);
     const size_t cells = (size_t)g * g;
-    #pragma omp parallel for schedule(static) if ((long)n * cells * h >= 65536)
+    #pragma omp parallel for schedule(static) if ((long)n * cells * h >= 65536) \
+        num_threads(team_size())
     for (long cell = 0; cell < (long)(n * cells); cell++) {
         if (!holds_genome(alive, (size_t)cell)) continue;
         const size_t at = (size_t)cell % cells;
