@@ -288,7 +288,7 @@ static void switch_mode(Studio *s)
     history_clear(&s->history);
 }
 
-/* a new growth replaces whatever was on the canvas */
+/* a new growth replaces whatever was on the canvas, a drawing included */
 static void start_growth(Studio *s, uint64_t job)
 {
     history_clear(&s->history);

@@ -1,5 +1,5 @@
-/* Drawing: the canvas, draw mode's drawing, the brush's outline, the panel, the error screen and
- * the help overlay. */
+/* Drawing: the canvas, draw mode's drawing, the brush's outline, the panel,
+ * the error screen and the help overlay. */
 #include "render.h"
 
 #include <math.h>
