@@ -256,6 +256,67 @@ static void test_heal_model_key(void **state)
     free(ink), free(healer);
 }
 
+/* Draw mode's digits: a "1" drawn down the middle (x = 16, y 5 to 27) and
+ * a "0" drawn as a loop around it. Growing a drawing makes it MNIST-like
+ * (cropped, scaled to a 20-pixel box, centred), which moves these by a
+ * pixel or two at most; the regions below allow for that. */
+static int one_core(int x, int y) { return x >= 15 && x <= 16 && y >= 10 && y <= 22; }
+static int far_from_one(int x, int y) { return (void)y, fabsf(x + 0.5f - 16.0f) > 5.0f; }
+/* where the bar under the "1", drawn and then undone, would have gone */
+static int under_one(int x, int y) { return y >= 22 && (x <= 12 || x >= 20); }
+static int inside_zero(int x, int y) { return x >= 14 && x <= 17 && y >= 12 && y <= 19; }
+static int zero_left(int x, int y) { return x >= 9 && x <= 12 && y >= 13 && y <= 18; }
+static int zero_right(int x, int y) { return x >= 20 && x <= 23 && y >= 13 && y <= 18; }
+static int outside_zero(int x, int y) { return x < 7 || x > 25 || y < 4 || y > 28; }
+
+/* the share of a region's pixels that are ink (> 0.5) */
+static float ink_share(const float *p, int (*in)(int, int))
+{
+    int n = 0, inked = 0;
+    for (int y = 0; y < SIZE; y++)
+        for (int x = 0; x < SIZE; x++)
+            if (in(x, y)) n++, inked += p[y * SIZE + x] > 0.5f;
+    return (float)inked / (float)n;
+}
+
+/* B and the Draw button: a blank canvas; the left button draws; Enter grows
+ * the drawing's reconstruction, which has ink where the drawing has. */
+static void test_draw_then_grow(void **state)
+{
+    (void)state;
+    skip_unless_present(shipped_model);
+    CommandResult r;
+    run_studio(&r, shipped_model,
+               "wait-idle\n"
+               "key b\n"
+               "drag left 16 5 16 27\n"
+               "drag left 8 27 24 27\n"
+               "key ctrl+z\n"
+               "key return\n"
+               "wait-idle\n"
+               "save %1$s/one.png\n"
+               "button draw\n"
+               "drag left 16 5 10 9 9 16 10 23 16 27 22 23 23 16 22 9 16 5\n"
+               "key return\n"
+               "wait-idle\n"
+               "save %1$s/zero.png\n"
+               "quit\n");
+    assert_int_equal(r.status, 0);
+    float *one = canvas("one.png"), *zero = canvas("zero.png");
+    fprintf(stderr, "one: core %.2f, far %.3f, under %.2f; zero: inside %.2f, left %.2f, right %.2f, outside %.3f\n",
+            ink_share(one, one_core), ink_share(one, far_from_one), ink_share(one, under_one),
+            ink_share(zero, inside_zero), ink_share(zero, zero_left), ink_share(zero, zero_right),
+            ink_share(zero, outside_zero));
+    assert_true(ink_share(one, one_core) > 0.9f);
+    assert_true(ink_share(one, far_from_one) < 0.01f);
+    assert_true(region_max(one, under_one) < 0.5f);
+    assert_true(ink_share(zero, inside_zero) < 0.1f);
+    assert_true(ink_share(zero, zero_left) > 0.25f);
+    assert_true(ink_share(zero, zero_right) > 0.25f);
+    assert_true(ink_share(zero, outside_zero) < 0.01f);
+    free(one), free(zero);
+}
+
 /* pixels of the error screen's title colour (a light red) in a screenshot */
 static int reddish_pixels(const char *name)
 {
@@ -400,6 +461,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_heal_mode_regrows_damaged_cells),
         cmocka_unit_test(test_shipped_model_regrows_ink),
         cmocka_unit_test(test_heal_model_key),
+        cmocka_unit_test(test_draw_then_grow),
         cmocka_unit_test(test_corrupt_model_error_screen),
         cmocka_unit_test(test_failures_are_reported),
         cmocka_unit_test(test_bad_script_is_refused),

@@ -45,6 +45,12 @@ int canvas_has_marks(const Canvas *c)
 
 void canvas_clear_marks(Canvas *c) { memset(c->marks, MARK_NONE, pixel_count(c)); }
 
+void canvas_clear(Canvas *c)
+{
+    memset(c->digit, 0, pixel_count(c) * sizeof(float));
+    canvas_clear_marks(c);
+}
+
 void canvas_set_digit(Canvas *c, const float *pixels)
 {
     memcpy(c->digit, pixels, pixel_count(c) * sizeof(float));
@@ -71,8 +77,7 @@ void canvas_state_load(Canvas *c, const void *buf)
     memcpy(c->marks, (const char *)buf + pixel_count(c) * sizeof(float), pixel_count(c));
 }
 
-/* squared distance from (px, py) to the segment (x0, y0)-(x1, y1) */
-static float segment_distance2(float px, float py, float x0, float y0, float x1, float y1)
+float segment_distance2(float px, float py, float x0, float y0, float x1, float y1)
 {
     const float dx = x1 - x0, dy = y1 - y0, len2 = dx * dx + dy * dy;
     float t = len2 > 0.0f ? ((px - x0) * dx + (py - y0) * dy) / len2 : 0.0f;

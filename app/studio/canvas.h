@@ -25,6 +25,8 @@ void canvas_picture(const Canvas *c, float *out);
 void canvas_unknown(const Canvas *c, uint8_t *out);
 int canvas_has_marks(const Canvas *c);
 void canvas_clear_marks(Canvas *c);
+/* the digit becomes black, and the marks are cleared */
+void canvas_clear(Canvas *c);
 /* the digit becomes `pixels` ([S, S]) and the marks are cleared */
 void canvas_set_digit(Canvas *c, const float *pixels);
 void canvas_mark(Canvas *c, const uint8_t *mask, Mark mark);
@@ -39,5 +41,8 @@ void canvas_state_load(Canvas *c, const void *buf);
  * pixel is covered when its centre is within the radius of the segment.
  * mask [size, size] gets 1 there and 0 elsewhere; returns how many. */
 int brush_sweep(int size, float x0, float y0, float x1, float y1, float radius, uint8_t *mask);
+
+/* the squared distance from (px, py) to the segment (x0, y0)-(x1, y1) */
+float segment_distance2(float px, float py, float x0, float y0, float x1, float y1);
 
 #endif

@@ -1,7 +1,8 @@
 /* history.h: undo and redo as two stacks of snapshots. A snapshot is the
- * state a stroke changed, taken just before it: the canvas (regrow mode) or
- * the live cells (heal mode). Undoing restores the top snapshot and puts the
- * state being left on the redo stack in its place, and the other way round. */
+ * state a stroke changed, taken just before it: the canvas (regrow mode), the
+ * live cells (heal mode) or the drawing (draw mode). Undoing restores the top
+ * snapshot and puts the state being left on the redo stack in its place, and
+ * the other way round. */
 #ifndef VNCA_STUDIO_HISTORY_H
 #define VNCA_STUDIO_HISTORY_H
 
@@ -9,7 +10,7 @@
 
 enum { HISTORY_DEPTH = 100 };
 
-typedef enum SnapshotKind { SNAPSHOT_CANVAS, SNAPSHOT_CELLS } SnapshotKind;
+typedef enum SnapshotKind { SNAPSHOT_CANVAS, SNAPSHOT_CELLS, SNAPSHOT_SKETCH } SnapshotKind;
 
 typedef struct Snapshot {
     SnapshotKind kind;

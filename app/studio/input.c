@@ -16,17 +16,20 @@ typedef struct KeyBinding {
 
 static const KeyBinding bindings[] = {
     {SDLK_SPACE, 0, INTENT_REGROW, "regrow the erased part", 0},
-    {SDLK_RETURN, 0, INTENT_REGROW, NULL, 0},
+    /* the same intent: in draw mode it grows the drawing */
+    {SDLK_RETURN, 0, INTENT_REGROW, "draw mode: grow the drawing; else as Space", 0},
     {SDLK_KP_ENTER, 0, INTENT_REGROW, NULL, 1},
     {SDLK_r, 0, INTENT_RESAMPLE, "regrow it from another latent", 0},
     {SDLK_v, 0, INTENT_TOGGLE_RAW, "after a regrow: kept pixels + regrowth / decoder output", 0},
-    {SDLK_c, 0, INTENT_CLEAR_DAMAGE, "clear the damage", 0},
+    {SDLK_c, 0, INTENT_CLEAR_DAMAGE, "clear the damage (draw mode: the drawing)", 0},
     {SDLK_z, CTRL, INTENT_UNDO, "undo a stroke", 0},
     {SDLK_z, CTRL | SHIFT, INTENT_REDO, "redo", 0},
     {SDLK_y, CTRL, INTENT_REDO, NULL, 0},
     {SDLK_LEFTBRACKET, 0, INTENT_BRUSH_SMALLER, "smaller brush", 0},
     {SDLK_RIGHTBRACKET, 0, INTENT_BRUSH_LARGER, "larger brush", 0},
     {SDLK_m, 0, INTENT_TOGGLE_MODE, "regrow mode / heal mode (damage live cells)", 0},
+    {SDLK_b, 0, INTENT_BLANK, "draw mode: draw your own digit on a blank canvas", 0},
+    {SDLK_o, 0, INTENT_TOGGLE_OVERLAY, "draw mode: the growth beside / under the drawing", 0},
     {SDLK_l, 0, INTENT_LOAD_HEALER, "load the model trained to heal (vnca-mnist-heal)", 0},
     {SDLK_n, 0, INTENT_NEW_DIGIT, "a new digit from the prior", 0},
     {SDLK_p, 0, INTENT_PAUSE, "pause / run", 0},
@@ -47,9 +50,9 @@ static const KeyBinding bindings[] = {
 enum { N_BINDINGS = sizeof bindings / sizeof bindings[0] };
 
 static const HelpLine mouse_help[] = {
-    {"Left drag", "erase (heal mode: damage the cells)"},
-    {"Right drag", "draw ink"},
-    {"Wheel", "brush size"},
+    {"Left drag", "erase (heal mode: damage the cells; draw mode: the pen)"},
+    {"Right drag", "draw ink (draw mode: rub out)"},
+    {"Wheel", "brush (pen) size"},
     {"Drop a file", "a PNG or JPEG: its digit, encoded and regrown; a .safetensors: that model"},
 };
 enum { N_MOUSE_HELP = sizeof mouse_help / sizeof mouse_help[0] };
@@ -100,8 +103,6 @@ int input_help(HelpLine *lines, int max)
     return n;
 }
 
-static Tool tool_of(Uint8 button) { return button == SDL_BUTTON_RIGHT ? TOOL_INK : TOOL_ERASE; }
-
 int input_event(const SDL_Event *ev, const Layout *l, const Studio *s, Intent out[MAX_EVENT_INTENTS])
 {
     float x, y;
@@ -119,7 +120,8 @@ int input_event(const SDL_Event *ev, const Layout *l, const Studio *s, Intent ou
         if (s->help) out[0] = (Intent){.kind = INTENT_DISMISS};
         else if (button >= 0) out[0] = (Intent){.kind = buttons[button].intent};
         else if (layout_to_image(l, px, py, &x, &y))
-            out[0] = (Intent){.kind = INTENT_STROKE_BEGIN, .tool = tool_of(ev->button.button), .x = x, .y = y};
+            out[0] = (Intent){.kind = INTENT_STROKE_BEGIN, .x = x, .y = y,
+                              .tool = studio_tool(s, ev->button.button == SDL_BUTTON_RIGHT)};
         else return 0;
         return 1;
     }

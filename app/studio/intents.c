@@ -17,6 +17,9 @@ enum { N_SPEEDS = sizeof speeds / sizeof speeds[0] };
 #define BRUSH_MIN 0.5f
 #define BRUSH_MAX 12.0f
 #define BRUSH_STEP 0.5f
+/* The pen draw mode starts with: a line about as wide as MNIST's once the
+ * digit is scaled to its 20x20 box. */
+#define PEN_RADIUS 1.5f
 
 static int have_model(Studio *s)
 {
@@ -66,6 +69,12 @@ static void restore_cells(Studio *s, const Snapshot *snap)
     worker_set_cells(s->worker, snap->data, snap->len / sizeof(float));
 }
 
+static void snapshot_sketch(Studio *s)
+{
+    if (history_push(&s->history, SNAPSHOT_SKETCH, s->sketch.ink, sketch_state_len(&s->sketch)))
+        studio_report(s, 1, "out of memory: this stroke cannot be undone");
+}
+
 static void snapshot_canvas(Studio *s)
 {
     const size_t len = canvas_state_len(&s->canvas);
@@ -76,14 +85,18 @@ static void snapshot_canvas(Studio *s)
     free(state);
 }
 
-/* the brush from the stroke's last point to (x, y) */
+/* the brush (draw mode: the pen) from the stroke's last point to (x, y) */
 static void sweep(Studio *s, float x, float y)
 {
     const int size = s->canvas.size;
-    int covered = brush_sweep(size, s->stroke_x, s->stroke_y, x, y, s->brush_radius, s->stroke_mask);
+    const float x0 = s->stroke_x, y0 = s->stroke_y;
     s->stroke_x = x;
     s->stroke_y = y;
-    if (!covered) return;
+    if (s->mode == MODE_DRAW) {
+        sketch_stroke(&s->sketch, x0, y0, x, y, s->brush_radius, s->stroke_tool == TOOL_INK);
+        return;
+    }
+    if (!brush_sweep(size, x0, y0, x, y, s->brush_radius, s->stroke_mask)) return;
     if (s->mode == MODE_HEAL)
         worker_damage(s->worker, s->stroke_mask, size, s->stroke_tool == TOOL_ERASE ? DAMAGE_ZERO : DAMAGE_INK);
     else
@@ -96,6 +109,8 @@ static void stroke_begin(Studio *s, const Intent *in)
     if (s->mode == MODE_HEAL) {
         if (!have_cells(s)) return;
         snapshot_cells(s);
+    } else if (s->mode == MODE_DRAW) {
+        snapshot_sketch(s); /* a growth on view stays, to compare with */
     } else {
         settle(s);
         snapshot_canvas(s);
@@ -105,6 +120,24 @@ static void stroke_begin(Studio *s, const Intent *in)
     s->stroke_x = in->x;
     s->stroke_y = in->y;
     sweep(s, in->x, in->y);
+}
+
+/* the canvas or the drawing, as the bytes a snapshot of `kind` holds */
+static size_t state_len(const Studio *s, SnapshotKind kind)
+{
+    return kind == SNAPSHOT_SKETCH ? sketch_state_len(&s->sketch) : canvas_state_len(&s->canvas);
+}
+
+static void state_save(const Studio *s, SnapshotKind kind, void *buf)
+{
+    if (kind == SNAPSHOT_SKETCH) sketch_state_save(&s->sketch, buf);
+    else canvas_state_save(&s->canvas, buf);
+}
+
+static void state_load(Studio *s, SnapshotKind kind, const void *buf)
+{
+    if (kind == SNAPSHOT_SKETCH) sketch_state_load(&s->sketch, buf);
+    else canvas_state_load(&s->canvas, buf);
 }
 
 static void travel(Studio *s, HistoryDirection d)
@@ -120,15 +153,19 @@ static void travel(Studio *s, HistoryDirection d)
         restore_cells(s, snap);
         failed = history_turn(&s->history, d, s->live.frame.cells, s->live.frame.cells_len * sizeof(float));
     } else {
-        /* back to the marked digit: a regrow on view is dropped, not kept */
-        if (s->show != SHOW_DIGIT) worker_stop(s->worker);
-        s->show = SHOW_DIGIT;
-        const size_t len = canvas_state_len(&s->canvas);
+        /* back to the marked digit: a regrow on view is dropped, not kept
+         * (the growth of a drawing stays beside it) */
+        if (snap->kind == SNAPSHOT_CANVAS) {
+            if (s->show != SHOW_DIGIT) worker_stop(s->worker);
+            s->show = SHOW_DIGIT;
+        }
+        const SnapshotKind kind = snap->kind;
+        const size_t len = state_len(s, kind);
         void *current = malloc(len);
         failed = !current;
         if (current) {
-            canvas_state_save(&s->canvas, current);
-            canvas_state_load(&s->canvas, snap->data);
+            state_save(s, kind, current);
+            state_load(s, kind, snap->data);
             failed = history_turn(&s->history, d, current, len);
             free(current);
         }
@@ -137,8 +174,48 @@ static void travel(Studio *s, HistoryDirection d)
     else studio_report(s, 0, "%s", done);
 }
 
+/* draw mode on a blank drawing; blanking a drawing can be undone */
+static void blank(Studio *s)
+{
+    if (!have_model(s)) return;
+    if (s->mode == MODE_DRAW) {
+        snapshot_sketch(s);
+    } else {
+        /* nothing is grown yet: the canvas beside the drawing is black */
+        worker_stop(s->worker);
+        canvas_clear(&s->canvas);
+        s->show = SHOW_DIGIT;
+        s->raw_view = 0;
+        s->mode = MODE_DRAW;
+        s->brush_radius = PEN_RADIUS;
+        s->pace.heal = 0;
+        worker_set_pace(s->worker, &s->pace);
+        history_clear(&s->history);
+    }
+    sketch_clear(&s->sketch);
+    studio_report(s, 0, "draw mode: draw a digit (left drag: pen, right drag: rub out), then Enter grows it");
+}
+
+/* the drawing made an MNIST-like digit as a dropped picture is, encoded,
+ * and its reconstruction grown from four cells */
+static void grow_drawing(Studio *s)
+{
+    if (sketch_is_blank(&s->sketch)) {
+        studio_report(s, 0, "nothing is drawn yet: draw a digit with the left button, then Enter");
+        return;
+    }
+    s->growth_job = worker_grow_picture(s->worker, s->sketch.ink, s->sketch.side, s->sketch.side);
+    s->show = SHOW_GROWTH;
+    s->raw_view = 0;
+    studio_report(s, 0, "your digit: encoded; its reconstruction grows");
+}
+
 static void clear_damage(Studio *s)
 {
+    if (s->mode == MODE_DRAW) {
+        blank(s);
+        return;
+    }
     if (s->mode == MODE_HEAL) {
         const Snapshot *first = history_oldest(&s->history);
         if (!first) {
@@ -166,6 +243,10 @@ static void regrow(Studio *s, int pick_best)
     if (!have_model(s)) return;
     if (s->mode == MODE_HEAL) {
         studio_report(s, 0, "in heal mode the cells regrow by themselves; M switches to regrow mode");
+        return;
+    }
+    if (s->mode == MODE_DRAW) {
+        grow_drawing(s);
         return;
     }
     /* Space again on a regrowth: the same damage, another try */
@@ -207,11 +288,12 @@ static void switch_mode(Studio *s)
     history_clear(&s->history);
 }
 
-/* a new growth replaces whatever was on the canvas */
+/* a new growth replaces whatever was on the canvas, a drawing included */
 static void start_growth(Studio *s, uint64_t job)
 {
     history_clear(&s->history);
     if (s->canvas.size) canvas_clear_marks(&s->canvas);
+    if (s->mode == MODE_DRAW) s->mode = MODE_REGROW;
     s->growth_job = job;
     s->show = SHOW_GROWTH;
     s->raw_view = 0;
@@ -315,6 +397,12 @@ static void toggle(Studio *s, int *flag, const char *on, const char *off)
     studio_report(s, 0, "%s", *flag ? on : off);
 }
 
+Tool studio_tool(const Studio *s, int right_button)
+{
+    const int pen = s->mode == MODE_DRAW ? !right_button : right_button;
+    return pen ? TOOL_INK : TOOL_ERASE;
+}
+
 void studio_handle(Studio *s, const Intent *in)
 {
     switch (in->kind) {
@@ -382,6 +470,11 @@ void studio_handle(Studio *s, const Intent *in)
         else studio_report(s, 1, "no model trained to heal was found (%s)", HEAL_MODEL_NAME);
         break;
     case INTENT_OPEN_PICTURE: open_picture(s, in->path); break;
+    case INTENT_BLANK: blank(s); break;
+    case INTENT_TOGGLE_OVERLAY:
+        toggle(s, &s->growth_over_drawing, "draw mode: the growth under the drawing",
+               "draw mode: the growth beside the drawing");
+        break;
     case INTENT_TOGGLE_HELP: s->help = !s->help; break;
     case INTENT_DISMISS: s->help = 0; break;
     case INTENT_QUIT: s->quit = 1; break;

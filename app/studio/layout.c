@@ -1,18 +1,20 @@
-/* The window's layout: the canvas on the left, as large as whole pixels
- * allow, and the panel on the right with its buttons at the bottom. */
+/* The window's layout: the canvas on the left (in draw mode the drawing,
+ * with the growth beside it), as large as whole pixels allow, and the panel
+ * on the right with its buttons at the bottom. */
 #include "layout.h"
 
 const Button buttons[N_BUTTONS] = {
     [BUTTON_REGROW] = {"Regrow", "regrow", INTENT_REGROW},
     [BUTTON_RESAMPLE] = {"Resample", "resample", INTENT_RESAMPLE},
     [BUTTON_NEW] = {"New digit", "new", INTENT_NEW_DIGIT},
+    [BUTTON_DRAW] = {"Draw", "draw", INTENT_BLANK},
     [BUTTON_HELP] = {"Keys", "help", INTENT_TOGGLE_HELP},
 };
 
 /* in window points */
 enum { PANEL_WIDTH = 330, PAD = 16, BUTTON_HEIGHT = 34 };
 
-void layout_compute(Layout *l, int out_w, int out_h, float scale, int image_size)
+void layout_compute(Layout *l, int out_w, int out_h, float scale, int image_size, int with_beside)
 {
     l->w = out_w;
     l->h = out_h;
@@ -24,19 +26,22 @@ void layout_compute(Layout *l, int out_w, int out_h, float scale, int image_size
     l->panel = (SDL_Rect){out_w - panel_w, 0, panel_w, out_h};
 
     const int area_w = out_w - panel_w - 2 * l->pad, area_h = out_h - 2 * l->pad;
-    const int side = area_w < area_h ? area_w : area_h;
+    const int panes = with_beside ? 2 : 1, pane_w = (area_w - (panes - 1) * l->pad) / panes;
+    const int side = pane_w < area_h ? pane_w : area_h;
     l->zoom = image_size > 0 && side >= image_size ? side / image_size : 1;
-    const int canvas_side = image_size * l->zoom;
-    l->canvas = (SDL_Rect){l->pad + (area_w - canvas_side) / 2, l->pad + (area_h - canvas_side) / 2,
+    const int canvas_side = image_size * l->zoom, used_w = panes * canvas_side + (panes - 1) * l->pad;
+    l->canvas = (SDL_Rect){l->pad + (area_w - used_w) / 2, l->pad + (area_h - canvas_side) / 2,
                            canvas_side, canvas_side};
+    l->beside = with_beside ? (SDL_Rect){l->canvas.x + canvas_side + l->pad, l->canvas.y, canvas_side, canvas_side}
+                            : (SDL_Rect){0, 0, 0, 0};
 
-    /* two rows of two at the panel's foot */
-    const int gap = l->pad / 2, bh = (int)(BUTTON_HEIGHT * scale);
+    /* rows of two at the panel's foot */
+    const int gap = l->pad / 2, bh = (int)(BUTTON_HEIGHT * scale), rows = (N_BUTTONS + 1) / 2;
     const int bw = (panel_w - 2 * l->pad - gap) / 2;
     for (int i = 0; i < N_BUTTONS; i++) {
         const int row = i / 2, col = i % 2;
         l->button[i] = (SDL_Rect){l->panel.x + l->pad + col * (bw + gap),
-                                  out_h - l->pad - (2 - row) * bh - (1 - row) * gap, bw, bh};
+                                  out_h - l->pad - (rows - row) * bh - (rows - 1 - row) * gap, bw, bh};
     }
 }
 

@@ -8,7 +8,7 @@
 
 #include "studio.h"
 
-typedef enum ButtonId { BUTTON_REGROW, BUTTON_RESAMPLE, BUTTON_NEW, BUTTON_HELP, N_BUTTONS } ButtonId;
+typedef enum ButtonId { BUTTON_REGROW, BUTTON_RESAMPLE, BUTTON_NEW, BUTTON_DRAW, BUTTON_HELP, N_BUTTONS } ButtonId;
 
 typedef struct Button {
     const char *label;
@@ -24,12 +24,14 @@ typedef struct Layout {
     int pad;              /* the margin around things */
     int zoom;             /* output pixels per image pixel: an integer, for crisp pixels */
     int image_size;
-    SDL_Rect canvas;      /* the image, image_size * zoom a side */
+    SDL_Rect canvas;      /* the image, image_size * zoom a side (draw mode: the drawing) */
+    SDL_Rect beside;      /* draw mode: the growth, right of the drawing; empty when not shown */
     SDL_Rect panel;
     SDL_Rect button[N_BUTTONS];
 } Layout;
 
-void layout_compute(Layout *l, int out_w, int out_h, float scale, int image_size);
+/* with_beside: room for the `beside` pane next to the canvas */
+void layout_compute(Layout *l, int out_w, int out_h, float scale, int image_size, int with_beside);
 /* the image coordinates of output pixel (px, py); 1 when it is on the canvas */
 int layout_to_image(const Layout *l, float px, float py, float *x, float *y);
 /* the output pixel of image coordinates (x, y) */

@@ -152,7 +152,7 @@ static void update_layout(Layout *l, SDL_Window *window, Screen *sc, const Studi
     SDL_GetRendererOutputSize(sc->renderer, &ow, &oh);
     const float scale = ww > 0 ? (float)ow / ww : 1.0f;
     text_set_scale(sc->text, scale);
-    layout_compute(l, ow, oh, scale, s->canvas.size);
+    layout_compute(l, ow, oh, scale, s->canvas.size, s->mode == MODE_DRAW && !s->growth_over_drawing);
 }
 
 static void take_screenshot(Screen *sc, const Layout *l, Studio *s)

@@ -1,5 +1,5 @@
-/* Drawing: the canvas, the brush's outline, the panel, the error screen and
- * the help overlay. */
+/* Drawing: the canvas, draw mode's drawing, the brush's outline, the panel,
+ * the error screen and the help overlay. */
 #include "render.h"
 
 #include <math.h>
@@ -51,7 +51,8 @@ static int ensure_canvas_texture(Screen *sc, int size)
     return 0;
 }
 
-static void draw_canvas(Screen *sc, const Layout *l, const Studio *s)
+/* what the canvas shows, into `where` */
+static void draw_canvas(Screen *sc, const SDL_Rect *where, const Studio *s)
 {
     const int size = s->canvas.size;
     if (ensure_canvas_texture(sc, size)) return;
@@ -66,9 +67,66 @@ static void draw_canvas(Screen *sc, const Layout *l, const Studio *s)
             }
         SDL_UnlockTexture(sc->canvas);
     }
-    SDL_RenderCopy(sc->renderer, sc->canvas, NULL, &l->canvas);
-    const SDL_Rect border = {l->canvas.x - 1, l->canvas.y - 1, l->canvas.w + 2, l->canvas.h + 2};
+    SDL_RenderCopy(sc->renderer, sc->canvas, NULL, where);
+}
+
+static void draw_frame(Screen *sc, const SDL_Rect *where)
+{
+    const SDL_Rect border = {where->x - 1, where->y - 1, where->w + 2, where->h + 2};
     outline(sc->renderer, &border, frame_line);
+}
+
+static int ensure_sketch_texture(Screen *sc, int side)
+{
+    if (sc->sketch && sc->sketch_side == side) return 0;
+    if (sc->sketch) SDL_DestroyTexture(sc->sketch);
+    sc->sketch = SDL_CreateTexture(sc->renderer, SDL_PIXELFORMAT_RGBA32, SDL_TEXTUREACCESS_STREAMING, side, side);
+    if (!sc->sketch) {
+        fprintf(stderr, "vnca-studio: cannot make the drawing's texture: %s\n", SDL_GetError());
+        return -1;
+    }
+    /* smooth: the drawing is finer than the image, and a pen's line, not pixels */
+    SDL_SetTextureScaleMode(sc->sketch, SDL_ScaleModeLinear);
+    SDL_SetTextureBlendMode(sc->sketch, SDL_BLENDMODE_BLEND);
+    sc->sketch_side = side;
+    return 0;
+}
+
+/* the drawing into `where`, in `colour` at `alpha` over what is there */
+static void draw_sketch(Screen *sc, const SDL_Rect *where, const Sketch *k, SDL_Color colour, Uint8 alpha)
+{
+    if (ensure_sketch_texture(sc, k->side)) return;
+    Uint8 *texels;
+    int pitch;
+    if (SDL_LockTexture(sc->sketch, NULL, (void **)&texels, &pitch) == 0) {
+        for (int y = 0; y < k->side; y++)
+            for (int x = 0; x < k->side; x++) {
+                Uint8 *t = texels + y * pitch + 4 * x;
+                t[0] = t[1] = t[2] = 255;
+                t[3] = (Uint8)(k->ink[(size_t)y * k->side + x] * 255.0f + 0.5f);
+            }
+        SDL_UnlockTexture(sc->sketch);
+    }
+    SDL_SetTextureColorMod(sc->sketch, colour.r, colour.g, colour.b);
+    SDL_SetTextureAlphaMod(sc->sketch, alpha);
+    SDL_RenderCopy(sc->renderer, sc->sketch, NULL, where);
+}
+
+/* Draw mode: the drawing, white on black, with the growth beside it; or
+ * the growth with the drawing over it, tinted and translucent. */
+static void draw_drawing(Screen *sc, const Layout *l, const Studio *s)
+{
+    static const SDL_Color black = {0, 0, 0, 255}, white = {255, 255, 255, 255};
+    if (s->growth_over_drawing) {
+        draw_canvas(sc, &l->canvas, s);
+        draw_sketch(sc, &l->canvas, &s->sketch, accent, 110);
+    } else {
+        fill(sc->renderer, &l->canvas, black);
+        draw_sketch(sc, &l->canvas, &s->sketch, white, 255);
+        draw_canvas(sc, &l->beside, s);
+        draw_frame(sc, &l->beside);
+    }
+    draw_frame(sc, &l->canvas);
 }
 
 static void draw_brush(Screen *sc, const Layout *l, const Studio *s)
@@ -109,6 +167,8 @@ static void note(Pen *p, FontRole role, const char *s, SDL_Color colour)
 
 static const char *view_words(const Studio *s)
 {
+    if (s->mode == MODE_DRAW)
+        return s->growth_over_drawing ? "the growth, your drawing over it (O)" : "your drawing, its growth beside (O)";
     if (studio_view_is_colour(s)) return "hidden channels 1, 2, 3 as RGB";
     switch (s->show) {
     case SHOW_GROWTH: return s->mode == MODE_HEAL ? "the live cells" : "a digit growing";
@@ -158,7 +218,10 @@ static void draw_panel(Screen *sc, const Layout *l, const Studio *s)
 
     char buf[160];
     draw_growth_fields(&p, s);
-    field(&p, "Mode", s->mode == MODE_HEAL ? "heal" : "regrow", ink);
+    field(&p, "Mode", s->mode == MODE_HEAL ? "heal" : s->mode == MODE_DRAW ? "draw" : "regrow", ink);
+    if (s->mode == MODE_DRAW)
+        note(&p, FONT_SMALL, "Left drag: pen; right drag: rub out; wheel: pen size. Enter grows your digit; "
+                             "O: the growth beside / under the drawing.", dim);
     if (s->mode == MODE_HEAL && s->live.model.config.variant != VNCA_VARIANT_PERSISTENT)
         note(&p, FONT_SMALL,
              s->heal_model[0] ? "This model was trained to grow, not to heal: its cells may not "
@@ -267,7 +330,11 @@ void screen_draw(Screen *sc, const Layout *l, const Studio *s)
     if (!s->live.model.loaded || s->canvas.size == 0) {
         draw_model_missing(sc, l, s);
     } else {
-        draw_canvas(sc, l, s);
+        if (s->mode == MODE_DRAW) draw_drawing(sc, l, s);
+        else {
+            draw_canvas(sc, &l->canvas, s);
+            draw_frame(sc, &l->canvas);
+        }
         draw_brush(sc, l, s);
         draw_panel(sc, l, s);
     }
@@ -278,8 +345,10 @@ void screen_draw(Screen *sc, const Layout *l, const Studio *s)
 void screen_free(Screen *sc)
 {
     if (sc->canvas) SDL_DestroyTexture(sc->canvas);
+    if (sc->sketch) SDL_DestroyTexture(sc->sketch);
     free(sc->rgb);
     sc->canvas = NULL;
+    sc->sketch = NULL;
     sc->rgb = NULL;
 }
 

@@ -15,6 +15,8 @@ typedef struct Screen {
     SDL_Texture *canvas;      /* the image, one texel per pixel, drawn magnified */
     int canvas_size;
     float *rgb;               /* [S, S, 3] scratch */
+    SDL_Texture *sketch;      /* draw mode's drawing: white, its ink as alpha */
+    int sketch_side;
 } Screen;
 
 /* Draws a whole frame (not presented). */

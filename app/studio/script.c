@@ -23,7 +23,7 @@ typedef enum ActionKind {
 typedef struct Action {
     ActionKind kind;
     int line;
-    Tool tool;
+    int right;            /* DRAG, CLICK: the right button, else the left */
     int n_points;
     float points[2 * MAX_POINTS];
     SDL_Keycode key;
@@ -72,10 +72,10 @@ static int parse_float(const char *s, float *out)
     return s[0] && !*end && isfinite(*out) && fabsf(*out) <= COORDINATE_LIMIT ? 0 : -1;
 }
 
-static int parse_tool(const char *s, Tool *tool)
+static int parse_mouse_button(const char *s, int *right)
 {
-    if (strcmp(s, "left") == 0) *tool = TOOL_ERASE;
-    else if (strcmp(s, "right") == 0) *tool = TOOL_INK;
+    if (strcmp(s, "left") == 0) *right = 0;
+    else if (strcmp(s, "right") == 0) *right = 1;
     else return -1;
     return 0;
 }
@@ -115,7 +115,7 @@ static const char *parse_action(char **word, int n, Action *a)
     if (strcmp(verb, "drag") == 0 || strcmp(verb, "click") == 0) {
         a->kind = verb[0] == 'd' ? ACT_DRAG : ACT_CLICK;
         const int want = a->kind == ACT_CLICK ? 2 : -1;
-        if (n < 2 || parse_tool(word[1], &a->tool)) return "expected left or right";
+        if (n < 2 || parse_mouse_button(word[1], &a->right)) return "expected left or right";
         a->n_points = (n - 2) / 2;
         if ((n - 2) % 2 || a->n_points < 1 || a->n_points > MAX_POINTS ||
             (want > 0 && n - 2 != want) || (a->kind == ACT_DRAG && a->n_points < 2))
@@ -140,7 +140,7 @@ static const char *parse_action(char **word, int n, Action *a)
     }
     if (strcmp(verb, "button") == 0) {
         a->kind = ACT_BUTTON;
-        if (n != 2 || parse_button(word[1], &a->intent)) return "expected: button regrow|resample|new|help";
+        if (n != 2 || parse_button(word[1], &a->intent)) return "expected: button regrow|resample|new|draw|help";
         return NULL;
     }
     if (strcmp(verb, "wheel") == 0) {
@@ -229,7 +229,7 @@ static void stroke(Studio *s, const Action *a)
 {
     const float *p = a->points;
     handle(s, (Intent){.kind = INTENT_POINTER, .x = p[0], .y = p[1], .on_canvas = 1});
-    handle(s, (Intent){.kind = INTENT_STROKE_BEGIN, .tool = a->tool, .x = p[0], .y = p[1]});
+    handle(s, (Intent){.kind = INTENT_STROKE_BEGIN, .tool = studio_tool(s, a->right), .x = p[0], .y = p[1]});
     for (int i = 1; i < a->n_points; i++) {
         handle(s, (Intent){.kind = INTENT_POINTER, .x = p[2 * i], .y = p[2 * i + 1], .on_canvas = 1});
         handle(s, (Intent){.kind = INTENT_STROKE_MOVE, .x = p[2 * i], .y = p[2 * i + 1]});

@@ -7,7 +7,7 @@
  *   click left|right X Y                   a single dab
  *   move X Y                               the brush outline to (X, Y)
  *   key NAME                               e.g. space, return, r, ctrl+z, ctrl+shift+z, f1, +
- *   button regrow|resample|new|help        the panel's buttons
+ *   button regrow|resample|new|draw|help   the panel's buttons
  *   wheel N                                the mouse wheel, N notches (negative: down)
  *   drop PATH                              a file dropped onto the window
  *   wait MS                                milliseconds

@@ -46,6 +46,7 @@ void studio_close(Studio *s)
     worker_finish(s->worker);
     worker_view_free(&s->live);
     canvas_free(&s->canvas);
+    sketch_free(&s->sketch);
     history_clear(&s->history);
     free(s->regrow_picture);
     free(s->regrow_unknown);
@@ -58,15 +59,18 @@ static int resize(Studio *s, int size)
 {
     const size_t pixels = (size_t)size * size;
     canvas_free(&s->canvas);
+    sketch_free(&s->sketch);
     free(s->regrow_picture);
     free(s->regrow_unknown);
     free(s->stroke_mask);
     s->regrow_picture = malloc(pixels * sizeof(float));
     s->regrow_unknown = malloc(pixels);
     s->stroke_mask = malloc(pixels);
-    if (canvas_init(&s->canvas, size) == 0 && s->regrow_picture && s->regrow_unknown && s->stroke_mask)
+    if (canvas_init(&s->canvas, size) == 0 && sketch_init(&s->sketch, size) == 0 && s->regrow_picture &&
+        s->regrow_unknown && s->stroke_mask)
         return 0;
     canvas_free(&s->canvas);
+    sketch_free(&s->sketch);
     return -1;
 }
 

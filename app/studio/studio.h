@@ -10,6 +10,7 @@
 
 #include "canvas.h"
 #include "history.h"
+#include "sketch.h"
 #include "worker.h"
 
 typedef enum IntentKind {
@@ -39,6 +40,8 @@ typedef enum IntentKind {
     INTENT_LOAD_MODEL,     /* path */
     INTENT_LOAD_HEALER,    /* the shipped model trained to heal */
     INTENT_OPEN_PICTURE,   /* path */
+    INTENT_BLANK,          /* draw mode, on a blank sketch */
+    INTENT_TOGGLE_OVERLAY, /* draw mode: the growth beside the drawing <-> under it */
     INTENT_TOGGLE_HELP,
     INTENT_DISMISS,        /* closes the help */
     INTENT_QUIT,
@@ -54,7 +57,9 @@ typedef struct Intent {
     const char *path;
 } Intent;
 
-typedef enum Mode { MODE_REGROW, MODE_HEAL } Mode;
+/* regrow: erase, then inpaint; heal: damage the live cells; draw: draw a
+ * digit by hand and grow its reconstruction */
+typedef enum Mode { MODE_REGROW, MODE_HEAL, MODE_DRAW } Mode;
 
 /* What the canvas shows. */
 typedef enum Show {
@@ -74,6 +79,8 @@ typedef struct Studio {
     uint64_t message_seq;      /* of live's message, as last shown */
 
     Canvas canvas;
+    Sketch sketch;             /* draw mode's drawing */
+    int growth_over_drawing;   /* draw mode: the growth under the drawing, not beside it */
     History history;
     Mode mode;
     Show show;
@@ -111,6 +118,9 @@ int studio_open(Studio *s, const char *model_path, const char *missing_model,
 void studio_close(Studio *s);
 
 void studio_handle(Studio *s, const Intent *in);
+/* What a drag with the left (or right) mouse button does in the current
+ * mode: the left button erases, or in draw mode is the pen. */
+Tool studio_tool(const Studio *s, int right_button);
 /* Takes in what the worker published; call once per frame. */
 void studio_update(Studio *s);
 /* Nothing is going on that would change the picture by itself. */
