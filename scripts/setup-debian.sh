@@ -16,6 +16,6 @@ $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-rec
     libopenblas-dev libopenblas-openmp-dev libcjson-dev zlib1g-dev libcmocka-dev \
     libsdl2-dev libsdl2-ttf-dev libfontconfig-dev libstb-dev libpng-dev libjpeg-dev libgif-dev \
     fonts-dejavu-core \
-    xvfb xauth \
+    xvfb xauth desktop-file-utils \
     openmpi-bin libopenmpi-dev \
     valgrind
