@@ -14,8 +14,8 @@ $SUDO apt-get update -qq
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     build-essential meson ninja-build pkg-config \
     libopenblas-dev libopenblas-openmp-dev libcjson-dev zlib1g-dev libcmocka-dev \
-    libsdl2-dev libsdl2-ttf-dev libfontconfig-dev libstb-dev libpng-dev libjpeg-dev \
+    libsdl2-dev libsdl2-ttf-dev libfontconfig-dev libstb-dev libpng-dev libjpeg-dev libgif-dev \
     fonts-dejavu-core \
-    xvfb xauth \
+    xvfb xauth desktop-file-utils \
     openmpi-bin libopenmpi-dev \
     valgrind

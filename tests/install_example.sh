@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # libvnca as another program sees it: installs a build into a temporary
-# directory, compiles examples/decode_prior.c against the installed headers
+# directory, checks vnca-studio's desktop entry and icon there, compiles examples/decode_prior.c against the installed headers
 # and shared library (flags from pkg-config, nothing from the source tree),
 # runs it on the installed model and checks that it drew digits.
 #
@@ -18,6 +18,21 @@ pc=$(find "$work/root" -name vnca.pc)
 [ -n "$pc" ] || { echo "install_example: meson install wrote no vnca.pc"; exit 1; }
 prefix=$work/root$(sed -n 's/^prefix=//p' "$pc")
 vnca_pc() { PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --define-variable=prefix="$prefix" "$@" vnca; }
+
+# vnca-studio in the desktop's menus: its entry, and its icon in the folder of
+# the icon's real size (a PNG's width and height are big-endian at byte 16)
+desktop=$prefix/share/applications/vnca-studio.desktop
+[ -f "$desktop" ] || { echo "install_example: meson install wrote no $desktop"; exit 1; }
+grep -qx 'Exec=vnca-studio %f' "$desktop" || { echo "install_example: $desktop: no Exec=vnca-studio %f"; exit 1; }
+if command -v desktop-file-validate >/dev/null; then desktop-file-validate "$desktop"; fi
+icon=$(find "$prefix/share/icons/hicolor" -path '*/apps/vnca-studio.png')
+[ -n "$icon" ] || { echo "install_example: meson install wrote no hicolor icon vnca-studio.png"; exit 1; }
+read -r w3 w2 w1 w0 h3 h2 h1 h0 < <(od -An -tu1 -j16 -N8 "$icon")
+size=$(( (w3 << 24 | w2 << 16 | w1 << 8 | w0) ))x$(( (h3 << 24 | h2 << 16 | h1 << 8 | h0) ))
+case $icon in
+    */hicolor/"$size"/apps/vnca-studio.png) echo "install_example: $size icon, desktop entry valid" ;;
+    *) echo "install_example: $icon is $size pixels"; exit 1 ;;
+esac
 
 # shellcheck disable=SC2046  # the flags are meant to split into words
 cc -std=c11 -Wall -Wextra -Werror examples/decode_prior.c $(vnca_pc --cflags --libs) \

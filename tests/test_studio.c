@@ -18,6 +18,7 @@
 
 #include <stb_image.h>
 
+#include "gif_frames.h"
 #include "image_io.h"
 #include "run_command.h"
 #include "vnca/vnca.h"
@@ -317,6 +318,73 @@ static void test_draw_then_grow(void **state)
     free(one), free(zero);
 }
 
+/* the GIF saved by the script's `gif`, its frames checked against the tiny
+ * model's schedule: the seed's frame, then one a step; 8 pixels a side per
+ * image pixel; looping; at the pace of --speed 0 (2 hundredths a frame) */
+static void read_growth_gif(const char *name, GifFrames *g)
+{
+    char path[4096], err[4608];
+    VncaConfig tiny;
+    if (gif_frames_read(in_dir(path, name), g, err, sizeof err)) fail_msg("%s", err);
+    assert_int_equal(vnca_config_named("tiny", &tiny, NULL), 0);
+    assert_int_equal(g->n, vnca_total_steps(&tiny) + 1);
+    assert_int_equal(g->w, 8 * SIZE);
+    assert_int_equal(g->h, 8 * SIZE);
+    assert_true(g->loops_forever);
+    for (int f = 0; f < g->n; f++) assert_int_equal(g->delay_cs[f], 2);
+}
+
+/* frame f of such a GIF at image size, as probabilities */
+static float *gif_frame(const GifFrames *g, int f)
+{
+    float *p = malloc(SIZE * SIZE * sizeof(float));
+    for (int y = 0; y < SIZE; y++)
+        for (int x = 0; x < SIZE; x++) p[y * SIZE + x] = gif_pixel(g, f, 8 * x, 8 * y) / 255.0f;
+    return p;
+}
+
+/* `gif` (as G): a new digit's growth, every step, ends at the canvas; a
+ * regrowth's keeps the kept pixels in every frame while the erased ones
+ * fill with ink. */
+static void test_growth_gif(void **state)
+{
+    (void)state;
+    CommandResult r;
+    run_studio(&r, ink_model,
+               "wait-idle\n"
+               "save %1$s/grown.png\n"
+               "gif %1$s/growth.gif\n"
+               "drag left 8 16 24 16\n"
+               "save %1$s/erased.png\n"
+               "key space\n"
+               "wait-idle\n"
+               "gif %1$s/regrowth.gif\n"
+               "quit\n");
+    assert_int_equal(r.status, 0);
+    GifFrames growth, regrowth;
+    read_growth_gif("growth.gif", &growth);
+    read_growth_gif("regrowth.gif", &regrowth);
+    float *grown = canvas("grown.png"), *erased = canvas("erased.png");
+
+    float *first = gif_frame(&growth, 0), *last = gif_frame(&growth, growth.n - 1);
+    assert_true(region_max(first, whole_canvas) < 0.9f); /* the ink comes step by step */
+    for (int i = 0; i < SIZE * SIZE; i++) assert_float_equal(last[i], grown[i], 1.0 / 255);
+    free(first), free(last);
+
+    for (int f = 0; f < regrowth.n; f++) {
+        float *frame = gif_frame(&regrowth, f);
+        for (int y = 0; y < SIZE; y++)
+            for (int x = 0; x < SIZE; x++)
+                if (well_outside_stroke(x, y)) assert_float_equal(frame[y * SIZE + x], erased[y * SIZE + x], 1.0 / 255);
+        if (f == 0) assert_true(region_max(frame, well_inside_stroke) < 0.9f);
+        if (f == regrowth.n - 1) assert_true(region_min(frame, well_inside_stroke) > 0.9f);
+        free(frame);
+    }
+    free(grown), free(erased);
+    gif_frames_free(&growth);
+    gif_frames_free(&regrowth);
+}
+
 /* pixels of the error screen's title colour (a light red) in a screenshot */
 static int reddish_pixels(const char *name)
 {
@@ -381,10 +449,12 @@ static void test_failures_are_reported(void **state)
                "wait-idle\n"
                "drop %1$s/script.txt\n"
                "save %1$s/no-such-folder/canvas.png\n"
+               "gif %1$s/no-such-folder/growth.gif\n"
                "quit\n");
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.err, "script.txt: cannot read the image"));
     assert_non_null(strstr(r.err, "no-such-folder/canvas.png"));
+    assert_non_null(strstr(r.err, "no-such-folder/growth.gif"));
 }
 
 /* A script that is wrong fails before the window opens, naming its line. */
@@ -462,6 +532,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_shipped_model_regrows_ink),
         cmocka_unit_test(test_heal_model_key),
         cmocka_unit_test(test_draw_then_grow),
+        cmocka_unit_test(test_growth_gif),
         cmocka_unit_test(test_corrupt_model_error_screen),
         cmocka_unit_test(test_failures_are_reported),
         cmocka_unit_test(test_bad_script_is_refused),

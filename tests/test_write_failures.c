@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #include "fixtures.h"
+#include "gif_writer.h"
 #include "image_io.h"
 #include "run_command.h"
 #include "vnca/npy.h"
@@ -72,6 +73,12 @@ static int write_png(const char *path, VncaError *err)
     return image_save_png(path, pixels, 8, 8, 1, err);
 }
 
+static int write_gif(const char *path, VncaError *err)
+{
+    static const float frames[2 * 8 * 8] = {0.5f};
+    return gif_write_gray(path, frames, 2, 8, 8, 1, 5, err);
+}
+
 static const struct {
     const char *name;
     int (*write)(const char *path, VncaError *err);
@@ -80,6 +87,7 @@ static const struct {
     {"train.ckpt", write_checkpoint},
     {"q.npy", write_npy},
     {"grid.png", write_png},
+    {"growth.gif", write_gif},
 };
 enum { N_WRITERS = sizeof writers / sizeof writers[0] };
 
@@ -187,7 +195,7 @@ static void test_read_only_directory(void **state)
         expect_reported(err.msg, path, EROFS);
         expect_old_file(path);
     }
-    char model_out[4096], png_out[4096], npy_out[4096];
+    char model_out[4096], png_out[4096], npy_out[4096], gif_out[4096];
     const struct {
         const char *out;
         char *argv[12];
@@ -198,6 +206,8 @@ static void test_read_only_directory(void **state)
          {(char *)vnca_exe, "sample", "--model", micro, "-n", "2", "-o", png_out, NULL}},
         {path_in(npy_out, disk, "q.npy"),
          {(char *)vnca_exe, "decode", "--model", micro, "--z", latents, "-o", npy_out, NULL}},
+        {path_in(gif_out, disk, "growth.gif"),
+         {(char *)vnca_exe, "sample", "--model", micro, "-n", "2", "--gif", gif_out, NULL}},
     };
     for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++) {
         CommandResult r;

@@ -5,6 +5,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "growth_gif.h"
 #include "vnca/npy.h"
 
 enum { BATCH = 32 };
@@ -108,6 +109,7 @@ int cmd_decode(int argc, char **argv)
         {"output", 'o', "FILE", "final logits [N, 32, 32] (.npy)", 0},
         {"all-steps", 0, "FILE", "also write channel 0 after every step, [N, T+1, 32, 32] "
                                  "(step 0 is the seed; small grids shown as blocks)", 0},
+        GROWTH_GIF_CLI_OPTIONS,
         {0},
     };
     CliCommand cmd = {.name = "decode",
@@ -116,8 +118,13 @@ int cmd_decode(int argc, char **argv)
     CliParse parsed = cli_parse(&cmd, argc, argv);
     if (parsed != CLI_OK) return parsed == CLI_HELP ? 0 : 2;
     const char *model_path = cli_required(&cmd, "model"), *z_path = cli_required(&cmd, "z");
-    const char *out = cli_required(&cmd, "output"), *steps_path = cli_value(&cmd, "all-steps");
-    if (!model_path || !z_path || !out) return 2;
+    const char *out = cli_value(&cmd, "output"), *steps_path = cli_value(&cmd, "all-steps");
+    GrowthGifOptions gif;
+    if (!model_path || !z_path || growth_gif_options(&cmd, &gif)) return 2;
+    if (!out && !gif.path) {
+        fprintf(stderr, "vnca decode: missing --output (or --gif)\n");
+        return 2;
+    }
 
     VncaModel m;
     VncaArray z = {0};
@@ -164,8 +171,9 @@ int cmd_decode(int argc, char **argv)
     }
     size_t shape[4] = {n, (size_t)size, (size_t)size, 0};
     size_t steps_shape[4] = {n, (size_t)frames, (size_t)size, (size_t)size};
-    if (vnca_npy_write(out, logits, 3, shape, &err) ||
-        (steps && vnca_npy_write(steps_path, steps, 4, steps_shape, &err)))
+    if ((out && vnca_npy_write(out, logits, 3, shape, &err)) ||
+        (steps && vnca_npy_write(steps_path, steps, 4, steps_shape, &err)) ||
+        (gif.path && growth_gif_write(&gif, &m, z.data, n, &err)))
         report("decode", &err);
     else
         status = 0;

@@ -6,6 +6,7 @@
 #include "args.h"
 #include "commands.h"
 #include "grid.h"
+#include "growth_gif.h"
 #include "image_io.h"
 #include "vnca/data.h"
 
@@ -14,7 +15,7 @@ static int save_grid(const char *cmd, const char *path, const float *images, int
 {
     int w, h;
     VncaError err;
-    float *grid = image_grid(images, n, size, cols, 2, 0.5f, &w, &h);
+    float *grid = image_grid(images, n, size, cols, DIGIT_GRID_GAP, DIGIT_GRID_BACKGROUND, &w, &h);
     int rc = !grid ? vnca_fail(&err, "%s: out of memory", path)
                    : image_save_png(path, grid, w, h, 1, &err);
     free(grid);
@@ -30,35 +31,57 @@ int cmd_sample(int argc, char **argv)
         {"count", 'n', "N", "digits to sample (default 64)", 0},
         {"seed", 0, "S", "seed of the latents (default 1)", 0},
         {"output", 'o', "FILE", "grid of Bernoulli means (.png)", 0},
+        GROWTH_GIF_CLI_OPTIONS,
         {0},
     };
     CliCommand cmd = {.name = "sample",
-                      .summary = "Draw digits from the prior and decode them into a PNG grid.",
+                      .summary = "Draw digits from the prior and decode them into a PNG grid "
+                                 "(--output), or a GIF of their growth (--gif), or both.",
                       .options = options};
     CliParse parsed = cli_parse(&cmd, argc, argv);
     if (parsed != CLI_OK) return parsed == CLI_HELP ? 0 : 2;
-    const char *model_path = cli_required(&cmd, "model"), *out = cli_required(&cmd, "output");
+    const char *model_path = cli_required(&cmd, "model"), *out = cli_value(&cmd, "output");
+    GrowthGifOptions gif;
     long n, seed;
-    if (!model_path || !out || cli_int(&cmd, "count", 1, 10000, 64, &n) ||
+    if (!model_path || growth_gif_options(&cmd, &gif) || cli_int(&cmd, "count", 1, 10000, 64, &n) ||
         cli_int(&cmd, "seed", 0, 0x7fffffffL, 1, &seed))
         return 2;
+    if (!out && !gif.path) {
+        fprintf(stderr, "vnca sample: missing --output (or --gif)\n");
+        return 2;
+    }
     VncaModel m;
     VncaError err;
     if (load_model_or_report("sample", model_path, &m)) return 1;
-    const int size = m.config.image_size;
+    const int size = m.config.image_size, zdim = m.config.latent;
     VncaWorkspace *ws = vnca_workspace_new(&m.config, n < 32 ? (int)n : 32, VNCA_WS_INFER, &err);
     float *probs = malloc((size_t)n * size * size * sizeof(float));
+    float *z = gif.path ? malloc((size_t)n * zdim * sizeof(float)) : NULL;
     int status = 1;
-    if (!ws || !probs) {
+    if (!ws || !probs || (gif.path && !z)) {
         fprintf(stderr, "vnca sample: %s\n", ws ? "out of memory" : err.msg);
-    } else {
-        VncaRng rng;
+        goto done;
+    }
+    VncaRng rng;
+    if (out) {
         vnca_rng_seed(&rng, (uint64_t)seed);
         vnca_sample(&m, ws, (int)n, &rng, probs);
-        int cols = 1;
-        while (cols * cols < n) cols++;
-        status = save_grid("sample", out, probs, (int)n, size, cols) ? 1 : 0;
+        if (save_grid("sample", out, probs, (int)n, size, image_grid_columns((int)n))) goto done;
     }
+    if (gif.path) {
+        /* vnca_sample's latents: its batches draw an even count of normals
+         * each, so one draw of them all from the same seed is the same */
+        vnca_rng_seed(&rng, (uint64_t)seed);
+        vnca_rng_normal_fill(&rng, z, (size_t)n * zdim);
+        if (growth_gif_write(&gif, &m, z, (size_t)n, &err)) {
+            fprintf(stderr, "vnca sample: %s\n", err.msg);
+            goto done;
+        }
+        printf("wrote %s (%d frames)\n", gif.path, vnca_total_steps(&m.config) + 1);
+    }
+    status = 0;
+done:
+    free(z);
     free(probs);
     vnca_workspace_free(ws);
     vnca_model_free(&m);

@@ -42,6 +42,7 @@ static const KeyBinding bindings[] = {
     {SDLK_TAB, 0, INTENT_TOGGLE_CHANNELS, "hidden channels 1, 2, 3 as colour / pixels", 0},
     {SDLK_s, CTRL, INTENT_SAVE, "save the canvas (PNG)", 0},
     {SDLK_F12, 0, INTENT_SCREENSHOT, "save a screenshot (PNG)", 0},
+    {SDLK_g, 0, INTENT_SAVE_GIF, "save the last growth, every step (looping GIF)", 0},
     {SDLK_F1, 0, INTENT_TOGGLE_HELP, "this help", 0},
     {SDLK_h, 0, INTENT_TOGGLE_HELP, NULL, 0},
     {SDLK_ESCAPE, 0, INTENT_DISMISS, "close the help", 0},

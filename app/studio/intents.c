@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gif_writer.h"
 #include "image_io.h"
 #include "resources.h"
 #include "studio.h"
@@ -352,15 +353,15 @@ static void change_speed(Studio *s, int faster)
     worker_set_pace(s->worker, &s->pace);
 }
 
-/* dir/prefix-YYYYmmdd-HHMMSS[-n].png, a name not yet taken */
-static void timestamped_path(const char *dir, const char *prefix, char *path, size_t len)
+/* dir/prefix-YYYYmmdd-HHMMSS[-n].ext, a name not yet taken */
+static void timestamped_path(const char *dir, const char *prefix, const char *ext, char *path, size_t len)
 {
     char stamp[32];
     time_t now = time(NULL);
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&now));
-    snprintf(path, len, "%s/%s-%s.png", dir, prefix, stamp);
+    snprintf(path, len, "%s/%s-%s.%s", dir, prefix, stamp, ext);
     for (int n = 2; access(path, F_OK) == 0 && n < 1000; n++)
-        snprintf(path, len, "%s/%s-%s-%d.png", dir, prefix, stamp, n);
+        snprintf(path, len, "%s/%s-%s-%d.%s", dir, prefix, stamp, n, ext);
 }
 
 static void save_canvas(Studio *s, const char *path)
@@ -368,7 +369,7 @@ static void save_canvas(Studio *s, const char *path)
     if (!have_model(s)) return;
     char generated[PATH_MAX_LEN];
     if (!path) {
-        timestamped_path(s->save_dir, "vnca", generated, sizeof generated);
+        timestamped_path(s->save_dir, "vnca", "png", generated, sizeof generated);
         path = generated;
     }
     const int size = s->canvas.size, channels = studio_view_is_colour(s) ? 3 : 1;
@@ -388,7 +389,47 @@ static void save_canvas(Studio *s, const char *path)
 static void request_screenshot(Studio *s, const char *path)
 {
     if (path) snprintf(s->screenshot_path, sizeof s->screenshot_path, "%s", path);
-    else timestamped_path(s->save_dir, "vnca-screen", s->screenshot_path, sizeof s->screenshot_path);
+    else timestamped_path(s->save_dir, "vnca-screen", "png", s->screenshot_path, sizeof s->screenshot_path);
+}
+
+/* The GIF's pixels a side per image pixel: a 32x32 digit becomes 256x256. */
+enum { GIF_SCALE = 8 };
+
+/* the last growth (or regrowth), every step as the canvas showed it, at
+ * the pace it was shown */
+static void save_growth_gif(Studio *s, const char *path)
+{
+    if (!have_model(s)) return;
+    float *frames;
+    int size;
+    long dropped;
+    const int n = worker_recording(s->worker, s->growth_job, &frames, &size, &dropped);
+    if (n < 0) {
+        studio_report(s, 1, "out of memory for the growth's frames");
+        return;
+    }
+    if (n == 0 || size != s->canvas.size) {
+        studio_report(s, 0, "no growth to save yet: N grows a digit");
+        free(frames);
+        return;
+    }
+    char generated[PATH_MAX_LEN];
+    if (!path) {
+        timestamped_path(s->save_dir, "vnca-growth", "gif", generated, sizeof generated);
+        path = generated;
+    }
+    const size_t pixels = (size_t)size * size;
+    for (int i = 0; i < n; i++) studio_view_growth(s, frames + i * pixels, frames + i * pixels);
+    /* as fast as it goes: 2 hundredths, the shortest that viewers honour */
+    const double delay = s->pace.steps_per_s > 0 ? 100.0 / s->pace.steps_per_s : 2.0;
+    VncaError err;
+    if (gif_write_gray(path, frames, n, size, size, GIF_SCALE, delay < 2.0 ? 2 : (int)(delay + 0.5), &err))
+        studio_report(s, 1, "%s", err.msg);
+    else if (dropped)
+        studio_report(s, 0, "saved %s (the first %d steps; %ld more were not kept)", path, n, dropped);
+    else
+        studio_report(s, 0, "saved %s (%d frames)", path, n);
+    free(frames);
 }
 
 static void toggle(Studio *s, int *flag, const char *on, const char *off)
@@ -460,6 +501,7 @@ void studio_handle(Studio *s, const Intent *in)
         break;
     case INTENT_SAVE: save_canvas(s, in->path); break;
     case INTENT_SCREENSHOT: request_screenshot(s, in->path); break;
+    case INTENT_SAVE_GIF: save_growth_gif(s, in->path); break;
     case INTENT_OPEN:
         if (is_model_file(in->path)) load_model(s, in->path);
         else open_picture(s, in->path);

@@ -43,7 +43,7 @@ static void usage(FILE *out)
             "IMAGE (PNG or JPEG) is made into an MNIST-like digit, encoded and regrown.\n\n"
             "options:\n"
             "  --model FILE     the model (default: the shipped models/%s)\n"
-            "  --save-dir DIR   where Ctrl+S and F12 save pictures (default: .)\n"
+            "  --save-dir DIR   where Ctrl+S, G and F12 save pictures (default: .)\n"
             "  --script FILE    run the input actions in FILE, then quit (see README.md)\n"
             "  --stats          print the frame rate on exit\n"
             "  --speed N        automaton steps per second; 0: as fast as it goes (default 10)\n"

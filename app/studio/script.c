@@ -17,7 +17,7 @@ enum { MAX_POINTS = 64, LINE_LEN = 4096, DEFAULT_IDLE_TIMEOUT_MS = 60000 };
 
 typedef enum ActionKind {
     ACT_DRAG, ACT_CLICK, ACT_MOVE, ACT_KEY, ACT_BUTTON, ACT_WHEEL, ACT_DROP,
-    ACT_WAIT, ACT_WAIT_IDLE, ACT_SAVE, ACT_SCREENSHOT, ACT_QUIT,
+    ACT_WAIT, ACT_WAIT_IDLE, ACT_SAVE, ACT_SCREENSHOT, ACT_GIF, ACT_QUIT,
 } ActionKind;
 
 typedef struct Action {
@@ -157,8 +157,9 @@ static const char *parse_action(char **word, int n, Action *a)
         if (n == 2 && (parse_long(word[1], &a->number) || a->number < 0)) return "expected milliseconds";
         return NULL;
     }
-    if (strcmp(verb, "drop") == 0 || strcmp(verb, "save") == 0 || strcmp(verb, "screenshot") == 0) {
-        a->kind = verb[0] == 'd' ? ACT_DROP : verb[1] == 'a' ? ACT_SAVE : ACT_SCREENSHOT;
+    if (strcmp(verb, "drop") == 0 || strcmp(verb, "save") == 0 || strcmp(verb, "screenshot") == 0 ||
+        strcmp(verb, "gif") == 0) {
+        a->kind = verb[0] == 'd' ? ACT_DROP : verb[0] == 'g' ? ACT_GIF : verb[1] == 'a' ? ACT_SAVE : ACT_SCREENSHOT;
         if (n != 2) return "expected a path (without spaces)";
         return (a->path = strdup(word[1])) ? NULL : "out of memory";
     }
@@ -259,6 +260,7 @@ static int step(Script *sc, const Action *a, Studio *s, uint64_t now)
         return 1;
     case ACT_DROP: handle(s, (Intent){.kind = INTENT_OPEN, .path = a->path}); return 1;
     case ACT_SAVE: handle(s, (Intent){.kind = INTENT_SAVE, .path = a->path}); return 1;
+    case ACT_GIF: handle(s, (Intent){.kind = INTENT_SAVE_GIF, .path = a->path}); return 1;
     case ACT_SCREENSHOT:
         /* asked for once; done when the event loop has drawn a frame and taken it */
         if (first) handle(s, (Intent){.kind = INTENT_SCREENSHOT, .path = a->path});

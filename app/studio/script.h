@@ -15,6 +15,7 @@
  *                                          MS, default 60000)
  *   save PATH                              the canvas as a PNG (S x S)
  *   screenshot PATH                        the window as a PNG
+ *   gif PATH                               the last growth as an animated GIF (as G)
  *   quit                                   (the end of the script quits too) */
 #ifndef VNCA_STUDIO_SCRIPT_H
 #define VNCA_STUDIO_SCRIPT_H

@@ -36,6 +36,7 @@ typedef enum IntentKind {
     INTENT_TOGGLE_CHANNELS,
     INTENT_SAVE,           /* path, or NULL for a timestamped name in the save folder */
     INTENT_SCREENSHOT,     /* path, or NULL likewise */
+    INTENT_SAVE_GIF,       /* path, or NULL likewise: the last growth, every step */
     INTENT_OPEN,           /* path: a model (*.safetensors), else a picture */
     INTENT_LOAD_MODEL,     /* path */
     INTENT_LOAD_HEALER,    /* the shipped model trained to heal */
@@ -132,6 +133,11 @@ void studio_report(Studio *s, int is_error, const char *fmt, ...) __attribute__(
 
 /* What the canvas shows (view.c). Gray [S, S] in [0, 1]: */
 void studio_view_gray(const Studio *s, float *out);
+/* A frame of growth_job's pixel probabilities [S, S] as the canvas shows
+ * it: a regrowth on view keeps the kept pixels (unless V shows the
+ * decoder's output), any other growth is its probabilities. out may be
+ * prob. */
+void studio_view_growth(const Studio *s, const float *prob, float *out);
 /* Whether it is in colour (the hidden channels) rather than gray. */
 int studio_view_is_colour(const Studio *s);
 /* RGB [S, S, 3] in [0, 1]; with `marked`, erased pixels and drawn ink are

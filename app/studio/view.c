@@ -18,17 +18,22 @@ static const WorkerFrame *shown_frame(const Studio *s)
 
 void studio_view_gray(const Studio *s, float *out)
 {
-    const size_t pixels = (size_t)s->canvas.size * s->canvas.size;
     const WorkerFrame *f = shown_frame(s);
-    if (s->show == SHOW_GROWTH && f) {
-        memcpy(out, f->prob, pixels * sizeof(float));
-    } else if (s->show == SHOW_REGROW) {
-        /* kept pixels stay; the erased ones show the automaton's output */
-        for (size_t i = 0; i < pixels; i++)
-            out[i] = f && (s->raw_view || s->regrow_unknown[i]) ? f->prob[i] : s->regrow_picture[i];
-    } else {
-        canvas_picture(&s->canvas, out);
+    if ((s->show == SHOW_GROWTH && f) || s->show == SHOW_REGROW) studio_view_growth(s, f ? f->prob : NULL, out);
+    else canvas_picture(&s->canvas, out);
+}
+
+void studio_view_growth(const Studio *s, const float *prob, float *out)
+{
+    const size_t pixels = (size_t)s->canvas.size * s->canvas.size;
+    if (s->show != SHOW_REGROW) {
+        memmove(out, prob, pixels * sizeof(float)); /* out may be prob */
+        return;
     }
+    /* kept pixels stay; the erased ones show the automaton's output (none
+     * before its first frame) */
+    for (size_t i = 0; i < pixels; i++)
+        out[i] = prob && (s->raw_view || s->regrow_unknown[i]) ? prob[i] : s->regrow_picture[i];
 }
 
 int studio_view_is_colour(const Studio *s)

@@ -50,6 +50,15 @@ typedef struct Engine {
     float *channel;       /* [S, S] scratch for one channel of the cells */
 } Engine;
 
+/* The frames of the latest growth, for worker_recording. */
+typedef struct Recording {
+    uint64_t job;         /* whose growth */
+    int size;
+    int n, cap;           /* frames */
+    long dropped;         /* frames past WORKER_RECORDING_MAX (or memory) */
+    float *probs;         /* [cap, size, size] */
+} Recording;
+
 struct Worker {
     SDL_Thread *thread;
     SDL_mutex *lock;
@@ -66,6 +75,7 @@ struct Worker {
     int step_requests;
     int quit;
     WorkerView view;
+    Recording recording;
 
     /* the worker thread's own */
     Engine engine;
@@ -132,6 +142,31 @@ static void normalize_into(float *dst, size_t stride, const float *src, size_t n
     for (size_t i = 0; i < n; i++) dst[i * stride] = range > 1e-12f ? (src[i] - lo) / range : 0.5f;
 }
 
+/* the frame just captured, appended to its growth's recording (a new
+ * growth starts it over) */
+static void record_frame(Worker *w)
+{
+    const WorkerFrame *f = &w->frame;
+    const size_t pixels = (size_t)f->size * f->size;
+    SDL_LockMutex(w->lock);
+    Recording *r = &w->recording;
+    if (r->size != f->size) {
+        free(r->probs);
+        r->probs = NULL;
+        r->cap = 0;
+        r->size = f->size;
+    }
+    if (r->job != f->job) r->job = f->job, r->n = 0, r->dropped = 0;
+    if (r->n == r->cap && r->cap < WORKER_RECORDING_MAX) {
+        const int cap = r->cap ? (2 * r->cap < WORKER_RECORDING_MAX ? 2 * r->cap : WORKER_RECORDING_MAX) : 64;
+        float *grown = realloc(r->probs, cap * pixels * sizeof(float));
+        if (grown) r->probs = grown, r->cap = cap;
+    }
+    if (r->n < r->cap) memcpy(r->probs + r->n++ * pixels, f->prob, pixels * sizeof(float));
+    else r->dropped++;
+    SDL_UnlockMutex(w->lock);
+}
+
 /* the growth's current cells as a frame (worker thread) */
 static void capture_frame(Worker *w)
 {
@@ -157,6 +192,7 @@ static void capture_frame(Worker *w)
     f->stage = g->stage;
     f->t = g->t;
     f->done = vnca_growth_done(g);
+    record_frame(w);
 }
 
 /* ---- publishing (worker thread) ---------------------------------------- */
@@ -510,6 +546,7 @@ void worker_finish(Worker *w)
     }
     engine_free(&w->engine);
     frame_free(&w->frame);
+    free(w->recording.probs);
     worker_view_free(&w->view);
     SDL_DestroyCond(w->wake);
     SDL_DestroyMutex(w->lock);
@@ -657,6 +694,19 @@ int worker_poll(Worker *w, WorkerView *dst)
     }
     SDL_UnlockMutex(w->lock);
     return changed;
+}
+
+int worker_recording(Worker *w, uint64_t job, float **probs, int *size, long *dropped)
+{
+    SDL_LockMutex(w->lock);
+    const int n = w->recording.job == job && job != 0 ? w->recording.n : 0;
+    const size_t len = (size_t)n * w->recording.size * w->recording.size;
+    *probs = n ? malloc(len * sizeof(float)) : NULL;
+    if (*probs) memcpy(*probs, w->recording.probs, len * sizeof(float));
+    *size = w->recording.size;
+    *dropped = w->recording.dropped;
+    SDL_UnlockMutex(w->lock);
+    return n && !*probs ? -1 : n;
 }
 
 int worker_idle(Worker *w, uint64_t seen_seq)

@@ -82,6 +82,18 @@ void worker_set_pace(Worker *w, const WorkerPace *pace);
 /* one step now, paused or not, even after the growth is done */
 void worker_step_once(Worker *w);
 
+/* The frames of a growth are recorded as it goes, for saving it as an
+ * animation: at most this many (8 MiB at 32x32), the first ones, so that a
+ * long heal session stops being recorded rather than filling memory. */
+enum { WORKER_RECORDING_MAX = 2000 };
+
+/* Every frame of the growth that `job` seeded, from the seed on, each step,
+ * damage and undo in heal mode included: *probs gets a copy (malloc'd
+ * [n, *size, *size] pixel probabilities), *dropped how many frames came
+ * after the last one kept. Returns n: 0 when nothing of that job is
+ * recorded (not yet, or a newer growth replaced it), -1 when out of memory. */
+int worker_recording(Worker *w, uint64_t job, float **probs, int *size, long *dropped);
+
 /* Copies the published view into *dst (whose arrays it reallocates as
  * needed) if it changed since dst->seq. Returns 1 when it did. */
 int worker_poll(Worker *w, WorkerView *dst);
