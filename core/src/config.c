@@ -51,8 +51,8 @@ static int is_power_of_two(int x) { return x > 0 && (x & (x - 1)) == 0; }
 
 int vnca_config_check(const VncaConfig *c, VncaError *err)
 {
-    if (c->latent < 1 || c->latent > 4096)
-        return vnca_fail(err, "latent size %d out of range [1, 4096]", c->latent);
+    if (c->latent < 1 || c->latent > VNCA_MAX_LATENT)
+        return vnca_fail(err, "latent size %d out of range [1, %d]", c->latent, VNCA_MAX_LATENT);
     if (c->hidden < 1 || c->hidden > 4096)
         return vnca_fail(err, "hidden width %d out of range [1, 4096]", c->hidden);
     if (c->res_blocks < 0 || c->res_blocks > VNCA_MAX_RES_BLOCKS)

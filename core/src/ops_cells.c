@@ -5,6 +5,7 @@
 #include "simd.h"
 #include "threads.h"
 #include "vnca/ops.h"
+#include "vnca/vnca.h"
 
 void divide_forward(float *out, const float *in, int n, int g, int c)
 {
@@ -45,59 +46,96 @@ const float sobel_kernel_x[3][3] = {
 const float sobel_kernel_y[3][3] = {
     {-1.0f / 8, -2.0f / 8, -1.0f / 8}, {0.0f, 0.0f, 0.0f}, {1.0f / 8, 2.0f / 8, 1.0f / 8}};
 
-/* dst[cell][0..c) += sign * sum_{dy,dx} k[dy][dx] * src[cell + (dy-1, dx-1)][0..c),
- * a 3x3 cross-correlation per channel with zero padding; rows of dst and src
- * are dst_stride and src_stride floats apart. */
-SIMD_CLONES
-static void stencil_add(float *dst, int dst_stride, const float *src, int src_stride,
-                        const float k[3][3], float sign, int n, int g, int c)
-{
-    #pragma omp parallel for schedule(static) if ((long)n * g * g * c >= 16384) \
-        num_threads(team_size())
-    for (int row = 0; row < n * g; row++) {
-        const int img = row / g, y = row % g;
-        for (int x = 0; x < g; x++) {
-            float *d = dst + ((size_t)row * g + x) * dst_stride;
-            for (int dy = 0; dy < 3; dy++) {
-                const int sy = y + dy - 1;
-                if (sy < 0 || sy >= g) continue;
-                for (int dx = 0; dx < 3; dx++) {
-                    const int sx = x + dx - 1;
-                    const float kw = sign * k[dy][dx];
-                    if (sx < 0 || sx >= g || kw == 0.0f) continue;
-                    const float *s = src + (((size_t)img * g + sy) * g + sx) * src_stride;
-                    for (int ch = 0; ch < c; ch++) d[ch] += kw * s[ch];
-                }
-            }
-        }
-    }
-}
-
 void zero_square(float *cells, int g, int c, int x0, int y0, int side)
 {
     for (int y = y0; y < y0 + side; y++)
         memset(cells + ((size_t)y * g + x0) * c, 0, (size_t)side * c * sizeof(float));
 }
 
-void sobel_forward(float *out, const float *in, int n, int g, int c)
+/* the cells around (x, y) of one image, rows of g cells `stride` floats
+ * apart, by row (top, middle, bottom) and column (left, centre, right);
+ * past the border, the zero cell */
+static const float zero_cell[VNCA_MAX_LATENT];
+
+typedef struct Around {
+    const float *tl, *tc, *tr, *ml, *mc, *mr, *bl, *bc, *br;
+} Around;
+
+static const float *cell_at(const float *image, int stride, int g, int x, int y)
 {
-    const size_t cells = (size_t)n * g * g;
-    for (size_t i = 0; i < cells; i++) {
-        memcpy(out + i * 3 * c, in + i * c, (size_t)c * sizeof(float));
-        memset(out + i * 3 * c + c, 0, 2 * (size_t)c * sizeof(float));
-    }
-    stencil_add(out + c, 3 * c, in, c, sobel_kernel_x, 1.0f, n, g, c);
-    stencil_add(out + 2 * c, 3 * c, in, c, sobel_kernel_y, 1.0f, n, g, c);
+    return y < 0 || y >= g || x < 0 || x >= g ? zero_cell : image + ((size_t)y * g + x) * stride;
 }
 
+static Around around(const float *image, int stride, int g, int x, int y)
+{
+    return (Around){cell_at(image, stride, g, x - 1, y - 1), cell_at(image, stride, g, x, y - 1),
+                    cell_at(image, stride, g, x + 1, y - 1), cell_at(image, stride, g, x - 1, y),
+                    cell_at(image, stride, g, x, y),         cell_at(image, stride, g, x + 1, y),
+                    cell_at(image, stride, g, x - 1, y + 1), cell_at(image, stride, g, x, y + 1),
+                    cell_at(image, stride, g, x + 1, y + 1)};
+}
+
+/* The kernels sobel_kernel_x and _y written out, so that both gradients
+ * take one pass with the nine cells in registers: x is the right column
+ * minus the left, rows weighted 1, 2, 1; y the bottom row minus the top. */
+static inline float sobel_x(Around a, int ch)
+{
+    return ((a.tr[ch] - a.tl[ch]) + 2.0f * (a.mr[ch] - a.ml[ch]) + (a.br[ch] - a.bl[ch])) * 0.125f;
+}
+
+static inline float sobel_y(Around a, int ch)
+{
+    return ((a.bl[ch] - a.tl[ch]) + 2.0f * (a.bc[ch] - a.tc[ch]) + (a.br[ch] - a.tr[ch])) * 0.125f;
+}
+
+/* out: the cell's state, its x and its y gradient (omp simd: out never
+ * overlaps the nine cells, which the compiler cannot see) */
+static inline void sobel_cell(float *out, Around a, int c)
+{
+    #pragma omp simd
+    for (int ch = 0; ch < c; ch++) {
+        out[ch] = a.mc[ch];
+        out[c + ch] = sobel_x(a, ch);
+        out[2 * c + ch] = sobel_y(a, ch);
+    }
+}
+
+SIMD_CLONES
+void sobel_forward(float *out, const float *in, int n, int g, int c)
+{
+    #pragma omp parallel for schedule(static) if ((long)n * g * g * c >= 16384) \
+        num_threads(team_size())
+    for (int row = 0; row < n * g; row++) {
+        const int img = row / g, y = row % g;
+        const float *image = in + (size_t)img * g * g * c;
+        for (int x = 0; x < g; x++) {
+            sobel_cell(out + ((size_t)row * g + x) * 3 * c, around(image, c, g, x, y), c);
+        }
+    }
+}
+
+/* The adjoint of a zero-padded cross-correlation is the cross-correlation
+ * with the kernel rotated 180 degrees; both Sobel kernels are odd under that
+ * rotation, so it is the same kernel negated. */
+/* din += the state's gradient and both gradients' adjoints, dx and dy the
+ * cells around it of the x and y gradients' gradients */
+static inline void sobel_cell_adjoint(float *din, const float *d_state, Around dx, Around dy, int c)
+{
+    #pragma omp simd
+    for (int ch = 0; ch < c; ch++) din[ch] += d_state[ch] - sobel_x(dx, ch) - sobel_y(dy, ch);
+}
+
+SIMD_CLONES
 void sobel_backward(float *din, const float *dout, int n, int g, int c)
 {
-    const size_t cells = (size_t)n * g * g;
-    for (size_t i = 0; i < cells; i++)
-        for (int ch = 0; ch < c; ch++) din[i * c + ch] += dout[i * 3 * c + ch];
-    /* The adjoint of a zero-padded cross-correlation is the cross-correlation
-     * with the kernel rotated 180 degrees; both Sobel kernels are odd under
-     * that rotation, so it is the same kernel negated. */
-    stencil_add(din, c, dout + c, 3 * c, sobel_kernel_x, -1.0f, n, g, c);
-    stencil_add(din, c, dout + 2 * c, 3 * c, sobel_kernel_y, -1.0f, n, g, c);
+    #pragma omp parallel for schedule(static) if ((long)n * g * g * c >= 16384) \
+        num_threads(team_size())
+    for (int row = 0; row < n * g; row++) {
+        const int img = row / g, y = row % g;
+        const float *image = dout + (size_t)img * g * g * 3 * c;
+        for (int x = 0; x < g; x++) {
+            sobel_cell_adjoint(din + ((size_t)row * g + x) * c, dout + ((size_t)row * g + x) * 3 * c,
+                               around(image + c, 3 * c, g, x, y), around(image + 2 * c, 3 * c, g, x, y), c);
+        }
+    }
 }

@@ -58,6 +58,7 @@
  * ===================================================================== */
 
 #define VNCA_MAX_STAGES 8
+#define VNCA_MAX_LATENT 4096
 #define VNCA_MAX_RES_BLOCKS 16
 #define VNCA_MAX_ENC_CONVS 8
 #define VNCA_MAX_TENSORS (2 * VNCA_MAX_ENC_CONVS + 2 + 4 + 4 * VNCA_MAX_RES_BLOCKS + 2)
