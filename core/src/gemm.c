@@ -90,7 +90,13 @@ static void gemm_deep(const GemmShape *s, const GemmKernel *kern, int tiles, int
 void gemm(const GemmShape *s)
 {
     if (s->m <= 0 || s->n <= 0) return;
-    const GemmKernel *kern = &kernels[gemm_isa()];
+    CpuIsa isa = gemm_isa();
+#if CPU_X86
+    /* a product no wider than an AVX2 panel would leave half of each AVX-512
+     * panel's multiply-adds on zeros (the same sums, the same bits) */
+    if (isa == CPU_ISA_AVX512 && s->n <= kernels[CPU_ISA_AVX2].panel) isa = CPU_ISA_AVX2;
+#endif
+    const GemmKernel *kern = &kernels[isa];
     const int row_tiles = (s->m + kern->tile_rows - 1) / kern->tile_rows;
     const int panels = (s->n + kern->panel - 1) / kern->panel, tiles = row_tiles * panels;
     const int parallel = (long)s->m * s->n * s->k >= GEMM_PARALLEL_MACS && tiles > 1;
