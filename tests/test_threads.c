@@ -1,6 +1,7 @@
-/* The engine's team size on a busy machine: with as many CPU-bound
- * processes beside it as there are cores, a parallel loop takes one thread;
- * with OMP_NUM_THREADS set it takes what that says, busy or not. */
+/* The engine's threads: on a busy machine (as many CPU-bound processes
+ * beside it as there are cores) a parallel loop takes one thread, and with
+ * OMP_NUM_THREADS set what that says, busy or not; a batch decoded in
+ * shards, one a thread, is the same bits as on one thread. */
 #include <omp.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -13,7 +14,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "fixtures.h"
 #include "threads.h"
+#include "vnca/vnca.h"
 
 enum { MAX_SPINNERS = 64 };
 
@@ -51,10 +54,54 @@ static void test_busy_machine(void **state)
     else assert_int_equal(busy_team, 1);
 }
 
+/* the logits of n latents decoded by a workspace made with `threads` threads */
+static float *decode_on(const VncaModel *m, const float *z, int n, int threads)
+{
+    omp_set_num_threads(threads);
+    VncaWorkspace *ws = vnca_workspace_new(&m->config, n, VNCA_WS_INFER, NULL);
+    assert_non_null(ws);
+    float *logits = malloc((size_t)n * m->config.image_size * m->config.image_size * sizeof(float));
+    assert_non_null(logits);
+    vnca_decode(m, ws, z, n, logits);
+    vnca_workspace_free(ws);
+    return logits;
+}
+
+static void test_shards_decode_alike(void **state)
+{
+    (void)state;
+    const VncaConfig configs[] = {
+        {.latent = 8, .hidden = 16, .res_blocks = 1, .perception = VNCA_PERCEIVE_CONV3, .n_stages = 3,
+         .stage_grid = {2, 4, 8}, .stage_steps = {2, 2, 2}, .encoder_width = 4, .image_size = 8},
+        {.latent = 6, .hidden = 16, .res_blocks = 2, .perception = VNCA_PERCEIVE_SOBEL, .n_stages = 3,
+         .stage_grid = {2, 4, 8}, .stage_steps = {1, 2, 3}, .encoder_width = 4, .image_size = 8},
+        {.latent = 6, .hidden = 16, .res_blocks = 1, .perception = VNCA_PERCEIVE_CONV3, .n_stages = 3,
+         .stage_grid = {2, 4, 8}, .stage_steps = {2, 0, 2}, .encoder_width = 4, .image_size = 8,
+         .genome = VNCA_GENOME_POSITION, .far_reach = 2},
+    };
+    enum { N = 7 };
+    for (size_t i = 0; i < sizeof configs / sizeof *configs; i++) {
+        VncaModel m;
+        assert_int_equal(make_model(&m, &configs[i], 5 + i), 0);
+        VncaRng rng;
+        vnca_rng_seed(&rng, 9);
+        float z[N * 8];
+        vnca_rng_normal_fill(&rng, z, (size_t)N * configs[i].latent);
+        float *one = decode_on(&m, z, N, 1), *three = decode_on(&m, z, N, 3);
+        const size_t len = (size_t)N * configs[i].image_size * configs[i].image_size;
+        assert_memory_equal(one, three, len * sizeof(float));
+        float *first = decode_on(&m, z, 1, 3); /* and one image alone, as the first of seven */
+        assert_memory_equal(one, first, len / N * sizeof(float));
+        free(one), free(three), free(first);
+        vnca_model_free(&m);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_busy_machine),
+        cmocka_unit_test(test_shards_decode_alike),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 
 #include "encoder.h"
 #include "inference.h"
+#include "threads.h"
 #include "vnca/ops.h"
 
 static int min_int(int a, int b) { return a < b ? a : b; }
@@ -22,12 +23,33 @@ void vnca_encode(const VncaModel *m, VncaWorkspace *ws, const float *x, int n, f
     }
 }
 
+static void grow(const VncaModel *m, VncaGrowth *g, const float *z, int n)
+{
+    g->model = m;
+    g->n = n;
+    vnca_growth_seed(g, z);
+    vnca_growth_finish(g);
+}
+
+/* Each image grows alone, so that the shards' states are the same bits as
+ * one growth of the whole batch, whatever the number of shards. */
 const float *workspace_decode(const VncaModel *m, VncaWorkspace *ws, const float *z, int b)
 {
-    ws->growth.model = m;
+    const int team = team_size(), shards = min_int(min_int(ws->decode_shards, team), b);
+    if (shards <= 1) {
+        grow(m, &ws->growth, z, b);
+        return ws->growth.state;
+    }
+    const size_t image_state = (size_t)m->config.image_size * m->config.image_size * m->config.latent;
+    #pragma omp parallel for schedule(static) num_threads(shards)
+    for (int k = 0; k < shards; k++) {
+        const int i0 = (int)((long)b * k / shards), i1 = (int)((long)b * (k + 1) / shards);
+        VncaGrowth *g = k == 0 ? &ws->growth : &ws->shard_growth[k - 1];
+        grow(m, g, z + (size_t)i0 * m->config.latent, i1 - i0);
+        if (k > 0)
+            memcpy(ws->growth.state + i0 * image_state, g->state, (i1 - i0) * image_state * sizeof(float));
+    }
     ws->growth.n = b;
-    vnca_growth_seed(&ws->growth, z);
-    vnca_growth_finish(&ws->growth);
     return ws->growth.state;
 }
 

@@ -61,12 +61,13 @@ typedef struct Around {
     const float *tl, *tc, *tr, *ml, *mc, *mr, *bl, *bc, *br;
 } Around;
 
-static const float *cell_at(const float *image, int stride, int g, int x, int y)
+static inline const float *cell_at(const float *image, int stride, int g, int x, int y)
 {
     return y < 0 || y >= g || x < 0 || x >= g ? zero_cell : image + ((size_t)y * g + x) * stride;
 }
 
-static Around around(const float *image, int stride, int g, int x, int y)
+static inline __attribute__((always_inline)) Around around(const float *image, int stride, int g,
+                                                           int x, int y)
 {
     return (Around){cell_at(image, stride, g, x - 1, y - 1), cell_at(image, stride, g, x, y - 1),
                     cell_at(image, stride, g, x + 1, y - 1), cell_at(image, stride, g, x - 1, y),

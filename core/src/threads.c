@@ -82,6 +82,8 @@ int team_size(void)
     }
     return team < bound ? team : bound;
 }
+int team_size_bound(void) { return omp_get_max_threads(); }
 #else
 int team_size(void) { return 1; }
+int team_size_bound(void) { return 1; }
 #endif

@@ -16,4 +16,7 @@
 /* the thread count for the next parallel loop (for num_threads) */
 int team_size(void);
 
+/* the most team_size ever returns in this process (OpenMP's bound) */
+int team_size_bound(void);
+
 #endif

@@ -5,6 +5,7 @@
 
 #include "cpu.h"
 #include "encoder.h"
+#include "threads.h"
 #include "workspace.h"
 #include "vnca/ops.h"
 
@@ -139,12 +140,22 @@ VncaWorkspace *workspace_new(const VncaConfig *cfg, int cap, VncaWorkspaceKind k
     /* a training workspace decodes only now and then (samples, checks): a
      * few images at a time are enough there */
     ws->decode_cap = kind == VNCA_WS_TRAIN && cap > 4 ? 4 : cap;
+    ws->decode_shards = team_size_bound() < ws->decode_cap ? team_size_bound() : ws->decode_cap;
+    if (ws->decode_shards > VNCA_MAX_DECODE_SHARDS) ws->decode_shards = VNCA_MAX_DECODE_SHARDS;
     if (growth_alloc(&ws->growth, cfg, ws->decode_cap, NULL, err) ||
         (kind == VNCA_WS_TRAIN && growth_alloc(&ws->train, cfg, cap, &ws->tape, err))) {
         vnca_workspace_free(ws);
         return NULL;
     }
     ws->bytes += growth_bytes(&ws->growth, cfg) + (kind == VNCA_WS_TRAIN ? growth_bytes(&ws->train, cfg) : 0);
+    const int shard_cap = (ws->decode_cap + ws->decode_shards - 1) / ws->decode_shards;
+    for (int k = 1; k < ws->decode_shards; k++) {
+        if (growth_alloc(&ws->shard_growth[k - 1], cfg, shard_cap, NULL, err)) {
+            vnca_workspace_free(ws);
+            return NULL;
+        }
+        ws->bytes += growth_bytes(&ws->shard_growth[k - 1], cfg);
+    }
     return ws;
 }
 
@@ -152,6 +163,7 @@ void vnca_workspace_free(VncaWorkspace *ws)
 {
     if (!ws) return;
     vnca_growth_free(&ws->growth);
+    for (int k = 1; k < ws->decode_shards; k++) vnca_growth_free(&ws->shard_growth[k - 1]);
     vnca_growth_free(&ws->train);
     free(ws->arena);
     free(ws);

@@ -5,6 +5,8 @@
 #include "decoder.h"
 #include "vnca/vnca.h"
 
+#define VNCA_MAX_DECODE_SHARDS 8
+
 struct VncaWorkspace {
     VncaConfig cfg;
     int cap;
@@ -20,6 +22,12 @@ struct VncaWorkspace {
     float *col;                      /* im2col scratch, the largest any layer needs */
     VncaGrowth growth;               /* decoding, decode_cap images at a time */
     int decode_cap;
+    /* A batch decodes in shards, one a thread, each growing its images alone
+     * (a layer of a few images is too small to split among threads): shard 0
+     * in `growth`, shard k in shard_growth[k - 1], its states then copied
+     * into growth's. */
+    int decode_shards;
+    VncaGrowth shard_growth[VNCA_MAX_DECODE_SHARDS - 1];
 
     /* training only: the last forward pass, kept for backward */
     int extra_cap;                   /* extra full-size steps it can hold */
