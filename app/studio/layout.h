@@ -27,6 +27,8 @@ typedef struct Layout {
     SDL_Rect canvas;      /* the image, image_size * zoom a side */
     SDL_Rect panel;
     SDL_Rect button[N_BUTTONS];
+    SDL_Rect alternative[ALTERNATIVES_MAX]; /* the strip under the canvas, most probable first */
+    int label_h;          /* room under each alternative for its weight */
 } Layout;
 
 void layout_compute(Layout *l, int out_w, int out_h, float scale, int image_size);
@@ -36,5 +38,7 @@ int layout_to_image(const Layout *l, float px, float py, float *x, float *y);
 void layout_from_image(const Layout *l, float x, float y, float *px, float *py);
 /* the button at (px, py), or -1 */
 int layout_button_at(const Layout *l, int px, int py);
+/* the alternative's place in the strip at (px, py), or -1 */
+int layout_alternative_at(const Layout *l, int px, int py);
 
 #endif

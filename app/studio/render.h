@@ -15,6 +15,8 @@ typedef struct Screen {
     SDL_Texture *canvas;      /* the image, one texel per pixel, drawn magnified */
     int canvas_size;
     float *rgb;               /* [S, S, 3] scratch */
+    SDL_Texture *strip;       /* the alternatives' thumbnails side by side */
+    uint64_t strip_seq;       /* of the alternatives it holds */
 } Screen;
 
 /* Draws a whole frame (not presented). */
