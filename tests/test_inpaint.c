@@ -157,6 +157,53 @@ static void test_should_stop_abandons(void **state)
     vnca_inpaint_free(&asked);
 }
 
+/* vnca_inpaint in two halves, as the studio runs it: the samples (the
+ * heaviest in order), then their refinement, the same result bit for bit;
+ * a stopped refinement leaves the samples as they were */
+static void test_sample_then_refine_is_inpaint(void **state)
+{
+    Setup *s = *state;
+    VncaInpaintOptions opt;
+    vnca_inpaint_defaults(&opt);
+    opt.samples = 13;
+    opt.refine_steps = 5;
+    VncaInpaintResult whole, half, copy;
+    VncaError err;
+    assert_int_equal(vnca_inpaint(&s->m, s->ws, s->x, s->unknown, &opt, &whole, &err), 0);
+    assert_int_equal(vnca_inpaint_sample(&s->m, s->ws, s->x, s->unknown, &opt, &half, &err), 0);
+    assert_int_equal(half.k, 13);
+    int order[13];
+    assert_int_equal(vnca_inpaint_heaviest(&half, order, 20), 13);
+    assert_int_equal(order[0], half.best);
+    for (int i = 1; i < 13; i++) assert_true(half.weight[order[i - 1]] >= half.weight[order[i]]);
+
+    /* stopped on the refinement's first step: nothing changes */
+    assert_int_equal(vnca_inpaint_sample(&s->m, s->ws, s->x, s->unknown, &opt, &copy, &err), 0);
+    int questions = 0;
+    opt.should_stop = stop_after;
+    opt.stop_ctx = &questions;
+    assert_int_equal(vnca_inpaint_refine(&s->m, s->ws, s->x, s->unknown, &opt, &copy, &err), -1);
+    assert_string_equal(err.msg, "inpainting stopped");
+    assert_int_equal(copy.k, 13);
+    assert_memory_equal(copy.z, half.z, 13 * 4 * sizeof(float));
+    assert_memory_equal(copy.weight, half.weight, 13 * sizeof(double));
+    assert_memory_equal(copy.prob, half.prob, 64 * sizeof(float));
+    opt.should_stop = NULL;
+
+    assert_int_equal(vnca_inpaint_refine(&s->m, s->ws, s->x, s->unknown, &opt, &half, &err), 0);
+    assert_int_equal(half.k, 8);
+    assert_int_equal(half.k, whole.k);
+    assert_int_equal(half.best, whole.best);
+    assert_memory_equal(half.z, whole.z, 8 * 4 * sizeof(float));
+    assert_memory_equal(half.weight, whole.weight, 8 * sizeof(double));
+    assert_memory_equal(half.prob, whole.prob, 64 * sizeof(float));
+    /* refined: no longer the samples they started from */
+    assert_memory_not_equal(half.z, copy.z + order[0] * 4, 4 * sizeof(float));
+    vnca_inpaint_free(&whole);
+    vnca_inpaint_free(&half);
+    vnca_inpaint_free(&copy);
+}
+
 static void test_masks_and_score(void **state)
 {
     (void)state;
@@ -211,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_weights_and_reproducibility),
         cmocka_unit_test(test_refinement_climbs_the_log_joint),
         cmocka_unit_test(test_should_stop_abandons),
+        cmocka_unit_test(test_sample_then_refine_is_inpaint),
         cmocka_unit_test(test_masks_and_score),
         cmocka_unit_test(test_bad_options_rejected),
     };

@@ -233,6 +233,46 @@ static void test_shipped_model_regrows_ink(void **state)
     free(grown), free(erased), free(regrown);
 }
 
+static int outside_band(int x, int y) { return (void)y, x < 8 || x > 23; }
+
+/* The strip of alternatives, scripted: `pick 3` regrows the band from
+ * another latent than the best one, `key 1` from the best one again, and the
+ * kept pixels stay as they were. */
+static void test_pick_an_alternative(void **state)
+{
+    (void)state;
+    skip_unless_present(shipped_model);
+    CommandResult r;
+    run_studio(&r, shipped_model,
+               "wait-idle\n"
+               "wheel 7\n"
+               "drag left 16 4 16 28\n"
+               "key space\n"
+               "wait-idle\n"
+               "save %1$s/best.png\n"
+               "pick 3\n"
+               "wait-idle\n"
+               "save %1$s/third.png\n"
+               "key 1\n"
+               "wait-idle\n"
+               "save %1$s/first.png\n"
+               "quit\n");
+    assert_int_equal(r.status, 0);
+    float *best = canvas("best.png"), *third = canvas("third.png"), *first = canvas("first.png");
+    float most = 0.0f;
+    for (int i = 0; i < SIZE * SIZE; i++) most = fmaxf(most, fabsf(best[i] - third[i]));
+    assert_true(most > 0.1f);
+    assert_same(first, best);
+    for (int y = 0; y < SIZE; y++)
+        for (int x = 0; x < SIZE; x++)
+            if (outside_band(x, y)) assert_float_equal(best[y * SIZE + x], third[y * SIZE + x], 1e-6);
+    free(best), free(third), free(first);
+
+    run_studio(&r, shipped_model, "pick 9\n");
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "script.txt:1: expected: pick K"));
+}
+
 static int whole_canvas(int x, int y) { return (void)x, (void)y, 1; }
 
 /* L: the studio finds the heal model in the source tree and swaps it in for
@@ -530,6 +570,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_erase_then_regrow),
         cmocka_unit_test(test_heal_mode_regrows_damaged_cells),
         cmocka_unit_test(test_shipped_model_regrows_ink),
+        cmocka_unit_test(test_pick_an_alternative),
         cmocka_unit_test(test_heal_model_key),
         cmocka_unit_test(test_draw_then_grow),
         cmocka_unit_test(test_growth_gif),

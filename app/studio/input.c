@@ -54,6 +54,7 @@ static const HelpLine mouse_help[] = {
     {"Left drag", "erase (heal mode: damage the cells; draw mode: the pen)"},
     {"Right drag", "draw ink (draw mode: rub out)"},
     {"Wheel", "brush (pen) size"},
+    {"Click the strip, 1-8", "after a regrow: grow that alternative (weights in %)"},
     {"Drop a file", "a PNG or JPEG: its digit, encoded and regrown; a .safetensors: that model"},
 };
 enum { N_MOUSE_HELP = sizeof mouse_help / sizeof mouse_help[0] };
@@ -74,6 +75,9 @@ Intent input_key(SDL_Keycode key, Uint16 mods)
         const int match = b->mods & CTRL ? b->mods == held : !(held & CTRL);
         if (b->key == key && match) return (Intent){.kind = b->intent};
     }
+    /* 1-8: the strip's alternatives (the mouse help tells of them, with the strip) */
+    if (key >= SDLK_1 && key < SDLK_1 + ALTERNATIVES_MAX && !(held & CTRL))
+        return (Intent){.kind = INTENT_PICK_ALTERNATIVE, .index = key - SDLK_1};
     return (Intent){.kind = INTENT_NONE};
 }
 
@@ -118,8 +122,10 @@ int input_event(const SDL_Event *ev, const Layout *l, const Studio *s, Intent ou
         if (ev->button.button != SDL_BUTTON_LEFT && ev->button.button != SDL_BUTTON_RIGHT) return 0;
         const float px = ev->button.x * l->scale, py = ev->button.y * l->scale;
         const int button = layout_button_at(l, (int)px, (int)py);
+        const int alternative = layout_alternative_at(l, (int)px, (int)py);
         if (s->help) out[0] = (Intent){.kind = INTENT_DISMISS};
         else if (button >= 0) out[0] = (Intent){.kind = buttons[button].intent};
+        else if (alternative >= 0) out[0] = (Intent){.kind = INTENT_PICK_ALTERNATIVE, .index = alternative};
         else if (layout_to_image(l, px, py, &x, &y))
             out[0] = (Intent){.kind = INTENT_STROKE_BEGIN, .x = x, .y = y,
                               .tool = studio_tool(s, ev->button.button == SDL_BUTTON_RIGHT)};

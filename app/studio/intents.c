@@ -258,14 +258,37 @@ static void regrow(Studio *s, int pick_best)
     }
     int erased = 0;
     for (int i = 0; i < s->canvas.size * s->canvas.size; i++) erased += s->regrow_unknown[i];
-    s->growth_job = worker_regrow(s->worker, s->regrow_picture, s->regrow_unknown, s->canvas.size, pick_best);
+    s->growth_job = s->regrow_job =
+        worker_regrow(s->worker, s->regrow_picture, s->regrow_unknown, s->canvas.size, pick_best);
     s->show = SHOW_REGROW;
     s->raw_view = 0;
     if (!erased)
         studio_report(s, 0, "nothing is erased, so the picture stays; V shows the decoder's reading of it");
     else
-        studio_report(s, 0, "regrowing %d erased pixels from %s", erased,
-                      pick_best ? "the most probable latent" : "a latent drawn by its weight");
+        studio_report(s, 0, "regrowing %d erased pixels from %s; 1-%d grow the alternatives", erased,
+                      pick_best ? "the most probable latent" : "a latent drawn by its weight", ALTERNATIVES_MAX);
+}
+
+/* the alternatives of the regrow on view, or NULL (with why) */
+static const WorkerAlternatives *alternatives(Studio *s)
+{
+    const WorkerAlternatives *a = &s->live.alternatives;
+    if (s->show == SHOW_REGROW && a->job == s->regrow_job && a->count > 0 && a->size == s->canvas.size) return a;
+    studio_report(s, 0, s->show == SHOW_REGROW ? "the alternatives are on their way"
+                                               : "no alternatives: Space regrows the erased part first");
+    return NULL;
+}
+
+static void pick_alternative(Studio *s, int index)
+{
+    const WorkerAlternatives *a = alternatives(s);
+    if (!a) return;
+    if (index < 0 || index >= a->count) {
+        studio_report(s, 0, "there are %d alternatives", a->count);
+        return;
+    }
+    s->growth_job = worker_grow_alternative(s->worker, a, index);
+    studio_report(s, 0, "regrowing alternative %d (weight %.0f%%)", index + 1, 100.0 * a->weight[index]);
 }
 
 static void switch_mode(Studio *s)
@@ -470,6 +493,7 @@ void studio_handle(Studio *s, const Intent *in)
     case INTENT_CLEAR_DAMAGE: clear_damage(s); break;
     case INTENT_REGROW: regrow(s, 1); break;
     case INTENT_RESAMPLE: regrow(s, 0); break;
+    case INTENT_PICK_ALTERNATIVE: pick_alternative(s, in->index); break;
     case INTENT_TOGGLE_RAW:
         if (s->show == SHOW_REGROW)
             toggle(s, &s->raw_view, "view: the decoder's own output", "view: kept pixels, regrown damage");

@@ -1,6 +1,7 @@
 /* The window's layout: the canvas on the left (in draw mode the drawing,
- * with the growth beside it), as large as whole pixels allow, and the panel
- * on the right with its buttons at the bottom. */
+ * with the growth beside it), as large as whole pixels allow, the strip of
+ * alternatives under it, and the panel on the right with its buttons at the
+ * bottom. */
 #include "layout.h"
 
 const Button buttons[N_BUTTONS] = {
@@ -12,7 +13,7 @@ const Button buttons[N_BUTTONS] = {
 };
 
 /* in window points */
-enum { PANEL_WIDTH = 330, PAD = 16, BUTTON_HEIGHT = 34 };
+enum { PANEL_WIDTH = 330, PAD = 16, BUTTON_HEIGHT = 34, THUMB_MAX = 64, LABEL_HEIGHT = 18 };
 
 void layout_compute(Layout *l, int out_w, int out_h, float scale, int image_size, int with_beside)
 {
@@ -25,7 +26,17 @@ void layout_compute(Layout *l, int out_w, int out_h, float scale, int image_size
     if (panel_w > out_w / 2) panel_w = out_w / 2;
     l->panel = (SDL_Rect){out_w - panel_w, 0, panel_w, out_h};
 
-    const int area_w = out_w - panel_w - 2 * l->pad, area_h = out_h - 2 * l->pad;
+    /* the strip: as wide as the canvas area, its thumbnails at most THUMB_MAX a side */
+    const int area_w = out_w - panel_w - 2 * l->pad, thumb_gap = l->pad / 2;
+    int thumb = (area_w - (ALTERNATIVES_MAX - 1) * thumb_gap) / ALTERNATIVES_MAX;
+    thumb = thumb > (int)(THUMB_MAX * scale) ? (int)(THUMB_MAX * scale) : thumb < 1 ? 1 : thumb;
+    l->label_h = (int)(LABEL_HEIGHT * scale);
+    const int strip_w = ALTERNATIVES_MAX * thumb + (ALTERNATIVES_MAX - 1) * thumb_gap;
+    const int strip_y = out_h - l->pad - l->label_h - thumb;
+    for (int i = 0; i < ALTERNATIVES_MAX; i++)
+        l->alternative[i] = (SDL_Rect){l->pad + (area_w - strip_w) / 2 + i * (thumb + thumb_gap), strip_y, thumb, thumb};
+
+    const int area_h = strip_y - 2 * l->pad;
     const int panes = with_beside ? 2 : 1, pane_w = (area_w - (panes - 1) * l->pad) / panes;
     const int side = pane_w < area_h ? pane_w : area_h;
     l->zoom = image_size > 0 && side >= image_size ? side / image_size : 1;
@@ -57,6 +68,14 @@ void layout_from_image(const Layout *l, float x, float y, float *px, float *py)
 {
     *px = l->canvas.x + x * l->zoom;
     *py = l->canvas.y + y * l->zoom;
+}
+
+int layout_alternative_at(const Layout *l, int px, int py)
+{
+    const SDL_Point p = {px, py};
+    for (int i = 0; i < ALTERNATIVES_MAX; i++)
+        if (SDL_PointInRect(&p, &l->alternative[i])) return i;
+    return -1;
 }
 
 int layout_button_at(const Layout *l, int px, int py)

@@ -28,6 +28,8 @@ typedef struct Layout {
     SDL_Rect beside;      /* draw mode: the growth, right of the drawing; empty when not shown */
     SDL_Rect panel;
     SDL_Rect button[N_BUTTONS];
+    SDL_Rect alternative[ALTERNATIVES_MAX]; /* the strip under the canvas, most probable first */
+    int label_h;          /* room under each alternative for its weight */
 } Layout;
 
 /* with_beside: room for the `beside` pane next to the canvas */
@@ -38,5 +40,7 @@ int layout_to_image(const Layout *l, float px, float py, float *x, float *y);
 void layout_from_image(const Layout *l, float x, float y, float *px, float *py);
 /* the button at (px, py), or -1 */
 int layout_button_at(const Layout *l, int px, int py);
+/* the alternative's place in the strip at (px, py), or -1 */
+int layout_alternative_at(const Layout *l, int px, int py);
 
 #endif

@@ -45,7 +45,7 @@ static void usage(FILE *out)
             "  --model FILE     the model (default: the shipped models/%s)\n"
             "  --save-dir DIR   where Ctrl+S, G and F12 save pictures (default: .)\n"
             "  --script FILE    run the input actions in FILE, then quit (see README.md)\n"
-            "  --stats          print the frame rate on exit\n"
+            "  --stats          print the frame rate and the regrows' times on exit\n"
             "  --speed N        automaton steps per second; 0: as fast as it goes (default 10)\n"
             "  --seed N         random seed (default: from the clock)\n"
             "  --size WxH       window size (default 1000x640)\n"
@@ -203,6 +203,8 @@ static int run(const Options *o, SDL_Window *window, Screen *sc, Script *script)
             } while (SDL_PollEvent(&ev));
         }
         studio_update(&s);
+        const WorkerFrame *f = &s.live.frame;
+        frame_stats_regrow(&stats, now_ms(), s.regrow_job, f->job != s.regrow_job ? 0 : f->refined ? 2 : 1);
         if (script) {
             ScriptState state = script_run(script, &s, SDL_GetTicks64());
             if (state == SCRIPT_FAILED) status = 1;

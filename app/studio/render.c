@@ -1,5 +1,5 @@
-/* Drawing: the canvas, draw mode's drawing, the brush's outline, the panel,
- * the error screen and the help overlay. */
+/* Drawing: the canvas, draw mode's drawing, the brush's outline, the strip
+ * of alternatives, the panel, the error screen and the help overlay. */
 #include "render.h"
 
 #include <math.h>
@@ -51,6 +51,8 @@ static int ensure_canvas_texture(Screen *sc, int size)
     return 0;
 }
 
+static Uint8 byte_of(float v) { return (Uint8)(v <= 0.0f ? 0 : v >= 1.0f ? 255 : v * 255.0f + 0.5f); }
+
 /* what the canvas shows, into `where` */
 static void draw_canvas(Screen *sc, const SDL_Rect *where, const Studio *s)
 {
@@ -61,10 +63,7 @@ static void draw_canvas(Screen *sc, const SDL_Rect *where, const Studio *s)
     int pitch;
     if (SDL_LockTexture(sc->canvas, NULL, (void **)&texels, &pitch) == 0) {
         for (int y = 0; y < size; y++)
-            for (int x = 0; x < 3 * size; x++) {
-                const float v = sc->rgb[(size_t)y * 3 * size + x];
-                texels[y * pitch + x] = (Uint8)(v <= 0.0f ? 0 : v >= 1.0f ? 255 : v * 255.0f + 0.5f);
-            }
+            for (int x = 0; x < 3 * size; x++) texels[y * pitch + x] = byte_of(sc->rgb[(size_t)y * 3 * size + x]);
         SDL_UnlockTexture(sc->canvas);
     }
     SDL_RenderCopy(sc->renderer, sc->canvas, NULL, where);
@@ -145,6 +144,65 @@ static void draw_brush(Screen *sc, const Layout *l, const Studio *s)
     SDL_RenderDrawLinesF(sc->renderer, ring, SEGMENTS + 1);
 }
 
+/* ---- the strip of alternatives ----------------------------------------- */
+
+/* the thumbnails, side by side in one texture, remade when they change */
+static int update_strip_texture(Screen *sc, const WorkerAlternatives *a)
+{
+    if (sc->strip && sc->strip_seq == a->seq) return 0;
+    int w = 0, h = 0;
+    if (sc->strip) SDL_QueryTexture(sc->strip, NULL, NULL, &w, &h);
+    if (!sc->strip || w != ALTERNATIVES_MAX * a->size || h != a->size) {
+        if (sc->strip) SDL_DestroyTexture(sc->strip);
+        sc->strip = SDL_CreateTexture(sc->renderer, SDL_PIXELFORMAT_RGB24, SDL_TEXTUREACCESS_STREAMING,
+                                      ALTERNATIVES_MAX * a->size, a->size);
+        if (!sc->strip) return -1;
+        SDL_SetTextureScaleMode(sc->strip, SDL_ScaleModeNearest);
+    }
+    Uint8 *texels;
+    int pitch;
+    if (SDL_LockTexture(sc->strip, NULL, (void **)&texels, &pitch)) return -1;
+    const int size = a->size;
+    for (int i = 0; i < ALTERNATIVES_MAX; i++)
+        for (int y = 0; y < size; y++)
+            for (int x = 0; x < size; x++) {
+                const Uint8 v = byte_of(a->thumb[((size_t)i * size + y) * size + x]);
+                Uint8 *px = texels + y * pitch + 3 * (i * size + x);
+                px[0] = px[1] = px[2] = v;
+            }
+    SDL_UnlockTexture(sc->strip);
+    sc->strip_seq = a->seq;
+    return 0;
+}
+
+/* the thumbnail of the latent on view, or -1 */
+static int alternative_on_view(const Studio *s, const WorkerAlternatives *a)
+{
+    const WorkerFrame *f = &s->live.frame;
+    const int same_list = f->job == s->growth_job && f->samples == a->source.samples && f->refined == a->source.refined;
+    return same_list && f->latent_pick < a->count ? f->latent_pick : -1;
+}
+
+/* after a regrow: its most probable latents as thumbnails, each with its weight */
+static void draw_alternatives(Screen *sc, const Layout *l, const Studio *s)
+{
+    const WorkerAlternatives *a = &s->live.alternatives;
+    if (s->show != SHOW_REGROW || a->job != s->regrow_job || a->count == 0 || update_strip_texture(sc, a)) return;
+    const int on_view = alternative_on_view(s, a);
+    for (int i = 0; i < a->count; i++) {
+        const SDL_Rect *r = &l->alternative[i];
+        const SDL_Rect src = {i * a->size, 0, a->size, a->size};
+        SDL_RenderCopy(sc->renderer, sc->strip, &src, r);
+        const SDL_Rect border = {r->x - 1, r->y - 1, r->w + 2, r->h + 2};
+        outline(sc->renderer, &border, i == on_view ? accent : frame_line);
+        char label[32];
+        snprintf(label, sizeof label, "%d: %.0f%%", i + 1, 100.0 * a->weight[i]);
+        int w, h;
+        text_measure(sc->text, FONT_SMALL, label, &w, &h);
+        text_draw(sc->text, FONT_SMALL, label, r->x + (r->w - w) / 2, r->y + r->h + 2, i == on_view ? accent : dim, 0);
+    }
+}
+
 /* ---- panel ------------------------------------------------------------- */
 
 typedef struct Pen {
@@ -194,7 +252,13 @@ static void draw_growth_fields(Pen *p, const Studio *s)
     else snprintf(buf, sizeof buf, "%d + %d extra", total, f->t - total);
     field(p, "Step", buf, ink);
     if (f->samples > 0 && f->job == s->growth_job) {
-        snprintf(buf, sizeof buf, "#%d of %d (weight %.2f)", f->latent_pick + 1, f->samples, f->weight);
+        char rank[32] = "best";
+        if (f->latent_pick > 0) snprintf(rank, sizeof rank, "#%d", f->latent_pick + 1);
+        if (f->refined > 0)
+            snprintf(buf, sizeof buf, "refined (%d steps): %s of %d, %.0f%%", f->refined, rank, f->samples,
+                     100.0 * f->weight);
+        else
+            snprintf(buf, sizeof buf, "%s of %d samples, %.0f%%", rank, f->samples, 100.0 * f->weight);
         field(p, "Latent", buf, ink);
     }
 }
@@ -335,6 +399,7 @@ void screen_draw(Screen *sc, const Layout *l, const Studio *s)
             draw_canvas(sc, &l->canvas, s);
             draw_frame(sc, &l->canvas);
         }
+        draw_alternatives(sc, l, s);
         draw_brush(sc, l, s);
         draw_panel(sc, l, s);
     }
@@ -346,7 +411,9 @@ void screen_free(Screen *sc)
 {
     if (sc->canvas) SDL_DestroyTexture(sc->canvas);
     if (sc->sketch) SDL_DestroyTexture(sc->sketch);
+    if (sc->strip) SDL_DestroyTexture(sc->strip);
     free(sc->rgb);
+    sc->strip = NULL;
     sc->canvas = NULL;
     sc->sketch = NULL;
     sc->rgb = NULL;

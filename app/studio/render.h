@@ -17,6 +17,8 @@ typedef struct Screen {
     float *rgb;               /* [S, S, 3] scratch */
     SDL_Texture *sketch;      /* draw mode's drawing: white, its ink as alpha */
     int sketch_side;
+    SDL_Texture *strip;       /* the alternatives' thumbnails side by side */
+    uint64_t strip_seq;       /* of the alternatives it holds */
 } Screen;
 
 /* Draws a whole frame (not presented). */

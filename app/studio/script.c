@@ -16,7 +16,7 @@
 enum { MAX_POINTS = 64, LINE_LEN = 4096, DEFAULT_IDLE_TIMEOUT_MS = 60000 };
 
 typedef enum ActionKind {
-    ACT_DRAG, ACT_CLICK, ACT_MOVE, ACT_KEY, ACT_BUTTON, ACT_WHEEL, ACT_DROP,
+    ACT_DRAG, ACT_CLICK, ACT_MOVE, ACT_KEY, ACT_BUTTON, ACT_WHEEL, ACT_PICK, ACT_DROP,
     ACT_WAIT, ACT_WAIT_IDLE, ACT_SAVE, ACT_SCREENSHOT, ACT_GIF, ACT_QUIT,
 } ActionKind;
 
@@ -29,7 +29,7 @@ typedef struct Action {
     SDL_Keycode key;
     Uint16 mods;
     IntentKind intent;    /* BUTTON */
-    long number;          /* WHEEL notches, WAIT and WAIT_IDLE milliseconds */
+    long number;          /* WHEEL notches, WAIT and WAIT_IDLE milliseconds, PICK's alternative */
     char *path;
 } Action;
 
@@ -150,6 +150,12 @@ static const char *parse_action(char **word, int n, Action *a)
             return "expected: wheel N, |N| <= 1000";
         return NULL;
     }
+    if (strcmp(verb, "pick") == 0) {
+        a->kind = ACT_PICK;
+        if (n != 2 || parse_long(word[1], &a->number) || a->number < 1 || a->number > ALTERNATIVES_MAX)
+            return "expected: pick K, an alternative from 1 to 8";
+        return NULL;
+    }
     if (strcmp(verb, "wait") == 0 || strcmp(verb, "wait-idle") == 0) {
         a->kind = verb[4] ? ACT_WAIT_IDLE : ACT_WAIT;
         a->number = DEFAULT_IDLE_TIMEOUT_MS;
@@ -258,6 +264,7 @@ static int step(Script *sc, const Action *a, Studio *s, uint64_t now)
         for (long i = 0; i < labs(a->number); i++)
             handle(s, (Intent){.kind = a->number > 0 ? INTENT_BRUSH_LARGER : INTENT_BRUSH_SMALLER});
         return 1;
+    case ACT_PICK: handle(s, (Intent){.kind = INTENT_PICK_ALTERNATIVE, .index = (int)a->number - 1}); return 1;
     case ACT_DROP: handle(s, (Intent){.kind = INTENT_OPEN, .path = a->path}); return 1;
     case ACT_SAVE: handle(s, (Intent){.kind = INTENT_SAVE, .path = a->path}); return 1;
     case ACT_GIF: handle(s, (Intent){.kind = INTENT_SAVE_GIF, .path = a->path}); return 1;

@@ -26,6 +26,7 @@ typedef enum IntentKind {
     INTENT_CLEAR_DAMAGE,
     INTENT_REGROW,         /* inpaint the erased pixels: the most probable latent */
     INTENT_RESAMPLE,       /* the same, a latent drawn by its weight */
+    INTENT_PICK_ALTERNATIVE, /* index: after a regrow, that alternative grows instead */
     INTENT_TOGGLE_RAW,     /* composite <-> the decoder's own output */
     INTENT_TOGGLE_MODE,    /* regrow <-> heal */
     INTENT_NEW_DIGIT,
@@ -56,6 +57,7 @@ typedef struct Intent {
     float x, y;
     int on_canvas;
     const char *path;
+    int index;
 } Intent;
 
 /* regrow: erase, then inpaint; heal: damage the live cells; draw: draw a
@@ -86,6 +88,7 @@ typedef struct Studio {
     Mode mode;
     Show show;
     uint64_t growth_job;       /* the worker job whose frames the canvas shows */
+    uint64_t regrow_job;       /* the last regrow: the worker job offering the alternatives */
     float *regrow_picture;     /* [S, S] SHOW_REGROW: the picture given to the inpainting */
     uint8_t *regrow_unknown;   /* [S, S] and its erased pixels */
     int raw_view;              /* SHOW_REGROW: the decoder's output everywhere */

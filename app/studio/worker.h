@@ -23,6 +23,28 @@ typedef struct WorkerModel {
     char load_error[512]; /* why the last load failed; "" when it succeeded */
 } WorkerModel;
 
+/* The alternatives offered after a regrow (a strip of thumbnails). */
+enum { ALTERNATIVES_MAX = 8 };
+
+/* Where a list of latents came from. */
+typedef struct LatentSource {
+    int samples;          /* chosen among this many latents (0: not by inpainting) */
+    int refined;          /* gradient steps of refinement each had (0: as sampled) */
+    uint64_t seed;        /* the inpainting's seed: the same seed, the same latents */
+} LatentSource;
+
+/* Latents to choose from, most probable first, each grown to the end. */
+typedef struct WorkerAlternatives {
+    uint64_t seq;         /* counts changes */
+    uint64_t job;         /* the job they were offered by; 0: none yet */
+    LatentSource source;
+    int count;            /* up to ALTERNATIVES_MAX */
+    int latent, size;     /* Z, S */
+    double weight[ALTERNATIVES_MAX]; /* normalized importance weights */
+    float *z;             /* [ALTERNATIVES_MAX, Z], the first count in use */
+    float *thumb;         /* [ALTERNATIVES_MAX, S, S] the pixel probabilities each grows to */
+} WorkerAlternatives;
+
 /* One moment of a growth. The arrays are full image size whatever the grid. */
 typedef struct WorkerFrame {
     uint64_t job;         /* the job that seeded this growth; 0: none yet */
@@ -32,8 +54,10 @@ typedef struct WorkerFrame {
     float *hidden;        /* [S, S, 3] channels 1, 2, 3, each scaled to [0, 1] */
     float *cells;         /* the cells' state [grid, grid, C], for undoing damage */
     size_t cells_len;
-    int latent_pick, samples; /* which of the inpainting's samples was grown (regrow) */
-    double weight;         /* its importance weight */
+    /* a regrowth's latent: its rank by weight (0: the most probable) among
+     * the `samples` it was chosen from, its refinement steps, its weight */
+    int latent_pick, samples, refined;
+    double weight;
 } WorkerFrame;
 
 /* What the worker publishes; copied by worker_poll. */
@@ -41,6 +65,7 @@ typedef struct WorkerView {
     uint64_t seq;         /* counts publications */
     WorkerModel model;
     WorkerFrame frame;
+    WorkerAlternatives alternatives;
     char busy[128];       /* the slow job in progress, in words; "" when none */
     int animating;        /* the cells advance by themselves (not paused, not finished) */
     char message[512];    /* the latest message, and its kind */
@@ -67,8 +92,13 @@ uint64_t worker_grow_prior(Worker *w);
 /* gray [h, w] in [0, 1] (copied): made MNIST-like, encoded, and its reconstruction grown */
 uint64_t worker_grow_picture(Worker *w, const float *gray, int width, int height);
 /* x and unknown [size, size] (copied): a latent sampled by inpainting, the best
- * one or one drawn by weight, grown */
+ * one or one drawn by weight, grown, and the most probable ones offered as
+ * alternatives; then the most probable are refined (as `vnca eval-inpaint
+ * --refine 20`), offered instead, and the growth goes on from the refined
+ * one. Any job posted meanwhile stops the refinement. */
 uint64_t worker_regrow(Worker *w, const float *x, const uint8_t *unknown, int size, int pick_best);
+/* alternative `index` of a (copied) grown */
+uint64_t worker_grow_alternative(Worker *w, const WorkerAlternatives *a, int index);
 /* mask [size, size] of pixels whose cells are damaged (at the current grid) */
 void worker_damage(Worker *w, const uint8_t *mask, int size, CellDamage kind);
 /* puts back cells saved from a frame (same grid only) */

@@ -183,8 +183,14 @@ static int check_options(const VncaInpaintOptions *o, VncaError *err)
 
 enum { REFINED_MAX = 8 };
 
-int vnca_inpaint(const VncaModel *m, VncaWorkspace *ws, const float *x, const uint8_t *unknown,
-                 const VncaInpaintOptions *opt, VncaInpaintResult *out, VncaError *err)
+/* the keep mask (1 where the pixel is known) */
+static void keep_mask(const uint8_t *unknown, float *keep, int pixels)
+{
+    for (int j = 0; j < pixels; j++) keep[j] = unknown[j] ? 0.0f : 1.0f;
+}
+
+int vnca_inpaint_sample(const VncaModel *m, VncaWorkspace *ws, const float *x, const uint8_t *unknown,
+                        const VncaInpaintOptions *opt, VncaInpaintResult *out, VncaError *err)
 {
     memset(out, 0, sizeof *out);
     if (check_options(opt, err)) return -1;
@@ -208,10 +214,8 @@ int vnca_inpaint(const VncaModel *m, VncaWorkspace *ws, const float *x, const ui
         vnca_fail(err, "out of memory for inpainting with %d samples", k);
         goto done;
     }
-    for (int j = 0; j < pixels; j++) {
-        keep[j] = unknown[j] ? 0.0f : 1.0f;
-        defaced[j] = x[j] * keep[j];
-    }
+    keep_mask(unknown, keep, pixels);
+    for (int j = 0; j < pixels; j++) defaced[j] = x[j] * keep[j];
     vnca_encode(m, ws, defaced, 1, mu, logsig);
 
     Proposal p = {.mu = mu, .logsig = logsig, .log_widen = log((double)opt->widen)};
@@ -229,29 +233,6 @@ int vnca_inpaint(const VncaModel *m, VncaWorkspace *ws, const float *x, const ui
         logw[i] = out->log_lik[i] + log_prior(z, c) - proposal_log_density(&p, z, c);
     }
     normalize(out, logw, k);
-
-    if (opt->refine_steps > 0) {
-        /* keep the heaviest samples, refine them, and weigh the refined set by
-         * the unnormalized posterior: no proposal density exists for it */
-        const int r = k < REFINED_MAX ? k : REFINED_MAX;
-        for (int i = 0; i < r; i++) {
-            int heaviest = i;
-            for (int j = i + 1; j < k; j++)
-                if (out->weight[j] > out->weight[heaviest]) heaviest = j;
-            double w = out->weight[i];
-            out->weight[i] = out->weight[heaviest];
-            out->weight[heaviest] = w;
-            for (int d = 0; d < c; d++) {
-                float t = out->z[(size_t)i * c + d];
-                out->z[(size_t)i * c + d] = out->z[(size_t)heaviest * c + d];
-                out->z[(size_t)heaviest * c + d] = t;
-            }
-        }
-        if (refine(m, x, keep, out->z, r, opt, err)) goto done;
-        if (decode_all(m, ws, out->z, r, x, keep, opt, logits, out->log_lik, err)) goto done;
-        for (int i = 0; i < r; i++) logw[i] = out->log_lik[i] + log_prior(out->z + (size_t)i * c, c);
-        normalize(out, logw, r);
-    }
     posterior_mean(out, logits, pixels);
     rc = 0;
 done:
@@ -263,6 +244,71 @@ done:
     free(logw);
     if (rc) vnca_inpaint_free(out);
     return rc;
+}
+
+int vnca_inpaint_heaviest(const VncaInpaintResult *r, int *index, int n)
+{
+    n = n < r->k ? n : r->k;
+    for (int i = 0; i < n; i++) {
+        int heaviest = -1;
+        for (int j = 0; j < r->k; j++) {
+            int taken = 0;
+            for (int t = 0; t < i && !taken; t++) taken = index[t] == j;
+            if (!taken && (heaviest < 0 || r->weight[j] > r->weight[heaviest])) heaviest = j;
+        }
+        index[i] = heaviest;
+    }
+    return n;
+}
+
+int vnca_inpaint_refine(const VncaModel *m, VncaWorkspace *ws, const float *x, const uint8_t *unknown,
+                        const VncaInpaintOptions *opt, VncaInpaintResult *r, VncaError *err)
+{
+    if (check_options(opt, err)) return -1;
+    const int c = m->config.latent, size = m->config.image_size, pixels = size * size;
+    if (r->latent != c || r->size != size || r->k < 1)
+        return vnca_fail(err, "inpainting result of %d samples, Z %d, %dx%d does not fit the model "
+                         "(Z %d, %dx%d)", r->k, r->latent, r->size, r->size, c, size, size);
+    int order[REFINED_MAX];
+    const int n = vnca_inpaint_heaviest(r, order, REFINED_MAX);
+    float *z = malloc((size_t)n * c * sizeof(float)), *keep = malloc((size_t)pixels * sizeof(float));
+    float *logits = malloc((size_t)n * pixels * sizeof(float));
+    double *log_lik = malloc((size_t)n * sizeof(double)), *logw = malloc((size_t)n * sizeof(double));
+    int rc = -1;
+    if (!z || !keep || !logits || !log_lik || !logw) {
+        vnca_fail(err, "out of memory for refining %d latents", n);
+        goto done;
+    }
+    for (int i = 0; i < n; i++) memcpy(z + (size_t)i * c, r->z + (size_t)order[i] * c, (size_t)c * sizeof(float));
+    keep_mask(unknown, keep, pixels);
+    /* refined, the samples are weighed by the unnormalized posterior: no
+     * proposal density exists for them */
+    if (refine(m, x, keep, z, n, opt, err) || decode_all(m, ws, z, n, x, keep, opt, logits, log_lik, err))
+        goto done;
+    for (int i = 0; i < n; i++) logw[i] = log_lik[i] + log_prior(z + (size_t)i * c, c);
+    memcpy(r->z, z, (size_t)n * c * sizeof(float));
+    memcpy(r->log_lik, log_lik, (size_t)n * sizeof(double));
+    normalize(r, logw, n);
+    posterior_mean(r, logits, pixels);
+    rc = 0;
+done:
+    free(z);
+    free(keep);
+    free(logits);
+    free(log_lik);
+    free(logw);
+    return rc;
+}
+
+int vnca_inpaint(const VncaModel *m, VncaWorkspace *ws, const float *x, const uint8_t *unknown,
+                 const VncaInpaintOptions *opt, VncaInpaintResult *out, VncaError *err)
+{
+    if (vnca_inpaint_sample(m, ws, x, unknown, opt, out, err)) return -1;
+    if (opt->refine_steps > 0 && vnca_inpaint_refine(m, ws, x, unknown, opt, out, err)) {
+        vnca_inpaint_free(out);
+        return -1;
+    }
+    return 0;
 }
 
 int vnca_inpaint_pick(const VncaInpaintResult *r, VncaRng *rng)

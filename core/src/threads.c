@@ -1,4 +1,5 @@
-/* The engine's team size: OMP_NUM_THREADS, or the cores left free. */
+/* The engine's team size: OMP_NUM_THREADS, or the cores left free; and the
+ * caller's bound on it. */
 #include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -6,6 +7,7 @@
 #include <time.h>
 
 #include "threads.h"
+#include "vnca/vnca.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -83,7 +85,13 @@ int team_size(void)
     return team < bound ? team : bound;
 }
 int team_size_bound(void) { return omp_get_max_threads(); }
+
+int vnca_threads(void) { return omp_get_max_threads(); }
+
+void vnca_set_threads(int n) { omp_set_num_threads(n < 1 ? 1 : n); }
 #else
 int team_size(void) { return 1; }
 int team_size_bound(void) { return 1; }
+int vnca_threads(void) { return 1; }
+void vnca_set_threads(int n) { (void)n; }
 #endif

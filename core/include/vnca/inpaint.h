@@ -26,7 +26,9 @@ typedef struct VncaInpaintOptions {
     uint64_t seed;
     /* Optional (default NULL): asked between batches of decodes and between
      * refinement steps; returning nonzero abandons the inpainting, which then
-     * fails with "inpainting stopped". Lets an app drop a long job at once. */
+     * fails with "inpainting stopped". Lets an app drop a long job at once;
+     * it may also do brief work of its own there (an animation's next frame),
+     * as long as it leaves the inpainting's model and workspace alone. */
     int (*should_stop)(void *ctx);
     void *stop_ctx;
 } VncaInpaintOptions;
@@ -49,6 +51,25 @@ typedef struct VncaInpaintResult {
  * in. ws must hold at least one image (any kind). */
 int vnca_inpaint(const VncaModel *m, VncaWorkspace *ws, const float *x, const uint8_t *unknown,
                  const VncaInpaintOptions *opt, VncaInpaintResult *out, VncaError *err);
+
+/* The two halves of vnca_inpaint, for an app that shows the importance
+ * samples at once and the refined ones when they are ready. vnca_inpaint is
+ * vnca_inpaint_sample (which ignores refine_steps) followed, when
+ * refine_steps > 0, by vnca_inpaint_refine on its result: called so, they
+ * give the same result bit for bit.
+ *
+ * vnca_inpaint_refine takes the min(k, 8) heaviest samples of r (from
+ * vnca_inpaint_sample with the same model, x, unknown and opt), refines them
+ * by opt->refine_steps steps, and makes r theirs: k becomes their number,
+ * heaviest first before refinement, weighed by the unnormalized posterior.
+ * On failure (stopped included) r is left as it was. */
+int vnca_inpaint_sample(const VncaModel *m, VncaWorkspace *ws, const float *x, const uint8_t *unknown,
+                        const VncaInpaintOptions *opt, VncaInpaintResult *out, VncaError *err);
+int vnca_inpaint_refine(const VncaModel *m, VncaWorkspace *ws, const float *x, const uint8_t *unknown,
+                        const VncaInpaintOptions *opt, VncaInpaintResult *r, VncaError *err);
+/* The indices of the n heaviest samples of r into index, heaviest first (on
+ * a tie the lower index first); returns how many: min(n, r->k). */
+int vnca_inpaint_heaviest(const VncaInpaintResult *r, int *index, int n);
 /* Draws a sample index in proportion to the weights. */
 int vnca_inpaint_pick(const VncaInpaintResult *r, VncaRng *rng);
 void vnca_inpaint_free(VncaInpaintResult *r);
