@@ -1,7 +1,8 @@
 /* The engine's threads: on a busy machine (as many CPU-bound processes
  * beside it as there are cores) a parallel loop takes one thread, and with
- * OMP_NUM_THREADS set what that says, busy or not; a batch decoded in
- * shards, one a thread, is the same bits as on one thread. */
+ * OMP_NUM_THREADS set what that says, busy or not; a batch decoded, or its
+ * ELBO and gradient computed, in shards on several threads is the same bits
+ * as on one thread. */
 #include <omp.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -9,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -97,11 +99,51 @@ static void test_shards_decode_alike(void **state)
     }
 }
 
+/* the ELBO and its gradient of n images on `threads` threads */
+static double train_pass_on(const VncaModel *m, const float *x, const float *eps, int n, int threads,
+                            float *grads)
+{
+    omp_set_num_threads(threads);
+    VncaWorkspace *ws = vnca_workspace_new(&m->config, n, VNCA_WS_TRAIN, NULL);
+    assert_non_null(ws);
+    const VncaLoss loss = vnca_elbo_forward(m, ws, x, eps, n);
+    memset(grads, 0, m->layout.n_params * sizeof(float));
+    vnca_elbo_backward(m, ws, grads);
+    vnca_workspace_free(ws);
+    return loss.loss;
+}
+
+static void test_shards_train_alike(void **state)
+{
+    (void)state;
+    const VncaConfig cfg = {.latent = 8, .hidden = 16, .res_blocks = 1, .perception = VNCA_PERCEIVE_CONV3,
+                            .n_stages = 3, .stage_grid = {2, 4, 8}, .stage_steps = {2, 2, 2},
+                            .encoder_width = 4, .image_size = 8};
+    enum { N = 5 };
+    VncaModel m;
+    assert_int_equal(make_model(&m, &cfg, 11), 0);
+    VncaRng rng;
+    vnca_rng_seed(&rng, 12);
+    float x[N * 64], eps[N * 8];
+    for (int i = 0; i < N * 64; i++) x[i] = (float)(vnca_rng_uniform(&rng) < 0.3);
+    vnca_rng_normal_fill(&rng, eps, N * 8);
+    float *one = malloc(m.layout.n_params * sizeof(float)), *three = malloc(m.layout.n_params * sizeof(float));
+    assert_non_null(one);
+    assert_non_null(three);
+    const double loss_one = train_pass_on(&m, x, eps, N, 1, one);
+    const double loss_three = train_pass_on(&m, x, eps, N, 3, three);
+    assert_memory_equal(&loss_one, &loss_three, sizeof loss_one);
+    assert_memory_equal(one, three, m.layout.n_params * sizeof(float));
+    free(one), free(three);
+    vnca_model_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_busy_machine),
         cmocka_unit_test(test_shards_decode_alike),
+        cmocka_unit_test(test_shards_train_alike),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

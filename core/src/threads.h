@@ -19,4 +19,7 @@ int team_size(void);
 /* the most team_size ever returns in this process (OpenMP's bound) */
 int team_size_bound(void);
 
+/* the cores this process may run on */
+int core_count(void);
+
 #endif

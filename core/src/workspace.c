@@ -95,14 +95,43 @@ static size_t growth_bytes(const VncaGrowth *g, const VncaConfig *cfg)
     return (g->scratch_len + cells * cfg->latent + genome) * sizeof(float);
 }
 
+/* one a core, at most one a row */
+static int train_shard_count(int cap)
+{
+    const int cores = core_count();
+    int shards = cores < VNCA_MAX_TRAIN_SHARDS ? cores : VNCA_MAX_TRAIN_SHARDS;
+    return shards < cap ? shards : cap;
+}
+
+static VncaWorkspace *workspace_make(const VncaConfig *cfg, int cap, VncaWorkspaceKind kind,
+                                     int extra_cap, int shards, VncaError *err);
+
+/* the shards after the first, and their gradients' room */
+static int add_train_shards(VncaWorkspace *ws, VncaError *err)
+{
+    VncaLayout layout;
+    vnca_layout(&ws->cfg, &layout);
+    for (int k = 1; k < ws->train_shards; k++) {
+        ws->train_shard[k - 1] = workspace_make(&ws->cfg, ws->cap, VNCA_WS_TRAIN, 0, 1, err);
+        if (!ws->train_shard[k - 1]) return -1;
+        ws->bytes += ws->train_shard[k - 1]->bytes;
+    }
+    if (ws->train_shards == 1) return 0;
+    ws->shard_grads = malloc((size_t)ws->train_shards * layout.n_params * sizeof(float));
+    if (!ws->shard_grads)
+        return vnca_fail(err, "out of memory for %d shards' gradients", ws->train_shards);
+    ws->bytes += (size_t)ws->train_shards * layout.n_params * sizeof(float);
+    return 0;
+}
+
 VncaWorkspace *vnca_workspace_new(const VncaConfig *cfg, int cap, VncaWorkspaceKind kind,
                                   VncaError *err)
 {
     return workspace_new(cfg, cap, kind, 0, err);
 }
 
-VncaWorkspace *workspace_new(const VncaConfig *cfg, int cap, VncaWorkspaceKind kind, int extra_cap,
-                             VncaError *err)
+static VncaWorkspace *workspace_make(const VncaConfig *cfg, int cap, VncaWorkspaceKind kind,
+                                     int extra_cap, int shards, VncaError *err)
 {
     CpuIsa isa; /* a VNCA_ISA the layers' kernels cannot run is refused here */
     if (vnca_config_check(cfg, err) || cpu_isa_choose(&isa, err)) return NULL;
@@ -122,7 +151,9 @@ VncaWorkspace *workspace_new(const VncaConfig *cfg, int cap, VncaWorkspaceKind k
         return NULL;
     }
     ws->cfg = *cfg;
-    ws->cap = cap;
+    /* a sharded training batch: this workspace and each shard hold a shard's rows */
+    ws->train_shards = shards;
+    ws->cap = (cap + ws->train_shards - 1) / ws->train_shards;
     ws->kind = kind;
     ws->extra_cap = extra_cap;
     Carver measure = {NULL, 0};
@@ -148,6 +179,10 @@ VncaWorkspace *workspace_new(const VncaConfig *cfg, int cap, VncaWorkspaceKind k
         return NULL;
     }
     ws->bytes += growth_bytes(&ws->growth, cfg) + (kind == VNCA_WS_TRAIN ? growth_bytes(&ws->train, cfg) : 0);
+    if (add_train_shards(ws, err)) {
+        vnca_workspace_free(ws);
+        return NULL;
+    }
     const int shard_cap = (ws->decode_cap + ws->decode_shards - 1) / ws->decode_shards;
     for (int k = 1; k < ws->decode_shards; k++) {
         if (growth_alloc(&ws->shard_growth[k - 1], cfg, shard_cap, NULL, err)) {
@@ -159,11 +194,20 @@ VncaWorkspace *workspace_new(const VncaConfig *cfg, int cap, VncaWorkspaceKind k
     return ws;
 }
 
+VncaWorkspace *workspace_new(const VncaConfig *cfg, int cap, VncaWorkspaceKind kind, int extra_cap,
+                             VncaError *err)
+{
+    const int shards = kind == VNCA_WS_TRAIN && extra_cap == 0 && cap > 0 ? train_shard_count(cap) : 1;
+    return workspace_make(cfg, cap, kind, extra_cap, shards, err);
+}
+
 void vnca_workspace_free(VncaWorkspace *ws)
 {
     if (!ws) return;
     vnca_growth_free(&ws->growth);
     for (int k = 1; k < ws->decode_shards; k++) vnca_growth_free(&ws->shard_growth[k - 1]);
+    for (int k = 1; k < ws->train_shards; k++) vnca_workspace_free(ws->train_shard[k - 1]);
+    free(ws->shard_grads);
     vnca_growth_free(&ws->train);
     free(ws->arena);
     free(ws);

@@ -6,6 +6,7 @@
 #include "vnca/vnca.h"
 
 #define VNCA_MAX_DECODE_SHARDS 8
+#define VNCA_MAX_TRAIN_SHARDS 8
 
 struct VncaWorkspace {
     VncaConfig cfg;
@@ -41,6 +42,18 @@ struct VncaWorkspace {
     float *dstate[2];                /* [cap, S, S, C] */
     float *enc_dact[2], *enc_dpre;   /* [cap, largest encoder activation] */
     float *dflat, *dq, *dmu, *dlogsig, *dz;
+
+    /* A doubling model's training batch runs in shards, one a thread, each
+     * the ELBO of its rows alone (a layer of a few images is too small to
+     * split among threads): shard 0 in this workspace, shard k in
+     * train_shard[k - 1]; shard_grads [train_shards, n_params] their
+     * gradients, summed in order, each weighted by its share of the rows.
+     * The count is fixed by the cores (not the threads), so the sums are
+     * the same bits on any number of threads. */
+    int train_shards;
+    VncaWorkspace *train_shard[VNCA_MAX_TRAIN_SHARDS - 1];
+    float *shard_grads;
+    int shards_used, shard_rows[VNCA_MAX_TRAIN_SHARDS]; /* by the last forward pass */
 };
 
 /* vnca_workspace_new, able to hold `extra_cap` extra full-size steps in
