@@ -9,6 +9,7 @@
 #include "vnca/inpaint.h"
 #include "vnca/ops.h"
 #include "vnca/train.h"
+#include "workspace.h"
 
 #define HALF_LOG_2PI 0.91893853320467274178
 
@@ -136,7 +137,7 @@ static int refine(const VncaModel *m, const float *x, const float *keep, float *
                   const VncaInpaintOptions *opt, VncaError *err)
 {
     const int c = m->config.latent, pixels = m->config.image_size * m->config.image_size;
-    VncaWorkspace *ws = vnca_workspace_new(&m->config, k, VNCA_WS_TRAIN, err);
+    VncaWorkspace *ws = workspace_new(&m->config, k, VNCA_WS_TRAIN, 0, err);
     float *targets = malloc((size_t)k * pixels * sizeof(float));
     float *dz = malloc((size_t)k * c * sizeof(float));
     VncaAdam adam = {0};

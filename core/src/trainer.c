@@ -85,7 +85,8 @@ int vnca_trainer_init(VncaTrainer *tr, VncaModel *model, const VncaImages *data,
     const int largest_shard = (opt->batch + opt->shards - 1) / opt->shards;
     const int extra = trainer_persistent(tr) ? opt->extra_max : 0;
     if (vnca_adam_init(&tr->adam, model->layout.n_params, opt->lr, err)) return -1;
-    tr->ws = workspace_new(cfg, largest_shard, VNCA_WS_TRAIN, extra, err);
+    tr->ws = extra ? workspace_new(cfg, largest_shard, VNCA_WS_TRAIN, extra, err)
+                   : workspace_new_sharded(cfg, largest_shard, err);
     if (!tr->ws || (trainer_persistent(tr) &&
                     pool_init(&tr->pool, opt->pool_size, state_len, pixels,
                               cfg->genome ? (size_t)cfg->latent : 0, opt->batch, opt->seed, err))) {

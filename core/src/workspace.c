@@ -127,6 +127,8 @@ static int add_train_shards(VncaWorkspace *ws, VncaError *err)
 VncaWorkspace *vnca_workspace_new(const VncaConfig *cfg, int cap, VncaWorkspaceKind kind,
                                   VncaError *err)
 {
+    /* a caller of the public API reaches a training workspace only through the ELBO */
+    if (kind == VNCA_WS_TRAIN) return workspace_new_sharded(cfg, cap, err);
     return workspace_new(cfg, cap, kind, 0, err);
 }
 
@@ -197,8 +199,12 @@ static VncaWorkspace *workspace_make(const VncaConfig *cfg, int cap, VncaWorkspa
 VncaWorkspace *workspace_new(const VncaConfig *cfg, int cap, VncaWorkspaceKind kind, int extra_cap,
                              VncaError *err)
 {
-    const int shards = kind == VNCA_WS_TRAIN && extra_cap == 0 && cap > 0 ? train_shard_count(cap) : 1;
-    return workspace_make(cfg, cap, kind, extra_cap, shards, err);
+    return workspace_make(cfg, cap, kind, extra_cap, 1, err);
+}
+
+VncaWorkspace *workspace_new_sharded(const VncaConfig *cfg, int cap, VncaError *err)
+{
+    return workspace_make(cfg, cap, VNCA_WS_TRAIN, 0, cap > 0 ? train_shard_count(cap) : 1, err);
 }
 
 void vnca_workspace_free(VncaWorkspace *ws)

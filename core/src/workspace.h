@@ -57,8 +57,14 @@ struct VncaWorkspace {
 };
 
 /* vnca_workspace_new, able to hold `extra_cap` extra full-size steps in
- * training passes (a persistent model's) */
+ * training passes (a persistent model's), in one shard: its buffers hold
+ * all `cap` rows, for callers that run the decoder's passes themselves */
 VncaWorkspace *workspace_new(const VncaConfig *cfg, int cap, VncaWorkspaceKind kind, int extra_cap,
                              VncaError *err);
+
+/* A training workspace for elbo_forward_rows / vnca_elbo_backward of up to
+ * cap rows without pool rows or extra steps, in shards (train_shards): its
+ * own buffers hold one shard's rows. vnca_workspace_new's VNCA_WS_TRAIN. */
+VncaWorkspace *workspace_new_sharded(const VncaConfig *cfg, int cap, VncaError *err);
 
 #endif
