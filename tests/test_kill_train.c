@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "run_command.h"
+#include "vnca/io.h"
 #include "vnca/safetensors.h"
 #include "vnca/train.h"
 
@@ -151,7 +152,7 @@ static long check_log(const char *out)
     assert_non_null(f);
     char line[512];
     assert_non_null(fgets(line, sizeof line, f));
-    assert_string_equal(line, "step,images_seen,train_seconds,loss,recon,kl,grad_norm\n");
+    assert_string_equal(line, "step,images_seen,train_seconds,loss,recon,kl,grad_norm,lr\n");
     long last = 0, step, seen;
     double seconds, loss;
     while (fgets(line, sizeof line, f)) {
@@ -289,6 +290,93 @@ static void test_resume_takes_a_new_rate(void **state)
     vnca_model_free(&m0);
     vnca_model_free(&m_same);
     vnca_model_free(&m_slower);
+}
+
+/* The log's rows after step `from` have the rate of o's schedule at their
+ * last step; those up to it have no rate (an older vnca's log). */
+static void check_log_rates(const char *path, const VncaTrainOptions *o, long from, long last)
+{
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[512];
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_string_equal(line, "step,images_seen,train_seconds,loss,recon,kl,grad_norm,lr\n");
+    long step = 0;
+    while (fgets(line, sizeof line, f)) {
+        double x[6], lr;
+        const int n = sscanf(line, "%ld,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &step, &x[0], &x[1], &x[2],
+                             &x[3], &x[4], &x[5], &lr);
+        if (n != (step <= from ? 7 : 8)) fail_msg("%s: row '%s'", path, line);
+        const double want = vnca_learning_rate(o, step - 1);
+        if (step > from && fabs(lr - want) > 1e-5 * want)
+            fail_msg("%s: step %ld logged rate %g, the schedule's is %g", path, step, lr, want);
+    }
+    fclose(f);
+    assert_int_equal(step, last);
+}
+
+/* The log as a vnca from before the rate column wrote it: each line, the
+ * header too, without its last field. */
+static void drop_rate_column(const char *path)
+{
+    unsigned char *bytes;
+    size_t len;
+    VncaError err;
+    if (vnca_read_file(path, &bytes, &len, &err)) fail_msg("%s", err.msg);
+    char *text = (char *)bytes, *kept = text;
+    for (char *line = text; line < text + len;) {
+        char *end = memchr(line, '\n', (size_t)(text + len - line));
+        assert_non_null(end);
+        *end = '\0';
+        const char *comma = strrchr(line, ',');
+        assert_non_null(comma);
+        const size_t n = (size_t)(comma - line);
+        memmove(kept, line, n);
+        kept[n] = '\n';
+        kept += n + 1;
+        line = end + 1;
+    }
+    if (vnca_write_file_atomic(path, text, (size_t)(kept - text), &err)) fail_msg("%s", err.msg);
+    free(bytes);
+}
+
+/* --decay: the log says each row's rate, the schedule's; a resume that
+ * extends the decay (--decay-steps) says so and goes on with it, and a log
+ * from before the rate column takes it. */
+static void test_log_follows_the_schedule(void **state)
+{
+    (void)state;
+    char out[4096], ckpt[4096 + 8], log[4096 + 8];
+    in_dir(out, "schedule.st");
+    snprintf(ckpt, sizeof ckpt, "%s.ckpt", out);
+    snprintf(log, sizeof log, "%s.csv", out);
+    char *first[] = {(char *)vnca_exe, "train", "--data", (char *)data_dir, "--config", "tiny",
+                     "--limit", "64", "--batch", "8", "--steps", "6", "--lr", "1e-3", "--warmup", "2",
+                     "--decay", "cosine", "--decay-steps", "10", "--lr-final", "1e-4", "--log-every", "1",
+                     "-o", out, NULL};
+    CommandResult r;
+    run_command(&r, dir, first);
+    if (r.status != 0) fail_msg("vnca train exited %d:\n%s", r.status, r.err);
+    VncaTrainOptions o;
+    vnca_train_defaults(&o);
+    o.lr = 1e-3f;
+    o.warmup = 2;
+    o.decay = VNCA_DECAY_COSINE;
+    o.decay_steps = 10;
+    o.lr_final = 1e-4f;
+    check_log_rates(log, &o, 0, 6);
+
+    drop_rate_column(log);
+    char *resume[] = {(char *)vnca_exe, "train", "--data", (char *)data_dir, "--resume", ckpt,
+                      "--limit", "64", "--steps", "12", "--decay-steps", "14", "--log-every", "1",
+                      "-o", out, NULL};
+    run_command(&r, dir, resume);
+    if (r.status != 0) fail_msg("vnca train --resume exited %d:\n%s", r.status, r.err);
+    if (!strstr(r.err, "decay ending at Adam step 14 from step 6 on (was 10)"))
+        fail_msg("the resume does not say the decay's new end:\n%s", r.err);
+    o.decay_steps = 14;
+    check_log_rates(log, &o, 6, 12);
+    assert_float_equal(meta_number(ckpt, "checkpoint.decay_steps"), 14, 0);
 }
 
 /* --average: the model file holds the weights' moving average (not the
@@ -544,9 +632,11 @@ static void test_model_records_its_recipe(void **state)
     const char *want =
         "vnca init --config tiny --seed 2\n"
         "vnca rewrite --variant persistent\n"
-        "vnca train --data MNIST --limit 64 --init --batch 8 --lr 0.0001 --clip 10 --warmup 0 --average 0 "
+        "vnca train --data MNIST --limit 64 --init --batch 8 --lr 0.0001 --clip 10 --warmup 0 --decay none --decay-steps 0 "
+        "--lr-final 0 --decay-drops 3 --average 0 "
         "--seed 1 --extra 1:2 --pool 16 --pool-share 0.5 --damage 14 --damage-share 0.25 --steps 2\n"
-        "vnca train --data MNIST --limit 64 --resume --batch 8 --lr 0.0002 --clip 10 --warmup 0 --average 0 "
+        "vnca train --data MNIST --limit 64 --resume --batch 8 --lr 0.0002 --clip 10 --warmup 0 --decay none --decay-steps 0 "
+        "--lr-final 0 --decay-drops 3 --average 0 "
         "--seed 1 --extra 1:2 --pool 16 --pool-share 0.5 --damage 14 --damage-share 0.25 --steps 3  # from step 2";
     const char *files[] = {f.out, f.ckpt};
     for (int i = 0; i < 2; i++) {
@@ -593,6 +683,7 @@ int main(int argc, char **argv)
     if (!dir) return 1;
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_killed_training_resumes_exactly),
                                        cmocka_unit_test(test_resume_takes_a_new_rate),
+                                       cmocka_unit_test(test_log_follows_the_schedule),
                                        cmocka_unit_test(test_train_writes_the_weights_average),
                                        cmocka_unit_test(test_resume_keeps_persistent_options),
                                        cmocka_unit_test(test_rewrite_makes_a_larger_model),

@@ -153,10 +153,99 @@ static void test_warmup_scales_the_first_steps(void **state)
     assert_float_equal(warmed / full, 0.1, 0.005);
 }
 
+/* a rate equal to `want` up to float rounding */
+static void assert_rate(const VncaTrainOptions *o, long t, double want)
+{
+    const double got = vnca_learning_rate(o, t);
+    if (fabs(got - want) > 1e-6 * want) fail_msg("step %ld: rate %.9g, want %.9g", t, got, want);
+}
+
+/* The rate of each Adam step: the warm-up's rise, and each decay from lr
+ * where the warm-up ends to lr_final at decay_steps, where it stays. */
+static void test_learning_rate_schedule(void **state)
+{
+    (void)state;
+    VncaTrainOptions o;
+    vnca_train_defaults(&o);
+    o.lr = 1e-3f;
+    o.warmup = 10;
+    o.decay_steps = 110;
+    o.lr_final = 1e-5f;
+    const long after[] = {110, 111, 1000, 1L << 40};
+
+    /* none: the warm-up, then lr whatever decay_steps says */
+    assert_rate(&o, 0, 1e-4);
+    assert_rate(&o, 4, 5e-4);
+    for (long t = 9; t < 200; t += 7) assert_rate(&o, t, 1e-3);
+
+    /* cosine: it meets the warm-up's end, falls step by step, is halfway
+     * down at the middle, and is lr_final from decay_steps on */
+    o.decay = VNCA_DECAY_COSINE;
+    assert_rate(&o, 4, 5e-4);
+    assert_rate(&o, 9, 1e-3);
+    assert_rate(&o, 10, 1e-3);
+    assert_true(vnca_learning_rate(&o, 11) > 0.999e-3f); /* no jump at the boundary */
+    assert_rate(&o, 35, 1e-5 + 0.99e-3 * (1 + sqrt(0.5)) / 2);
+    assert_rate(&o, 60, (1e-3 + 1e-5) / 2);
+    for (long t = 10; t < 110; t++)
+        if (!(vnca_learning_rate(&o, t + 1) < vnca_learning_rate(&o, t)))
+            fail_msg("cosine: step %ld's rate is not below step %ld's", t + 1, t);
+    for (int i = 0; i < 4; i++) assert_true(vnca_learning_rate(&o, after[i]) == o.lr_final);
+
+    /* step: 2 drops of 10x, at 60 (half the decay) and 110 */
+    o.decay = VNCA_DECAY_STEP;
+    o.decay_drops = 2;
+    assert_rate(&o, 4, 5e-4);
+    assert_rate(&o, 10, 1e-3);
+    assert_rate(&o, 59, 1e-3);
+    assert_rate(&o, 60, 1e-4);
+    assert_rate(&o, 109, 1e-4);
+    for (int i = 0; i < 4; i++) assert_true(vnca_learning_rate(&o, after[i]) == o.lr_final);
+    /* 3 drops: by 100^(1/3) after a third of the decay's 100 steps */
+    o.decay_drops = 3;
+    assert_rate(&o, 43, 1e-3);
+    assert_rate(&o, 44, 1e-3 / cbrt(100));
+    assert_rate(&o, 77, 1e-3 / cbrt(100) / cbrt(100));
+    assert_true(vnca_learning_rate(&o, 110) == o.lr_final);
+}
+
+/* The trainer refuses a decay that ends before the warm-up does, one up to
+ * a higher rate, and a step decay down to 0 or in no drops, naming the
+ * options. */
+static void test_decay_options_are_checked(void **state)
+{
+    (void)state;
+    VncaModel m;
+    tiny_model(&m);
+    const VncaImages images = {.n = 96, .size = m.config.image_size}; /* refused before it is read */
+    struct {
+        int decay, decay_steps, decay_drops;
+        float lr_final;
+        const char *named;
+    } bad[] = {
+        {VNCA_DECAY_COSINE, 5, 3, 0, "decay-steps 5 is not above warmup 5"},
+        {VNCA_DECAY_COSINE, 100, 3, 2e-3f, "lr-final 0.002 is above lr 0.001"},
+        {VNCA_DECAY_STEP, 100, 3, 0, "a step decay needs lr-final above 0"},
+        {VNCA_DECAY_STEP, 100, 0, 1e-4f, "a step decay needs decay-drops of at least 1"},
+    };
+    for (int i = 0; i < 4; i++) {
+        VncaTrainOptions o = options;
+        o.decay = bad[i].decay;
+        o.decay_steps = bad[i].decay_steps;
+        o.decay_drops = bad[i].decay_drops;
+        o.lr_final = bad[i].lr_final;
+        VncaTrainer tr;
+        VncaError err;
+        assert_int_equal(vnca_trainer_init(&tr, &m, &images, &o, &err), -1);
+        if (!strstr(err.msg, bad[i].named)) fail_msg("refused as '%s'", err.msg);
+    }
+    vnca_model_free(&m);
+}
+
 /* N steps straight and N/2 + checkpoint + resume + N/2 give the same bits,
  * weights and their moving average; 7 steps of 16 cross the 96-image epoch boundary after the resume. With a
  * persistent model the pool fills, is drawn from and damaged on the way. */
-static void check_resume_is_exact(VncaVariant variant)
+static void check_resume_is_exact(VncaVariant variant, const VncaTrainOptions *opt)
 {
     if (!slice.pixels) skip();
     enum { STEPS = 7, HALF = 4 };
@@ -165,7 +254,7 @@ static void check_resume_is_exact(VncaVariant variant)
     VncaTrainStats s;
     tiny_model(&straight);
     straight.config.variant = variant;
-    assert_int_equal(vnca_trainer_init(&tr, &straight, &slice, &options, NULL), 0);
+    assert_int_equal(vnca_trainer_init(&tr, &straight, &slice, opt, NULL), 0);
     for (int i = 0; i < STEPS; i++) assert_int_equal(vnca_trainer_step(&tr, &s, NULL), 0);
     const size_t bytes = straight.layout.n_params * sizeof(float);
     float *straight_average = malloc(bytes);
@@ -178,7 +267,7 @@ static void check_resume_is_exact(VncaVariant variant)
     snprintf(ckpt, sizeof ckpt, "%s/run.ckpt", dir);
     tiny_model(&halves);
     halves.config.variant = variant;
-    assert_int_equal(vnca_trainer_init(&tr, &halves, &slice, &options, NULL), 0);
+    assert_int_equal(vnca_trainer_init(&tr, &halves, &slice, opt, NULL), 0);
     for (int i = 0; i < HALF; i++) assert_int_equal(vnca_trainer_step(&tr, &s, NULL), 0);
     VncaError err;
     if (vnca_trainer_save(&tr, ckpt, &err)) fail_msg("%s", err.msg);
@@ -196,13 +285,14 @@ static void check_resume_is_exact(VncaVariant variant)
     if (vnca_trainer_resume(&tr, ckpt, &err)) fail_msg("%s", err.msg);
     assert_int_equal(tr.step, HALF);
     for (int i = HALF; i < STEPS; i++) assert_int_equal(vnca_trainer_step(&tr, &s, NULL), 0);
+    assert_true(tr.adam.lr == vnca_learning_rate(opt, STEPS - 1));
     assert_memory_equal(straight.params, halves.params, bytes);
     assert_memory_equal(straight_average, tr.average, bytes);
     free(straight_average);
     vnca_trainer_free(&tr);
 
     /* a checkpoint for another batch size is refused with a reason */
-    VncaTrainOptions wrong = options;
+    VncaTrainOptions wrong = *opt;
     wrong.batch = 8;
     assert_int_equal(vnca_trainer_init(&tr, &halves, &slice, &wrong, NULL), 0);
     assert_int_equal(vnca_trainer_resume(&tr, ckpt, &err), -1);
@@ -216,13 +306,24 @@ static void check_resume_is_exact(VncaVariant variant)
 static void test_resume_is_exact(void **state)
 {
     (void)state;
-    check_resume_is_exact(VNCA_VARIANT_DOUBLING);
+    /* the resume lands in the warm-up; the fall starts after it */
+    VncaTrainOptions cosine = options;
+    cosine.decay = VNCA_DECAY_COSINE;
+    cosine.decay_steps = 8;
+    cosine.lr_final = 1e-4f;
+    check_resume_is_exact(VNCA_VARIANT_DOUBLING, &cosine);
 }
 
 static void test_persistent_resume_is_exact(void **state)
 {
     (void)state;
-    check_resume_is_exact(VNCA_VARIANT_PERSISTENT);
+    /* the rate drops at step 6, after the resume */
+    VncaTrainOptions step = options;
+    step.decay = VNCA_DECAY_STEP;
+    step.decay_steps = 7;
+    step.decay_drops = 2;
+    step.lr_final = 1e-4f;
+    check_resume_is_exact(VNCA_VARIANT_PERSISTENT, &step);
 }
 
 /* The moving average follows its definition step by step, is what the run's
@@ -364,6 +465,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_pool_reseeds_lost_states),
         cmocka_unit_test(test_pool_damages_the_best),
         cmocka_unit_test(test_warmup_scales_the_first_steps),
+        cmocka_unit_test(test_learning_rate_schedule),
+        cmocka_unit_test(test_decay_options_are_checked),
         cmocka_unit_test(test_training_lowers_the_loss),
         cmocka_unit_test(test_resume_is_exact),
         cmocka_unit_test(test_persistent_resume_is_exact),

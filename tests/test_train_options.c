@@ -65,6 +65,13 @@ static void test_table_is_consistent(void **state)
             (a->type == VNCA_OPTION_FLAG) != (a->value_name == NULL))
             fail_msg("--%s: a flag, and only a flag, has words for its values and none for its name",
                      a->name);
+        const int n_choices = sizeof a->choices / sizeof a->choices[0];
+        if ((a->type == VNCA_OPTION_CHOICE) != (a->choices[0] != NULL) ||
+            (a->type == VNCA_OPTION_CHOICE &&
+             (a->min != 0 || a->max >= n_choices || !a->choices[(int)a->max] ||
+              (a->max + 1 < n_choices && a->choices[(int)a->max + 1]))))
+            fail_msg("--%s: a choice, and only a choice, has a word for each value in [0, max]",
+                     a->name);
     }
 }
 
@@ -128,6 +135,7 @@ static void test_options_round_trip_through_a_checkpoint(void **state)
             assert_int_equal(vnca_option_set(spec, &opt, part, other_value(spec, part)), 0);
         if (vnca_option_equal(spec, &opt, &defaults)) fail_msg("--%s: no other value", spec->name);
     }
+    opt.decay_steps = opt.warmup + 2; /* a decay ends after the warm-up */
     VncaTrainer tr;
     VncaModel m, loaded;
     VncaImages data;
@@ -212,12 +220,16 @@ static void test_command_line_values(void **state)
         assert_int_equal(vnca_option_parse(spec, "-1", &again, &err), -1);
         char want[128];
         snprintf(want, sizeof want, "--%s '-1' is not ", spec->name);
-        if (!strstr(err.msg, want) || !strstr(err.msg, " in ["))
+        if (!strstr(err.msg, want) || !(strstr(err.msg, " in [") || strstr(err.msg, " one of ")))
             fail_msg("--%s -1: refused as '%s'", spec->name, err.msg);
     }
     vnca_train_defaults(&opt);
     assert_int_equal(vnca_option_parse(option("lr"), "2", &opt, &err), -1);
     assert_string_equal(err.msg, "--lr '2' is not a number in [0, 1]");
+    assert_int_equal(vnca_option_parse(option("decay"), "linear", &opt, &err), -1);
+    assert_string_equal(err.msg, "--decay 'linear' is not one of none, cosine, step");
+    assert_int_equal(vnca_option_parse(option("decay"), "step", &opt, &err), 0);
+    assert_int_equal(opt.decay, VNCA_DECAY_STEP);
     opt.pool_share = 1;
     assert_int_equal(vnca_train_options_check(&opt, 0, NULL), 0); /* not a persistent model's */
     assert_int_equal(vnca_train_options_check(&opt, 1, &err), -1);

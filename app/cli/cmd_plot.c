@@ -31,7 +31,7 @@ int cmd_plot(int argc, char **argv)
 {
     CliOption options[] = {
         {"output", 'o', "FILE", "the chart (.png)", 0},
-        {"y", 0, "COLUMN", "loss (default), recon, kl or grad_norm", 0},
+        {"y", 0, "COLUMN", "loss (default), recon, kl, grad_norm or lr", 0},
         {"x", 0, "AXIS", "images (default) or hours (training time)", 0},
         {"log-x", 0, NULL, "logarithmic x axis", 0},
         {"smooth", 0, "N", "moving average over N rows (default 20)", 0},

@@ -79,9 +79,10 @@ static void print_progress(const VncaTrainer *tr, const RunPlan *plan, Progress 
 static int write_log_row(FILE *log, const VncaTrainer *tr, Progress *p)
 {
     if (!p->count) return 0;
-    int rc = fprintf(log, "%ld,%ld,%.3f,%.4f,%.4f,%.4f,%.4f\n", tr->step, tr->images_seen,
+    /* the rate is the last step's: a schedule's rate changes within a row */
+    int rc = fprintf(log, "%ld,%ld,%.3f,%.4f,%.4f,%.4f,%.4f,%.6g\n", tr->step, tr->images_seen,
                      tr->train_seconds, p->sum_loss / p->count, p->sum_recon / p->count,
-                     p->sum_kl / p->count, p->sum_norm / p->count);
+                     p->sum_kl / p->count, p->sum_norm / p->count, (double)tr->adam.lr);
     p->sum_loss = p->sum_recon = p->sum_kl = p->sum_norm = 0;
     p->count = 0;
     return rc < 0 || fflush(log) ? -1 : 0;

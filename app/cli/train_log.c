@@ -8,7 +8,10 @@
 
 #include "vnca/io.h"
 
-static const char header[] = "step,images_seen,train_seconds,loss,recon,kl,grad_norm\n";
+static const char header[] = "step,images_seen,train_seconds,loss,recon,kl,grad_norm,lr\n";
+/* A log from before the rate was logged: resumed, it takes the new header,
+ * and its rows, one column short, read as missing the rate. */
+static const char header_before_lr[] = "step,images_seen,train_seconds,loss,recon,kl,grad_norm\n";
 
 /* Keeps the header and the rows up to `step`, in place; returns the new length. */
 static size_t trim_rows(char *text, size_t len, long step)
@@ -31,11 +34,35 @@ static size_t trim_rows(char *text, size_t len, long step)
     return (size_t)(kept - text);
 }
 
+/* whether text starts with the line `line`, or is a prefix of it */
+static int starts_with(const char *text, size_t len, const char *line)
+{
+    const size_t n = strlen(line);
+    return memcmp(text, line, len < n ? len : n) == 0;
+}
+
 /* A kill between creating a log and writing its header leaves a prefix of it */
 static int starts_as_log(const char *text, size_t len)
 {
-    const size_t n = len < sizeof header - 1 ? len : sizeof header - 1;
-    return memcmp(text, header, n) == 0;
+    return starts_with(text, len, header) || starts_with(text, len, header_before_lr);
+}
+
+/* whether the log has its whole header line */
+static int has_header(const char *text, size_t len)
+{
+    const char *newline = memchr(text, '\n', len);
+    return newline && starts_as_log(text, (size_t)(newline - text) + 1);
+}
+
+/* An older log's header gives way to the current one, in place (text has
+ * room for it); returns the new length. */
+static size_t update_header(char *text, size_t len)
+{
+    const size_t old = sizeof header_before_lr - 1, now = sizeof header - 1;
+    if (len < old || memcmp(text, header_before_lr, old)) return len;
+    memmove(text + now, text + old, len - old);
+    memcpy(text, header, now);
+    return len + now - old;
 }
 
 FILE *train_log_open(const char *path, long resume_step, VncaError *err)
@@ -50,8 +77,19 @@ FILE *train_log_open(const char *path, long resume_step, VncaError *err)
         free(text);
         return NULL;
     }
-    const int keep = text && len >= sizeof header - 1;
-    const int rc = keep ? vnca_write_file_atomic(path, text, trim_rows(text, len, resume_step), err) : 0;
+    const int keep = text && has_header(text, len);
+    if (keep) { /* room for a longer header */
+        char *room = realloc(text, len + sizeof header);
+        if (!room) {
+            free(text);
+            vnca_fail(err, "%s: out of memory to read the log", path);
+            return NULL;
+        }
+        text = room;
+    }
+    const int rc = keep ? vnca_write_file_atomic(
+                              path, text, update_header(text, trim_rows(text, len, resume_step)), err)
+                        : 0;
     free(text);
     if (rc) return NULL;
     FILE *log = fopen(path, keep ? "a" : "w");

@@ -33,6 +33,23 @@ const VncaOptionSpec vnca_train_option_specs[] = {
      .min = 0, .max = INT_MAX, .flags = RESUMABLE, .value_name = "N",
      .help = "the rate rises linearly over a fresh Adam's first N steps",
      .said = "warmup %s Adam steps"},
+    {.name = "decay", .key = "decay", .type = VNCA_OPTION_CHOICE, .offset = AT(decay),
+     .min = 0, .max = VNCA_DECAY_STEP, .flags = RESUMABLE, .value_name = "KIND",
+     .help = "how the rate falls after the warm-up: none, cosine or step",
+     .said = "%s decay of the learning rate", .said_off = "no decay of the learning rate",
+     .said_off_was = "was %s", .choices = {"none", "cosine", "step"}},
+    {.name = "decay-steps", .key = "decay_steps", .type = VNCA_OPTION_INT, .offset = AT(decay_steps),
+     .min = 0, .max = INT_MAX, .flags = RESUMABLE, .value_name = "N",
+     .help = "the Adam step at which a decay ends (above --warmup)",
+     .said = "decay ending at Adam step %s"},
+    {.name = "lr-final", .key = "lr_final", .type = VNCA_OPTION_FLOAT, .offset = AT(lr_final),
+     .min = 0, .max = 1, .flags = RESUMABLE, .value_name = "RATE",
+     .help = "the rate a decay ends at (at most --lr; above 0 for step)",
+     .said = "final learning rate %s"},
+    {.name = "decay-drops", .key = "decay_drops", .type = VNCA_OPTION_INT, .offset = AT(decay_drops),
+     .fallback = 3, .min = 0, .max = 1000, .flags = RESUMABLE, .value_name = "N",
+     .help = "a step decay's drops (at least 1), by equal factors, the last at --decay-steps",
+     .said = "step decay in %s drops"},
     {.name = "average", .key = "average_decay", .type = VNCA_OPTION_FLOAT,
      .offset = AT(average_decay), .min = 0, .max = 1, .flags = RESUMABLE | BELOW_MAX,
      .value_name = "DECAY",
@@ -83,6 +100,14 @@ double vnca_option_get(const VncaOptionSpec *spec, const VncaTrainOptions *opt, 
     }
 }
 
+/* the index of a choice's word, or NAN */
+static double choice_number(const VncaOptionSpec *spec, const char *word)
+{
+    for (int i = 0; i <= spec->max; i++)
+        if (!strcmp(spec->choices[i], word)) return i;
+    return NAN;
+}
+
 static int integral(const VncaOptionSpec *spec)
 {
     return spec->type != VNCA_OPTION_FLOAT && spec->type != VNCA_OPTION_DOUBLE;
@@ -128,6 +153,12 @@ static void shortest(char *buf, size_t len, double x, int single)
 
 void vnca_option_range(const VncaOptionSpec *spec, char *buf, size_t len)
 {
+    if (spec->type == VNCA_OPTION_CHOICE) {
+        size_t n = (size_t)snprintf(buf, len, "one of");
+        for (int i = 0; i <= spec->max && n < len; i++)
+            n += (size_t)snprintf(buf + n, len - n, "%s %s", i ? "," : "", spec->choices[i]);
+        return;
+    }
     char lo[32], hi[32];
     shortest(lo, sizeof lo, spec->min, 0);
     shortest(hi, sizeof hi, spec->max, 0);
@@ -154,6 +185,8 @@ int vnca_option_parse(const VncaOptionSpec *spec, const char *text, VncaTrainOpt
     const int ok = spec->type == VNCA_OPTION_SPAN
                        ? colon && !vnca_option_set(spec, &parsed, 0, number(text, colon)) &&
                              !vnca_option_set(spec, &parsed, 1, number(colon + 1, end))
+                   : spec->type == VNCA_OPTION_CHOICE
+                       ? !vnca_option_set(spec, &parsed, 0, choice_number(spec, text))
                        : !vnca_option_set(spec, &parsed, 0, number(text, end));
     if (ok) {
         *opt = parsed;
@@ -172,6 +205,11 @@ void vnca_option_format(const VncaOptionSpec *spec, const VncaTrainOptions *opt,
     case VNCA_OPTION_FLOAT: shortest(buf, len, x, 1); break;
     case VNCA_OPTION_DOUBLE: shortest(buf, len, x, 0); break;
     case VNCA_OPTION_FLAG: snprintf(buf, len, "%s", spec->flag_words[x != 0]); break;
+    case VNCA_OPTION_CHOICE:
+        /* a value out of range, set by hand, is said as its number */
+        if (in_range(spec, x)) snprintf(buf, len, "%s", spec->choices[(int)x]);
+        else snprintf(buf, len, "%.0f", x);
+        break;
     case VNCA_OPTION_SPAN: snprintf(buf, len, "%.0f:%.0f", x, vnca_option_get(spec, opt, 1)); break;
     default: snprintf(buf, len, "%.0f", x);
     }

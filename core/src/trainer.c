@@ -49,6 +49,28 @@ void trainer_start_epoch(VncaTrainer *tr)
     tr->position = 0;
 }
 
+/* the rate the decay has brought lr to at Adam step t (vnca_learning_rate) */
+static double decayed_rate(const VncaTrainOptions *o, long t)
+{
+    if (o->decay == VNCA_DECAY_NONE || t <= o->warmup) return o->lr;
+    if (t >= o->decay_steps) return o->lr_final;
+    const long long span = o->decay_steps - o->warmup, done = t - o->warmup;
+    if (o->decay == VNCA_DECAY_COSINE)
+        return o->lr_final + (o->lr - o->lr_final) * 0.5 * (1 + cos(M_PI * (double)done / (double)span));
+    const long long drops = done * o->decay_drops / span;
+    return o->lr * pow((double)o->lr_final / o->lr, (double)drops / o->decay_drops);
+}
+
+float vnca_learning_rate(const VncaTrainOptions *opt, long t)
+{
+    /* A fresh Adam moves every parameter by the full rate at its first
+     * steps, whatever their gradients' size: a fine-tune from --init takes a
+     * jolt (the KL doubled) unless the rate rises over the moments' first
+     * steps. */
+    const float rate = (float)decayed_rate(opt, t);
+    return t < opt->warmup ? rate * ((float)(t + 1) / (float)opt->warmup) : rate;
+}
+
 static int check_options(const VncaTrainer *tr, const VncaTrainOptions *o, VncaError *err)
 {
     const VncaConfig *cfg = &tr->model->config;
@@ -62,6 +84,17 @@ static int check_options(const VncaTrainer *tr, const VncaTrainOptions *o, VncaE
         (o->shards > 1 && !o->allreduce))
         return vnca_fail(err, "shard %d of %d is invalid for a batch of %d", o->shard, o->shards,
                          o->batch);
+    if (o->decay != VNCA_DECAY_NONE && o->decay_steps <= o->warmup)
+        return vnca_fail(err, "decay-steps %d is not above warmup %d: the decay runs from the "
+                         "warm-up's end to Adam step decay-steps", o->decay_steps, o->warmup);
+    if (o->decay != VNCA_DECAY_NONE && o->lr_final > o->lr)
+        return vnca_fail(err, "lr-final %g is above lr %g: a decay lowers the rate",
+                         (double)o->lr_final, (double)o->lr);
+    if (o->decay == VNCA_DECAY_STEP && o->lr_final <= 0)
+        return vnca_fail(err, "a step decay needs lr-final above 0: its drops divide the rate "
+                         "by equal factors down to it");
+    if (o->decay == VNCA_DECAY_STEP && o->decay_drops < 1)
+        return vnca_fail(err, "a step decay needs decay-drops of at least 1");
     if (!trainer_persistent(tr)) return 0;
     if (o->shards > 1) return vnca_fail(err, "persistent training runs in one process");
     if (o->extra_max < o->extra_min)
@@ -203,13 +236,7 @@ int vnca_trainer_step(VncaTrainer *tr, VncaTrainStats *stats, VncaError *err)
                    : 0;
     stats->loss = loss;
     stats->grad_norm = vnca_clip_grad_norm(tr->grads, tr->model->layout.n_params, tr->opt.clip);
-    /* A fresh Adam moves every parameter by the full rate at its first
-     * steps, whatever their gradients' size: a fine-tune from --init takes a
-     * jolt (the KL doubled) unless the rate rises over the moments' first
-     * steps. */
-    const VncaTrainOptions *o = &tr->opt;
-    const float warm = tr->adam.step < o->warmup ? (float)(tr->adam.step + 1) / (float)o->warmup : 1.0f;
-    tr->adam.lr = o->lr * warm;
+    tr->adam.lr = vnca_learning_rate(&tr->opt, tr->adam.step);
     vnca_adam_update(&tr->adam, tr->model->params, tr->grads);
     if (tr->average) {
         const float keep = tr->opt.average_decay;

@@ -46,6 +46,13 @@ typedef struct VncaTrainOptions {
     uint64_t seed;
     int dynamic;            /* 1: the data are gray levels, binarized afresh each epoch */
     int warmup;             /* Adam steps over which the rate rises linearly to lr (0: none) */
+    /* After the warm-up, a decay (a VncaDecay) may lower the rate from lr
+     * to lr_final, which it reaches at Adam step decay_steps (> warmup) and
+     * keeps; a step decay in decay_drops (>= 1) drops by equal factors
+     * (lr_final > 0). vnca_learning_rate says the rate of each step. All 0,
+     * as in options that do not name them: no decay. */
+    int decay, decay_steps, decay_drops;
+    float lr_final;
     /* Data parallelism: this process computes rows [shard * batch / shards,
      * (shard + 1) * batch / shards) of every global batch, and `allreduce`
      * sums the gradients (and the statistics) of all shards before the same
@@ -74,8 +81,26 @@ typedef struct VncaTrainOptions {
 #define VNCA_MAX_EXTRA_STEPS 1000
 #define VNCA_MAX_POOL_SIZE (1 << 20)
 
+/* How the rate falls after the warm-up. A checkpoint records the number:
+ * new kinds go at the end. */
+typedef enum VncaDecay {
+    VNCA_DECAY_NONE,   /* it stays at lr */
+    VNCA_DECAY_COSINE, /* half a cosine wave from lr down to lr_final */
+    VNCA_DECAY_STEP,   /* decay_drops drops by equal factors, evenly spaced, the last to lr_final */
+} VncaDecay;
+
+/* The learning rate of Adam step t (0-based, counted since the optimizer
+ * started, so that a resumed run goes on with the same rates), for options
+ * that vnca_trainer_init accepts: the warm-up's factor (t + 1) / warmup while
+ * t < warmup, times the decay's rate, lr up to step warmup and then, with
+ * p = (t - warmup) / (decay_steps - warmup) the share of the decay done,
+ *   cosine: lr_final + (lr - lr_final) (1 + cos(pi p)) / 2
+ *   step:   lr (lr_final / lr)^(floor(p decay_drops) / decay_drops)
+ * and lr_final from step decay_steps on. */
+float vnca_learning_rate(const VncaTrainOptions *opt, long t);
+
 /* The defaults of vnca/train_options.h's table (batch 32, lr 1e-4, clip 10,
- * seed 1; persistent: 8..16 extra steps, a pool of 512, half of each batch
+ * no warm-up or decay, seed 1; persistent: 8..16 extra steps, a pool of 512, half of each batch
  * from it, a quarter of those damaged with 14x14 squares), one shard. */
 void vnca_train_defaults(VncaTrainOptions *opt);
 
@@ -143,9 +168,10 @@ int vnca_trainer_save_model(const VncaTrainer *tr, const char *path, VncaError *
  * checkpoint without an average) starts its average at the weights.
  *
  * To resume: vnca_checkpoint_load_model gives the model and the options the
- * run was saved with; the caller may change the learning rate, the clip, the
- * average's decay and the persistent options (not the pool's size) before
- * vnca_trainer_init, and vnca_trainer_resume then restores the state.
+ * run was saved with; the caller may change the learning rate and its
+ * schedule (warm-up and decay), the clip, the average's decay and the
+ * persistent options (not the pool's size) before vnca_trainer_init, and
+ * vnca_trainer_resume then restores the state.
  * Resuming requires the same config, data size, batch, binarization and pool
  * size, and takes the seed from the file (it orders the epochs). */
 int vnca_trainer_save(const VncaTrainer *tr, const char *path, VncaError *err);

@@ -23,6 +23,8 @@ typedef enum VncaOptionType {
     VNCA_OPTION_DOUBLE,  /* double */
     VNCA_OPTION_SEED,    /* uint64_t, at most 2^53 (a checkpoint writes it as a double) */
     VNCA_OPTION_FLAG,    /* int, 0 or 1; on the command line a flag that sets it */
+    VNCA_OPTION_CHOICE,  /* int, an index into choices (max is the last): on the command
+                          * line the word, in a checkpoint the index */
     VNCA_OPTION_SPAN,    /* two ints side by side, MIN then MAX: "MIN:MAX" on the command
                           * line, keys KEY_min and KEY_max in a checkpoint, MIN <= MAX
                           * checked by the trainer */
@@ -52,9 +54,10 @@ typedef struct VncaOptionSpec {
     /* For options that 0 turns off: how that is said, and the value it was (%s). */
     const char *said_off, *said_off_was;
     const char *flag_words[2]; /* a flag's value in words, off and on */
+    const char *choices[4];    /* a choice's values in words, in the order of their numbers */
 } VncaOptionSpec;
 
-#define VNCA_N_TRAIN_OPTIONS 12
+#define VNCA_N_TRAIN_OPTIONS 16
 extern const VncaOptionSpec vnca_train_option_specs[VNCA_N_TRAIN_OPTIONS];
 
 /* 2 for a span (MIN, MAX), else 1 */
@@ -64,14 +67,16 @@ double vnca_option_get(const VncaOptionSpec *spec, const VncaTrainOptions *opt, 
 /* Sets the option (part 1: a span's MAX) to value when it is one the
  * option may take; else returns -1 and leaves it. */
 int vnca_option_set(const VncaOptionSpec *spec, VncaTrainOptions *opt, int part, double value);
-/* The values it may take, in words: "an integer in [1, 65536]", "a number in [0, 1)". */
+/* The values it may take, in words: "an integer in [1, 65536]", "a number in [0, 1)",
+ * "one of none, cosine, step". */
 void vnca_option_range(const VncaOptionSpec *spec, char *buf, size_t len);
-/* Sets the option from its command-line text ("1e-4", "8:16"; a flag's is
+/* Sets the option from its command-line text ("1e-4", "8:16", "cosine"; a flag's is
  * ignored: it sets it); the error names --NAME and the values it may take. */
 int vnca_option_parse(const VncaOptionSpec *spec, const char *text, VncaTrainOptions *opt,
                       VncaError *err);
-/* The option's value as the command line takes it ("0.0001", "8:16"; a
- * flag's in its words), the shortest that gives the same value back. */
+/* The option's value as the command line takes it ("0.0001", "8:16",
+ * "cosine"; a flag's in its words), the shortest that gives the same value
+ * back. */
 void vnca_option_format(const VncaOptionSpec *spec, const VncaTrainOptions *opt, char *buf,
                         size_t len);
 int vnca_option_equal(const VncaOptionSpec *spec, const VncaTrainOptions *a,
