@@ -1,11 +1,13 @@
 #!/bin/sh
 # Remakes the screenshots of vnca-studio in docs/screenshots/, by running its
-# --script actions under a virtual X server (Debian: xvfb, xauth).
+# --script actions under a virtual X server (Debian: xvfb, xauth), and the
+# GIF of digits growing there, with `vnca sample --gif`.
 #
 #   sh scripts/studio-screenshots.sh [MODEL] [STUDIO]
 #
 # MODEL defaults to the shipped models/vnca-mnist.safetensors, STUDIO to
-# build/app/vnca-studio. Run from the source tree's root.
+# build/app/vnca-studio (vnca is the one beside it). Run from the source
+# tree's root.
 set -eu
 model=${1:-models/vnca-mnist.safetensors}
 studio=${2:-build/app/vnca-studio}
@@ -20,7 +22,8 @@ studio() {
 }
 
 # a digit growing (paused half way), the grown digit defaced, regrowing
-# (paused half way), regrown, the hidden channels, the help
+# (paused half way), regrown, the hidden channels, the help, another of the
+# strip's alternatives
 cat >"$script" <<EOF
 key p
 wait-idle
@@ -77,8 +80,29 @@ screenshot $out/channels.png
 key tab
 key f1
 screenshot $out/help.png
+key escape
+pick 2
+wait-idle
+move 40 40
+screenshot $out/alternatives.png
 EOF
 studio --model "$model"
+
+# draw mode: a "2" drawn, its reconstruction grown beside it, and samples of
+# its posterior in the strip
+cat >"$script" <<EOF
+wait-idle
+key b
+drag left 10 11 12 7 16 5 20 7 22 11 20 16 15 21 10 26 16 26 23 26
+key return
+wait-idle
+move 40 40
+screenshot $out/drawing.png
+EOF
+studio --model "$model"
+
+# four digits from the prior growing, every step
+"$(dirname "$studio")/vnca" sample --model "$model" -n 4 --seed 3 --gif "$out/growth.gif" --gif-scale 4
 
 # no model
 cat >"$script" <<EOF

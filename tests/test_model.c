@@ -716,6 +716,57 @@ static void test_iwae16_at_least_elbo(void **state)
     vnca_model_free(&m);
 }
 
+/* The posterior's samples from a seed: each z is mu + sigma*eps for the eps
+ * that seed gives, their weights the softmax of vnca_log_weights on that
+ * eps, most probable first. */
+static void test_posterior_samples(void **state)
+{
+    (void)state;
+    VncaConfig cfg = micro_config(VNCA_PERCEIVE_CONV3);
+    VncaModel m;
+    assert_int_equal(make_model(&m, &cfg, 61), 0);
+    VncaRng rng;
+    vnca_rng_seed(&rng, 62);
+    enum { K = 9, Z = 4 };
+    float *x = binary_images(&rng, 1, 8), z[K * Z], eps[K * Z], mu[Z], logsig[Z];
+    double weight[K], logw[K];
+    VncaWorkspace *ws = vnca_workspace_new(&cfg, 2, VNCA_WS_INFER, NULL);
+    VncaError err;
+    vnca_rng_seed(&rng, 63);
+    assert_int_equal(vnca_posterior_samples(&m, ws, x, K, &rng, z, weight, &err), 0);
+
+    vnca_rng_seed(&rng, 63);
+    vnca_rng_normal_fill(&rng, eps, K * Z);
+    vnca_log_weights(&m, ws, x, 1, eps, K, logw);
+    vnca_encode(&m, ws, x, 1, mu, logsig);
+    double top = logw[0], sum = 0, total = 0;
+    for (int i = 1; i < K; i++) top = fmax(top, logw[i]);
+    for (int i = 0; i < K; i++) sum += exp(logw[i] - top);
+    /* the draws by log weight, heaviest first (an insertion sort keeps ties in order) */
+    int order[K];
+    for (int i = 0; i < K; i++) {
+        int at = i;
+        for (; at > 0 && logw[order[at - 1]] < logw[i]; at--) order[at] = order[at - 1];
+        order[at] = i;
+    }
+    for (int r = 0; r < K; r++) {
+        const int drawn = order[r];
+        total += weight[r];
+        if (r > 0) assert_true(weight[r] <= weight[r - 1]);
+        assert_float_equal(weight[r], exp(logw[drawn] - top) / sum, 1e-12);
+        for (int j = 0; j < Z; j++)
+            assert_float_equal(z[r * Z + j], mu[j] + expf(logsig[j]) * eps[drawn * Z + j], 0);
+    }
+    assert_float_equal(total, 1.0, 1e-9);
+    assert_true(weight[0] > weight[K - 1]); /* a model whose weights differ, or the order proves nothing */
+
+    assert_int_equal(vnca_posterior_samples(&m, ws, x, 0, &rng, z, weight, &err), -1);
+    assert_non_null(strstr(err.msg, "at least 1 sample"));
+    free(x);
+    vnca_workspace_free(ws);
+    vnca_model_free(&m);
+}
+
 int main(void)
 {
     skip_unless_isa_runs();
@@ -739,6 +790,7 @@ int main(void)
         cmocka_unit_test(test_iwae_k1_is_single_sample_elbo),
         cmocka_unit_test(test_mc_elbo_matches_analytic_kl),
         cmocka_unit_test(test_iwae16_at_least_elbo),
+        cmocka_unit_test(test_posterior_samples),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -358,6 +358,64 @@ static void test_draw_then_grow(void **state)
     free(one), free(zero);
 }
 
+static float largest_difference(const float *a, const float *b)
+{
+    float most = 0.0f;
+    for (int i = 0; i < SIZE * SIZE; i++) most = fmaxf(most, fabsf(a[i] - b[i]));
+    return most;
+}
+
+/* A drawing grown offers 8 samples of its posterior: `pick 3` grows another
+ * digit than the posterior mean, `key 1` the most probable sample, a "1" as
+ * drawn, and `pick 8` proves the strip has 8. A picture dropped onto the
+ * window offers its own: `pick 2` there grows another digit than its mean. */
+static void test_draw_then_pick_posterior_samples(void **state)
+{
+    (void)state;
+    skip_unless_present(shipped_model);
+    CommandResult r;
+    run_studio(&r, shipped_model,
+               "wait-idle\n"
+               "key b\n"
+               "drag left 16 5 16 27\n"
+               "key return\n"
+               "wait-idle\n"
+               "save %1$s/mean.png\n"
+               "pick 3\n"
+               "wait-idle\n"
+               "save %1$s/third.png\n"
+               "key 1\n"
+               "wait-idle\n"
+               "save %1$s/first.png\n"
+               "pick 8\n"
+               "wait-idle\n"
+               "save %1$s/eighth.png\n"
+               "drop %1$s/third.png\n"
+               "wait-idle\n"
+               "save %1$s/dropped.png\n"
+               "pick 2\n"
+               "wait-idle\n"
+               "save %1$s/dropped-second.png\n"
+               "quit\n");
+    assert_int_equal(r.status, 0);
+    float *mean = canvas("mean.png"), *third = canvas("third.png"), *first = canvas("first.png"),
+          *eighth = canvas("eighth.png"), *dropped = canvas("dropped.png"), *second = canvas("dropped-second.png");
+    fprintf(stderr, "largest differences: third-mean %.2f, first-mean %.2f, first-third %.2f, eighth-first %.2f, "
+            "eighth-third %.2f, dropped second-mean %.2f; first: core %.2f, far %.3f\n",
+            largest_difference(third, mean), largest_difference(first, mean), largest_difference(first, third),
+            largest_difference(eighth, first), largest_difference(eighth, third), largest_difference(second, dropped),
+            ink_share(first, one_core), ink_share(first, far_from_one));
+    assert_true(largest_difference(third, mean) > 0.1f);
+    assert_true(largest_difference(first, mean) > 0.1f);
+    assert_true(largest_difference(first, third) > 0.1f);
+    assert_true(largest_difference(eighth, first) > 0.1f);
+    assert_true(largest_difference(eighth, third) > 0.1f);
+    assert_true(ink_share(first, one_core) > 0.9f);
+    assert_true(ink_share(first, far_from_one) < 0.01f);
+    assert_true(largest_difference(second, dropped) > 0.1f);
+    free(mean), free(third), free(first), free(eighth), free(dropped), free(second);
+}
+
 /* the GIF saved by the script's `gif`, its frames checked against the tiny
  * model's schedule: the seed's frame, then one a step; 8 pixels a side per
  * image pixel; looping; at the pace of --speed 0 (2 hundredths a frame) */
@@ -573,6 +631,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_pick_an_alternative),
         cmocka_unit_test(test_heal_model_key),
         cmocka_unit_test(test_draw_then_grow),
+        cmocka_unit_test(test_draw_then_pick_posterior_samples),
         cmocka_unit_test(test_growth_gif),
         cmocka_unit_test(test_corrupt_model_error_screen),
         cmocka_unit_test(test_failures_are_reported),

@@ -54,7 +54,7 @@ static const HelpLine mouse_help[] = {
     {"Left drag", "erase (heal mode: damage the cells; draw mode: the pen)"},
     {"Right drag", "draw ink (draw mode: rub out)"},
     {"Wheel", "brush (pen) size"},
-    {"Click the strip, 1-8", "after a regrow: grow that alternative (weights in %)"},
+    {"Click the strip, 1-8", "after a regrow, or a drawing grown: grow that alternative (weights in %)"},
     {"Drop a file", "a PNG or JPEG: its digit, encoded and regrown; a .safetensors: that model"},
 };
 enum { N_MOUSE_HELP = sizeof mouse_help / sizeof mouse_help[0] };

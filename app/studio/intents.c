@@ -55,6 +55,7 @@ static void settle(Studio *s)
     worker_stop(s->worker);
     s->show = SHOW_DIGIT;
     s->raw_view = 0;
+    s->picture_job = 0; /* an edited picture's posterior is another */
 }
 
 /* the live cells before a heal-mode stroke (snapshots hold bytes) */
@@ -187,6 +188,7 @@ static void blank(Studio *s)
         canvas_clear(&s->canvas);
         s->show = SHOW_DIGIT;
         s->raw_view = 0;
+        s->picture_job = 0;
         s->mode = MODE_DRAW;
         s->brush_radius = PEN_RADIUS;
         s->pace.heal = 0;
@@ -205,10 +207,11 @@ static void grow_drawing(Studio *s)
         studio_report(s, 0, "nothing is drawn yet: draw a digit with the left button, then Enter");
         return;
     }
-    s->growth_job = worker_grow_picture(s->worker, s->sketch.ink, s->sketch.side, s->sketch.side);
+    s->growth_job = s->picture_job = worker_grow_picture(s->worker, s->sketch.ink, s->sketch.side, s->sketch.side);
     s->show = SHOW_GROWTH;
     s->raw_view = 0;
-    studio_report(s, 0, "your digit: encoded; its reconstruction grows");
+    studio_report(s, 0, "your digit: encoded; its reconstruction grows; 1-%d grow samples of its posterior",
+                  ALTERNATIVES_MAX);
 }
 
 static void clear_damage(Studio *s)
@@ -269,13 +272,13 @@ static void regrow(Studio *s, int pick_best)
                       pick_best ? "the most probable latent" : "a latent drawn by its weight", ALTERNATIVES_MAX);
 }
 
-/* the alternatives of the regrow on view, or NULL (with why) */
+/* the alternatives on view, or NULL (with why) */
 static const WorkerAlternatives *alternatives(Studio *s)
 {
-    const WorkerAlternatives *a = &s->live.alternatives;
-    if (s->show == SHOW_REGROW && a->job == s->regrow_job && a->count > 0 && a->size == s->canvas.size) return a;
-    studio_report(s, 0, s->show == SHOW_REGROW ? "the alternatives are on their way"
-                                               : "no alternatives: Space regrows the erased part first");
+    const WorkerAlternatives *a = studio_alternatives(s);
+    if (a) return a;
+    studio_report(s, 0, s->show == SHOW_REGROW || s->picture_job ? "the alternatives are on their way"
+                        : "no alternatives: Space regrows the erased part first (draw mode: Enter grows the drawing)");
     return NULL;
 }
 
@@ -288,7 +291,14 @@ static void pick_alternative(Studio *s, int index)
         return;
     }
     s->growth_job = worker_grow_alternative(s->worker, a, index);
-    studio_report(s, 0, "regrowing alternative %d (weight %.0f%%)", index + 1, 100.0 * a->weight[index]);
+    if (a->source.posterior) {
+        /* grown as the picture's mean was: in draw mode beside the drawing */
+        s->show = SHOW_GROWTH;
+        s->raw_view = 0;
+        studio_report(s, 0, "growing posterior sample %d (weight %.0f%%)", index + 1, 100.0 * a->weight[index]);
+    } else {
+        studio_report(s, 0, "regrowing alternative %d (weight %.0f%%)", index + 1, 100.0 * a->weight[index]);
+    }
 }
 
 static void switch_mode(Studio *s)
@@ -318,6 +328,7 @@ static void start_growth(Studio *s, uint64_t job)
     history_clear(&s->history);
     if (s->canvas.size) canvas_clear_marks(&s->canvas);
     if (s->mode == MODE_DRAW) s->mode = MODE_REGROW;
+    s->picture_job = 0;
     s->growth_job = job;
     s->show = SHOW_GROWTH;
     s->raw_view = 0;
@@ -360,8 +371,10 @@ static void open_picture(Studio *s, const char *path)
         return;
     }
     start_growth(s, worker_grow_picture(s->worker, gray, w, h));
+    s->picture_job = s->growth_job;
     free(gray);
-    studio_report(s, 0, "%s: encoded; its reconstruction grows", path);
+    studio_report(s, 0, "%s: encoded; its reconstruction grows; 1-%d grow samples of its posterior", path,
+                  ALTERNATIVES_MAX);
 }
 
 static void change_speed(Studio *s, int faster)

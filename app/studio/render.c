@@ -179,15 +179,17 @@ static int update_strip_texture(Screen *sc, const WorkerAlternatives *a)
 static int alternative_on_view(const Studio *s, const WorkerAlternatives *a)
 {
     const WorkerFrame *f = &s->live.frame;
-    const int same_list = f->job == s->growth_job && f->samples == a->source.samples && f->refined == a->source.refined;
+    const int same_list = f->job == s->growth_job && f->samples == a->source.samples &&
+                          f->refined == a->source.refined && f->posterior == a->source.posterior;
     return same_list && f->latent_pick < a->count ? f->latent_pick : -1;
 }
 
-/* after a regrow: its most probable latents as thumbnails, each with its weight */
+/* after a regrow its most probable latents, after a drawing samples of its
+ * posterior: as thumbnails, each with its weight */
 static void draw_alternatives(Screen *sc, const Layout *l, const Studio *s)
 {
-    const WorkerAlternatives *a = &s->live.alternatives;
-    if (s->show != SHOW_REGROW || a->job != s->regrow_job || a->count == 0 || update_strip_texture(sc, a)) return;
+    const WorkerAlternatives *a = studio_alternatives(s);
+    if (!a || update_strip_texture(sc, a)) return;
     const int on_view = alternative_on_view(s, a);
     for (int i = 0; i < a->count; i++) {
         const SDL_Rect *r = &l->alternative[i];
@@ -251,10 +253,13 @@ static void draw_growth_fields(Pen *p, const Studio *s)
     if (f->t <= total) snprintf(buf, sizeof buf, "%d of %d", f->t, total);
     else snprintf(buf, sizeof buf, "%d + %d extra", total, f->t - total);
     field(p, "Step", buf, ink);
+    if (f->posterior && f->samples == 0 && f->job == s->growth_job) field(p, "Latent", "posterior mean", ink);
     if (f->samples > 0 && f->job == s->growth_job) {
         char rank[32] = "best";
         if (f->latent_pick > 0) snprintf(rank, sizeof rank, "#%d", f->latent_pick + 1);
-        if (f->refined > 0)
+        if (f->posterior)
+            snprintf(buf, sizeof buf, "posterior sample: %s of %d, %.0f%%", rank, f->samples, 100.0 * f->weight);
+        else if (f->refined > 0)
             snprintf(buf, sizeof buf, "refined (%d steps): %s of %d, %.0f%%", f->refined, rank, f->samples,
                      100.0 * f->weight);
         else

@@ -9,7 +9,8 @@
  *   key NAME                               e.g. space, return, r, ctrl+z, ctrl+shift+z, f1, +
  *   button regrow|resample|new|draw|help   the panel's buttons
  *   wheel N                                the mouse wheel, N notches (negative: down)
- *   pick K                                 after a regrow: alternative K (1-8) of the strip grows
+ *   pick K                                 alternative K (1-8) of the strip grows (after a
+ *                                          regrow, or a drawing grown: its posterior's samples)
  *   drop PATH                              a file dropped onto the window
  *   wait MS                                milliseconds
  *   wait-idle [MS]                         until nothing changes by itself (fails after

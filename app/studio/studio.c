@@ -92,6 +92,15 @@ static void model_changed(Studio *s)
     }
 }
 
+const WorkerAlternatives *studio_alternatives(const Studio *s)
+{
+    const WorkerAlternatives *a = &s->live.alternatives;
+    if (a->count == 0 || a->size != s->canvas.size) return NULL;
+    const int on_view = a->source.posterior ? a->job == s->picture_job && s->mode != MODE_HEAL
+                                            : a->job == s->regrow_job && s->show == SHOW_REGROW;
+    return on_view ? a : NULL;
+}
+
 void studio_update(Studio *s)
 {
     if (!worker_poll(s->worker, &s->live)) return;

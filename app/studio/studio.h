@@ -26,7 +26,7 @@ typedef enum IntentKind {
     INTENT_CLEAR_DAMAGE,
     INTENT_REGROW,         /* inpaint the erased pixels: the most probable latent */
     INTENT_RESAMPLE,       /* the same, a latent drawn by its weight */
-    INTENT_PICK_ALTERNATIVE, /* index: after a regrow, that alternative grows instead */
+    INTENT_PICK_ALTERNATIVE, /* index: that alternative of the strip grows instead */
     INTENT_TOGGLE_RAW,     /* composite <-> the decoder's own output */
     INTENT_TOGGLE_MODE,    /* regrow <-> heal */
     INTENT_NEW_DIGIT,
@@ -89,6 +89,8 @@ typedef struct Studio {
     Show show;
     uint64_t growth_job;       /* the worker job whose frames the canvas shows */
     uint64_t regrow_job;       /* the last regrow: the worker job offering the alternatives */
+    uint64_t picture_job;      /* the drawing or picture grown, until edited: the worker job
+                                * offering its posterior's samples as alternatives */
     float *regrow_picture;     /* [S, S] SHOW_REGROW: the picture given to the inpainting */
     uint8_t *regrow_unknown;   /* [S, S] and its erased pixels */
     int raw_view;              /* SHOW_REGROW: the decoder's output everywhere */
@@ -125,6 +127,10 @@ void studio_handle(Studio *s, const Intent *in);
 /* What a drag with the left (or right) mouse button does in the current
  * mode: the left button erases, or in draw mode is the pen. */
 Tool studio_tool(const Studio *s, int right_button);
+/* The strip of alternatives on view, or NULL: the regrow's on view, or the
+ * posterior samples of the drawing or picture last grown (until it is
+ * edited). */
+const WorkerAlternatives *studio_alternatives(const Studio *s);
 /* Takes in what the worker published; call once per frame. */
 void studio_update(Studio *s);
 /* Nothing is going on that would change the picture by itself. */

@@ -414,6 +414,7 @@ static void seed_growth(Worker *w, const float *z, uint64_t job)
     w->stopped = 0;
     w->frame.job = job;
     w->frame.samples = 0;
+    w->frame.posterior = 0;
     capture_frame(w);
     SDL_LockMutex(w->lock);
     w->next_step_at = SDL_GetTicks64() + (Uint64)step_interval_ms(w);
@@ -478,7 +479,25 @@ static void grow_prior(Worker *w, uint64_t job)
     free(z);
 }
 
-/* the picture's reconstruction: encoded, its posterior mean grown */
+/* the picture's posterior: samples from it, with their weights, as alternatives */
+static void offer_posterior(Worker *w, uint64_t job, const float *digit)
+{
+    const int latent = w->engine.model->config.latent;
+    float *z = malloc((size_t)ALTERNATIVES_MAX * latent * sizeof(float));
+    double weight[ALTERNATIVES_MAX];
+    VncaError err;
+    if (!z)
+        report(w, 1, "out of memory for the posterior's samples");
+    else if (vnca_posterior_samples(w->engine.model, w->engine.ws, digit, ALTERNATIVES_MAX, &w->rng, z, weight, &err))
+        report(w, 1, "cannot sample the picture's posterior: %s", err.msg);
+    else
+        offer_alternatives(w, job, &(LatentSource){.samples = ALTERNATIVES_MAX, .posterior = 1}, z, weight,
+                           ALTERNATIVES_MAX);
+    free(z);
+}
+
+/* the picture's reconstruction: encoded, its posterior mean grown (shown at
+ * once), and samples from its posterior offered */
 static void grow_picture(Worker *w, const Job *job)
 {
     const VncaConfig *c = &w->engine.model->config;
@@ -492,6 +511,9 @@ static void grow_picture(Worker *w, const Job *job)
     } else {
         vnca_encode(w->engine.model, w->engine.ws, digit, 1, mu, mu + c->latent);
         seed_growth(w, mu, job->id);
+        w->frame.posterior = 1;
+        publish(w);
+        offer_posterior(w, job->id, digit);
     }
     free(digit);
     free(mu);
@@ -584,6 +606,7 @@ static void grow_latent(Worker *w, const Job *job)
     w->frame.samples = job->source.samples;
     w->frame.refined = job->source.refined;
     w->frame.weight = job->weight;
+    w->frame.posterior = job->source.posterior;
 }
 
 /* the cells under the mask (a pixel mask; a cell is damaged when any of the

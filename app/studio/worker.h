@@ -31,6 +31,7 @@ typedef struct LatentSource {
     int samples;          /* chosen among this many latents (0: not by inpainting) */
     int refined;          /* gradient steps of refinement each had (0: as sampled) */
     uint64_t seed;        /* the inpainting's seed: the same seed, the same latents */
+    int posterior;        /* drawn from a picture's posterior q(z|x), not by inpainting */
 } LatentSource;
 
 /* Latents to choose from, most probable first, each grown to the end. */
@@ -58,6 +59,9 @@ typedef struct WorkerFrame {
      * the `samples` it was chosen from, its refinement steps, its weight */
     int latent_pick, samples, refined;
     double weight;
+    /* the latent is a grown picture's: its posterior mean when samples is 0,
+     * else one of the samples drawn from its posterior */
+    int posterior;
 } WorkerFrame;
 
 /* What the worker publishes; copied by worker_poll. */
@@ -89,7 +93,9 @@ void worker_finish(Worker *w);
 /* Each returns the job's id (frames of a growth it seeds carry that id). */
 uint64_t worker_load_model(Worker *w, const char *path);
 uint64_t worker_grow_prior(Worker *w);
-/* gray [h, w] in [0, 1] (copied): made MNIST-like, encoded, and its reconstruction grown */
+/* gray [h, w] in [0, 1] (copied): made MNIST-like, encoded, and its
+ * reconstruction (the posterior mean) grown; then ALTERNATIVES_MAX samples
+ * from its posterior offered as alternatives */
 uint64_t worker_grow_picture(Worker *w, const float *gray, int width, int height);
 /* x and unknown [size, size] (copied): a latent sampled by inpainting, the best
  * one or one drawn by weight, grown, and the most probable ones offered as

@@ -162,3 +162,62 @@ int vnca_iwae(const VncaModel *m, VncaWorkspace *ws, const float *x, int n, int 
     free(logw);
     return 0;
 }
+
+/* a sample's log weight and its place in the draw, for sorting by weight */
+typedef struct RankedSample {
+    double logw;
+    int index;
+} RankedSample;
+
+/* heaviest first; equal weights keep the order drawn */
+static int heavier_first(const void *a, const void *b)
+{
+    const RankedSample *p = a, *q = b;
+    if (p->logw != q->logw) return p->logw > q->logw ? -1 : 1;
+    return (p->index > q->index) - (p->index < q->index);
+}
+
+int vnca_posterior_samples(const VncaModel *m, VncaWorkspace *ws, const float *x, int k, VncaRng *rng,
+                           float *z, double *weight, VncaError *err)
+{
+    const int latent = m->config.latent;
+    if (k < 1) return vnca_fail(err, "posterior sampling needs at least 1 sample, got %d", k);
+    float *eps = malloc((size_t)k * latent * sizeof(float)), *mu = malloc(2 * (size_t)latent * sizeof(float));
+    double *logw = malloc((size_t)k * sizeof(double));
+    RankedSample *ranked = malloc((size_t)k * sizeof *ranked);
+    int failed = 0;
+    if (!eps || !mu || !logw || !ranked) {
+        failed = vnca_fail(err, "out of memory for %d posterior samples", k);
+        goto done;
+    }
+    vnca_rng_normal_fill(rng, eps, (size_t)k * latent);
+    vnca_log_weights(m, ws, x, 1, eps, k, logw);
+    vnca_encode(m, ws, x, 1, mu, mu + latent);
+    for (int i = 0; i < k; i++) {
+        /* NaN would leave the order undefined and every weight NaN */
+        if (isnan(logw[i]) || logw[i] == INFINITY) {
+            failed = vnca_fail(err, "a log weight of the picture is %g: the model's output is not finite", logw[i]);
+            goto done;
+        }
+        ranked[i] = (RankedSample){logw[i], i};
+    }
+    qsort(ranked, (size_t)k, sizeof *ranked, heavier_first);
+    const double top = ranked[0].logw;
+    if (top == -INFINITY) {
+        failed = vnca_fail(err, "every posterior sample makes the picture impossible (log weight -inf)");
+        goto done;
+    }
+    double sum = 0.0;
+    for (int i = 0; i < k; i++) sum += exp(ranked[i].logw - top);
+    for (int r = 0; r < k; r++) {
+        weight[r] = exp(ranked[r].logw - top) / sum;
+        reparam_forward(z + (size_t)r * latent, mu, mu + latent, eps + (size_t)ranked[r].index * latent,
+                        (size_t)latent);
+    }
+done:
+    free(eps);
+    free(mu);
+    free(logw);
+    free(ranked);
+    return failed;
+}

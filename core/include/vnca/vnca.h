@@ -287,6 +287,16 @@ void vnca_log_weights(const VncaModel *m, VncaWorkspace *ws, const float *x, int
  * only when that fails. */
 int vnca_iwae(const VncaModel *m, VncaWorkspace *ws, const float *x, int n, int k_samples,
               VncaRng *rng, double *bound, double *elbo, VncaError *err);
+/* k latents drawn from the posterior q(z|x) of one image x [S, S], z = mu +
+ * sigma*eps with eps k * Z normals from rng (sample i's before i+1's), and
+ * their self-normalized importance weights: the softmax over the k of
+ * vnca_log_weights' log p(x|z) + log p(z) - log q(z|x). Written most
+ * probable first (equal weights in the order drawn): z [k, Z], weight [k],
+ * summing to 1. Allocates about k * (Z + 6) + 2Z floats of scratch;
+ * fails when that fails, when k < 1, or when the model's log weights are not
+ * finite (one NaN or +inf, or all -inf). */
+int vnca_posterior_samples(const VncaModel *m, VncaWorkspace *ws, const float *x, int k, VncaRng *rng,
+                           float *z, double *weight, VncaError *err);
 
 /* ========================================================================
  * Step-by-step decoding
