@@ -80,7 +80,7 @@ static void test_peak_runs_at_the_chosen_width(void **state)
     setenv("VNCA_ISA", "portable", 1);
     assert_int_equal(vnca_bench_fma_peak(0.2, &portable, &err), 0);
     assert_string_equal(portable.isa, "portable");
-    assert_int_equal(portable.vector_bits, 32);
+    assert_int_equal(portable.vector_bits, 128);
     assert_int_equal(portable.threads, omp_get_max_threads());
     assert_true(portable.gflops > 0.0);
 
