@@ -204,7 +204,7 @@ static int run(const Options *o, SDL_Window *window, Screen *sc, Script *script)
         }
         studio_update(&s);
         if (script) {
-            ScriptState state = script_run(script, &s, SDL_GetTicks64());
+            ScriptState state = script_run(script, &s, window, SDL_GetTicks64());
             if (state == SCRIPT_FAILED) status = 1;
             if (state != SCRIPT_RUNNING) s.quit = 1;
         }
