@@ -62,8 +62,9 @@ static void draw_canvas(Screen *sc, const SDL_Rect *where, const Studio *s)
     if (SDL_LockTexture(sc->canvas, NULL, (void **)&texels, &pitch) == 0) {
         for (int y = 0; y < size; y++)
             for (int x = 0; x < 3 * size; x++) {
+                /* a NaN (cells that blew up) fails both tests: black */
                 const float v = sc->rgb[(size_t)y * 3 * size + x];
-                texels[y * pitch + x] = (Uint8)(v <= 0.0f ? 0 : v >= 1.0f ? 255 : v * 255.0f + 0.5f);
+                texels[y * pitch + x] = (Uint8)(v > 0.0f ? v < 1.0f ? v * 255.0f + 0.5f : 255.0f : 0.0f);
             }
         SDL_UnlockTexture(sc->canvas);
     }
