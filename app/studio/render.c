@@ -197,13 +197,16 @@ static void draw_panel(Screen *sc, const Layout *l)
 static void draw_model_missing(Screen *sc, const Layout *l, const Studio *s)
 {
     const int card_w = l->w * 3 / 4, inset = 2 * l->pad, line = text_line_height(sc->text, FONT_BODY);
-    SDL_Rect card = {(l->w - card_w) / 2, l->h / 4, card_w, l->h / 2};
+    SDL_Rect card = {(l->w - card_w) / 2, l->h / 8, card_w, l->h * 3 / 4};
     fill(sc->renderer, &card, panel_fill);
     outline(sc->renderer, &card, frame_line);
+    /* in a small window the words are cut at the card's edge, not spilt over it */
+    SDL_RenderSetClipRect(sc->renderer, &card);
     Pen p = {sc, card.x + inset, card.y + inset, card.w - 2 * inset};
     if (!s->model_error[0]) {
         note(&p, FONT_TITLE, "Loading the model\u2026", ink);
         note(&p, FONT_BODY, s->live.busy, dim);
+        SDL_RenderSetClipRect(sc->renderer, NULL);
         return;
     }
     note(&p, FONT_TITLE, "No model loaded", failure);
@@ -218,6 +221,7 @@ static void draw_model_missing(Screen *sc, const Layout *l, const Studio *s)
         p.y += line;
         note(&p, FONT_SMALL, s->status, failure);
     }
+    SDL_RenderSetClipRect(sc->renderer, NULL);
 }
 
 static void draw_help(Screen *sc, const Layout *l)
@@ -250,6 +254,7 @@ static void draw_help(Screen *sc, const Layout *l)
     fill(sc->renderer, &card, panel_fill);
     outline(sc->renderer, &card, frame_line);
 
+    SDL_RenderSetClipRect(sc->renderer, &card); /* a window too small for it all cuts the list */
     const int x = card.x + gap, what_x = x + keys_w + gap;
     int y = card.y + gap;
     text_draw(sc->text, FONT_TITLE, "Keys and mouse", x, y, ink, 0);
@@ -258,6 +263,7 @@ static void draw_help(Screen *sc, const Layout *l)
         text_draw(sc->text, role, lines[i].keys, x, y, accent, 0);
         y += text_draw(sc->text, role, lines[i].what, what_x, y, ink, card.x + card.w - gap - what_x);
     }
+    SDL_RenderSetClipRect(sc->renderer, NULL);
 }
 
 void screen_draw(Screen *sc, const Layout *l, const Studio *s)
