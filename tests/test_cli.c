@@ -173,7 +173,7 @@ static void test_bench_of_a_model_file(void **state)
     RUN(&r, "bench", "--model", model_path, "--seconds", "1", "--batch", "2");
     unsetenv("VNCA_ISA");
     assert_int_equal(r.status, 0);
-    const char *peak = "FMA peak portable 32-bit, ";
+    const char *peak = "FMA peak portable 128-bit, ";
     assert_true(strncmp(r.out, peak, strlen(peak)) == 0);
     assert_non_null(strstr(r.out, "\nsgemm 2048^3: "));
     VncaConfig cfg;

@@ -190,7 +190,8 @@ int image_save_png(const char *path, const float *pixels, int w, int h, int chan
     unsigned char *bytes = malloc(n);
     if (!bytes) return vnca_fail(err, "%s: out of memory", path);
     for (size_t i = 0; i < n; i++) {
-        float v = pixels[i] < 0.0f ? 0.0f : pixels[i] > 1.0f ? 1.0f : pixels[i];
+        /* a NaN fails both tests: black, not a float-to-byte conversion out of range */
+        const float v = pixels[i] > 0.0f ? pixels[i] < 1.0f ? pixels[i] : 1.0f : 0.0f;
         bytes[i] = (unsigned char)(v * 255.0f + 0.5f);
     }
     Buffer png = {0};

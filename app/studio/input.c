@@ -87,6 +87,16 @@ static void key_label(const KeyBinding *b, char *buf, size_t len)
              SDL_GetKeyName(b->key));
 }
 
+int input_binding(int i, char *name, size_t len, IntentKind *intent)
+{
+    if (i < 0 || i >= N_BINDINGS) return -1;
+    key_label(&bindings[i], name, len);
+    /* words end at spaces in a script: "Keypad Enter" is keypad_enter there */
+    for (char *c = name; name[1] && (c = strchr(c, ' '));) *c = '_';
+    *intent = bindings[i].intent;
+    return 0;
+}
+
 int input_help(HelpLine *lines, int max)
 {
     int n = 0;

@@ -21,6 +21,11 @@ typedef struct HelpLine {
     const char *what;
 } HelpLine;
 
+/* The i-th key binding, named as a script's `key` action takes it (e.g.
+ * "Ctrl+Shift+Z", "Keypad_Enter"), and its intent; -1 past the last. For
+ * tests that press every key. */
+int input_binding(int i, char *name, size_t len, IntentKind *intent);
+
 /* Every action of the keyboard and the mouse, one line each; returns how
  * many (at most max). */
 int input_help(HelpLine *lines, int max);

@@ -91,8 +91,10 @@ static int parse_options(int argc, char **argv, Options *o)
             o->seed = strtoull(value, &end, 10);
             if (*end) return fprintf(stderr, "vnca-studio: bad --seed '%s'\n", value), 2;
         } else if (strcmp(a, "--size") == 0) {
-            if (sscanf(value, "%dx%d", &o->width, &o->height) != 2 || o->width < 200 || o->height < 150)
-                return fprintf(stderr, "vnca-studio: bad --size '%s' (e.g. 1000x640)\n", value), 2;
+            if (sscanf(value, "%dx%d", &o->width, &o->height) != 2 || o->width < LAYOUT_MIN_W ||
+                o->height < LAYOUT_MIN_H)
+                return fprintf(stderr, "vnca-studio: bad --size '%s' (e.g. 1000x640; at least %dx%d)\n", value,
+                               LAYOUT_MIN_W, LAYOUT_MIN_H), 2;
         } else if (a[0] == '-') {
             fprintf(stderr, "vnca-studio: unknown option '%s'\n", a);
             usage(stderr);
@@ -152,7 +154,7 @@ static void update_layout(Layout *l, SDL_Window *window, Screen *sc, const Studi
     SDL_GetRendererOutputSize(sc->renderer, &ow, &oh);
     const float scale = ww > 0 ? (float)ow / ww : 1.0f;
     text_set_scale(sc->text, scale);
-    layout_compute(l, ow, oh, scale, s->canvas.size, s->mode == MODE_DRAW && !s->growth_over_drawing);
+    layout_compute(l, ow, oh, scale, sc->text, s);
 }
 
 static void take_screenshot(Screen *sc, const Layout *l, Studio *s)
@@ -206,7 +208,7 @@ static int run(const Options *o, SDL_Window *window, Screen *sc, Script *script)
         const WorkerFrame *f = &s.live.frame;
         frame_stats_regrow(&stats, now_ms(), s.regrow_job, f->job != s.regrow_job ? 0 : f->refined ? 2 : 1);
         if (script) {
-            ScriptState state = script_run(script, &s, SDL_GetTicks64());
+            ScriptState state = script_run(script, &s, window, SDL_GetTicks64());
             if (state == SCRIPT_FAILED) status = 1;
             if (state != SCRIPT_RUNNING) s.quit = 1;
         }
@@ -263,7 +265,7 @@ int main(int argc, char **argv)
         SDL_Quit();
         return 1;
     }
-    SDL_SetWindowMinimumSize(window, 480, 320);
+    SDL_SetWindowMinimumSize(window, LAYOUT_MIN_W, LAYOUT_MIN_H);
     set_window_icon(window);
     int ww, ow, dummy;
     SDL_GetWindowSize(window, &ww, &dummy);

@@ -51,7 +51,8 @@ static int ensure_canvas_texture(Screen *sc, int size)
     return 0;
 }
 
-static Uint8 byte_of(float v) { return (Uint8)(v <= 0.0f ? 0 : v >= 1.0f ? 255 : v * 255.0f + 0.5f); }
+/* a NaN (cells that blew up) fails both tests: black */
+static Uint8 byte_of(float v) { return (Uint8)(v > 0.0f ? v < 1.0f ? v * 255.0f + 0.5f : 255.0f : 0.0f); }
 
 /* what the canvas shows, into `where` */
 static void draw_canvas(Screen *sc, const SDL_Rect *where, const Studio *s)
@@ -210,114 +211,43 @@ static void draw_alternatives(Screen *sc, const Layout *l, const Studio *s)
 typedef struct Pen {
     Screen *sc;
     int x, y, w;          /* where the next line goes, and the width to wrap at */
-    int label_w;          /* the label column */
 } Pen;
-
-/* "label  value" on one or more lines */
-static void field(Pen *p, const char *label, const char *value, SDL_Color colour)
-{
-    text_draw(p->sc->text, FONT_BODY, label, p->x, p->y, dim, 0);
-    p->y += text_draw(p->sc->text, FONT_BODY, value, p->x + p->label_w, p->y, colour, p->w - p->label_w);
-}
 
 static void note(Pen *p, FontRole role, const char *s, SDL_Color colour)
 {
     p->y += text_draw(p->sc->text, role, s, p->x, p->y, colour, p->w);
 }
 
-static const char *view_words(const Studio *s)
+static SDL_Color tone_colour(Tone tone)
 {
-    if (s->mode == MODE_DRAW)
-        return s->growth_over_drawing ? "the growth, your drawing over it (O)" : "your drawing, its growth beside (O)";
-    if (studio_view_is_colour(s)) return "hidden channels 1, 2, 3 as RGB";
-    switch (s->show) {
-    case SHOW_GROWTH: return s->mode == MODE_HEAL ? "the live cells" : "a digit growing";
-    case SHOW_REGROW: return s->raw_view ? "the decoder's own output" : "kept pixels + regrowth";
-    case SHOW_DIGIT: break;
+    switch (tone) {
+    case TONE_DIM: return dim;
+    case TONE_ACCENT: return accent;
+    case TONE_WARNING: return warning;
+    case TONE_FAILURE: return failure;
+    case TONE_INK: break;
     }
-    return canvas_has_marks(&s->canvas) ? "the digit and its damage" : "the digit";
+    return ink;
 }
 
-static void draw_growth_fields(Pen *p, const Studio *s)
-{
-    const WorkerFrame *f = &s->live.frame;
-    const VncaConfig *c = &s->live.model.config;
-    char buf[160];
-    if (f->job == 0) {
-        field(p, "Stage", "\u2014", ink);
-        return;
-    }
-    snprintf(buf, sizeof buf, "%d \u00d7 %d cells (%d of %d)", f->grid, f->grid, f->stage + 1, c->n_stages);
-    field(p, "Stage", buf, ink);
-    const int total = vnca_total_steps(c);
-    if (f->t <= total) snprintf(buf, sizeof buf, "%d of %d", f->t, total);
-    else snprintf(buf, sizeof buf, "%d + %d extra", total, f->t - total);
-    field(p, "Step", buf, ink);
-    if (f->posterior && f->samples == 0 && f->job == s->growth_job) field(p, "Latent", "posterior mean", ink);
-    if (f->samples > 0 && f->job == s->growth_job) {
-        char rank[32] = "best";
-        if (f->latent_pick > 0) snprintf(rank, sizeof rank, "#%d", f->latent_pick + 1);
-        if (f->posterior)
-            snprintf(buf, sizeof buf, "posterior sample: %s of %d, %.0f%%", rank, f->samples, 100.0 * f->weight);
-        else if (f->refined > 0)
-            snprintf(buf, sizeof buf, "refined (%d steps): %s of %d, %.0f%%", f->refined, rank, f->samples,
-                     100.0 * f->weight);
-        else
-            snprintf(buf, sizeof buf, "%s of %d samples, %.0f%%", rank, f->samples, 100.0 * f->weight);
-        field(p, "Latent", buf, ink);
-    }
-}
-
-static void draw_panel(Screen *sc, const Layout *l, const Studio *s)
+/* the lines and buttons where the layout put them */
+static void draw_panel(Screen *sc, const Layout *l)
 {
     fill(sc->renderer, &l->panel, panel_fill);
     Text *t = sc->text;
-    int dummy;
-    Pen p = {sc, l->panel.x + l->pad, l->pad, l->panel.w - 2 * l->pad, 0};
-    text_measure(t, FONT_BODY, "Model  ", &p.label_w, &dummy);
-    const int gap = text_line_height(t, FONT_SMALL) / 2;
-
-    note(&p, FONT_TITLE, "vnca studio", ink);
-    p.y += gap;
-    field(&p, "Model", s->live.model.name, ink);
-    p.x += p.label_w, p.w -= p.label_w;
-    note(&p, FONT_SMALL, s->live.model.summary, dim);
-    p.x -= p.label_w, p.w += p.label_w;
-    p.y += gap;
-
-    char buf[160];
-    draw_growth_fields(&p, s);
-    field(&p, "Mode", s->mode == MODE_HEAL ? "heal" : s->mode == MODE_DRAW ? "draw" : "regrow", ink);
-    if (s->mode == MODE_DRAW)
-        note(&p, FONT_SMALL, "Left drag: pen; right drag: rub out; wheel: pen size. Enter grows your digit; "
-                             "O: the growth beside / under the drawing.", dim);
-    if (s->mode == MODE_HEAL && s->live.model.config.variant != VNCA_VARIANT_PERSISTENT)
-        note(&p, FONT_SMALL,
-             s->heal_model[0] ? "This model was trained to grow, not to heal: its cells may not "
-                                "recover. L loads one trained to heal."
-                              : "This model was trained to grow, not to heal: its cells may not recover.",
-             warning);
-    field(&p, "View", view_words(s), ink);
-    snprintf(buf, sizeof buf, "radius %.1f px", s->brush_radius);
-    field(&p, "Brush", buf, ink);
-    if (s->pace.steps_per_s > 0) snprintf(buf, sizeof buf, "%g steps/s", s->pace.steps_per_s);
-    else snprintf(buf, sizeof buf, "as fast as it goes");
-    if (s->pace.paused) snprintf(buf + strlen(buf), sizeof buf - strlen(buf), ", paused");
-    field(&p, "Pace", buf, s->pace.paused ? warning : ink);
-    p.y += gap;
-
-    if (s->live.busy[0]) {
-        snprintf(buf, sizeof buf, "%s\u2026", s->live.busy);
-        note(&p, FONT_SMALL, buf, accent);
+    for (int i = 0; i < l->n_lines; i++) {
+        const PanelLine *line = &l->line[i];
+        if (line->label && l->line_label[i].h > 0) text_draw_in(t, FONT_BODY, line->label, &l->line_label[i], dim, 0);
+        if (l->line_text[i].h > 0)
+            text_draw_in(t, line->role, line->text, &l->line_text[i], tone_colour(line->tone), l->text_wrap[i]);
     }
-    note(&p, FONT_SMALL, s->status, s->status_is_error ? failure : dim);
-
     for (int i = 0; i < N_BUTTONS; i++) {
         fill(sc->renderer, &l->button[i], button_fill);
         int w, h;
-        text_measure(t, FONT_BODY, buttons[i].label, &w, &h);
-        text_draw(t, FONT_BODY, buttons[i].label, l->button[i].x + (l->button[i].w - w) / 2,
-                  l->button[i].y + (l->button[i].h - h) / 2, ink, 0);
+        text_measure(t, l->button_font, buttons[i].label, &w, &h);
+        const SDL_Rect label = {l->button[i].x + (l->button[i].w - w) / 2, l->button[i].y + (l->button[i].h - h) / 2,
+                                w, h};
+        text_draw_in(t, l->button_font, buttons[i].label, &label, ink, 0);
     }
 }
 
@@ -327,13 +257,16 @@ static void draw_panel(Screen *sc, const Layout *l, const Studio *s)
 static void draw_model_missing(Screen *sc, const Layout *l, const Studio *s)
 {
     const int card_w = l->w * 3 / 4, inset = 2 * l->pad, line = text_line_height(sc->text, FONT_BODY);
-    SDL_Rect card = {(l->w - card_w) / 2, l->h / 4, card_w, l->h / 2};
+    SDL_Rect card = {(l->w - card_w) / 2, l->h / 8, card_w, l->h * 3 / 4};
     fill(sc->renderer, &card, panel_fill);
     outline(sc->renderer, &card, frame_line);
-    Pen p = {sc, card.x + inset, card.y + inset, card.w - 2 * inset, 0};
+    /* in a small window the words are cut at the card's edge, not spilt over it */
+    SDL_RenderSetClipRect(sc->renderer, &card);
+    Pen p = {sc, card.x + inset, card.y + inset, card.w - 2 * inset};
     if (!s->model_error[0]) {
         note(&p, FONT_TITLE, "Loading the model\u2026", ink);
         note(&p, FONT_BODY, s->live.busy, dim);
+        SDL_RenderSetClipRect(sc->renderer, NULL);
         return;
     }
     note(&p, FONT_TITLE, "No model loaded", failure);
@@ -348,6 +281,7 @@ static void draw_model_missing(Screen *sc, const Layout *l, const Studio *s)
         p.y += line;
         note(&p, FONT_SMALL, s->status, failure);
     }
+    SDL_RenderSetClipRect(sc->renderer, NULL);
 }
 
 static void draw_help(Screen *sc, const Layout *l)
@@ -380,6 +314,7 @@ static void draw_help(Screen *sc, const Layout *l)
     fill(sc->renderer, &card, panel_fill);
     outline(sc->renderer, &card, frame_line);
 
+    SDL_RenderSetClipRect(sc->renderer, &card); /* a window too small for it all cuts the list */
     const int x = card.x + gap, what_x = x + keys_w + gap;
     int y = card.y + gap;
     text_draw(sc->text, FONT_TITLE, "Keys and mouse", x, y, ink, 0);
@@ -388,6 +323,7 @@ static void draw_help(Screen *sc, const Layout *l)
         text_draw(sc->text, role, lines[i].keys, x, y, accent, 0);
         y += text_draw(sc->text, role, lines[i].what, what_x, y, ink, card.x + card.w - gap - what_x);
     }
+    SDL_RenderSetClipRect(sc->renderer, NULL);
 }
 
 void screen_draw(Screen *sc, const Layout *l, const Studio *s)
@@ -406,7 +342,7 @@ void screen_draw(Screen *sc, const Layout *l, const Studio *s)
         }
         draw_alternatives(sc, l, s);
         draw_brush(sc, l, s);
-        draw_panel(sc, l, s);
+        draw_panel(sc, l);
     }
     if (s->help) draw_help(sc, l);
     text_end_frame(sc->text);

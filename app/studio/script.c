@@ -13,11 +13,11 @@
 
 #include "input.h"
 
-enum { MAX_POINTS = 64, LINE_LEN = 4096, DEFAULT_IDLE_TIMEOUT_MS = 60000 };
+enum { MAX_POINTS = 64, LINE_LEN = 4096, DEFAULT_IDLE_TIMEOUT_MS = 60000, MAX_WINDOW_SIDE = 8192 };
 
 typedef enum ActionKind {
     ACT_DRAG, ACT_CLICK, ACT_MOVE, ACT_KEY, ACT_BUTTON, ACT_WHEEL, ACT_PICK, ACT_DROP,
-    ACT_WAIT, ACT_WAIT_IDLE, ACT_SAVE, ACT_SCREENSHOT, ACT_GIF, ACT_QUIT,
+    ACT_WAIT, ACT_WAIT_IDLE, ACT_SAVE, ACT_SCREENSHOT, ACT_GIF, ACT_RESIZE, ACT_QUIT,
 } ActionKind;
 
 typedef struct Action {
@@ -30,6 +30,7 @@ typedef struct Action {
     Uint16 mods;
     IntentKind intent;    /* BUTTON */
     long number;          /* WHEEL notches, WAIT and WAIT_IDLE milliseconds, PICK's alternative */
+    int width, height;    /* RESIZE, in window points */
     char *path;
 } Action;
 
@@ -80,7 +81,8 @@ static int parse_mouse_button(const char *s, int *right)
     return 0;
 }
 
-/* "ctrl+shift+z", "space", "+", "f1" */
+/* "ctrl+shift+z", "space", "+", "f1"; an underscore stands for the space
+ * in SDL's longer names ("keypad_enter"), since words end at spaces */
 static int parse_key(const char *s, SDL_Keycode *key, Uint16 *mods)
 {
     static const struct { const char *alias, *name; } aliases[] = {
@@ -94,7 +96,11 @@ static int parse_key(const char *s, SDL_Keycode *key, Uint16 *mods)
     }
     for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
         if (strcasecmp(s, aliases[i].alias) == 0) s = aliases[i].name;
-    *key = SDL_GetKeyFromName(s);
+    char name[64];
+    if (strlen(s) >= sizeof name) return -1;
+    strcpy(name, s);
+    for (char *c = name; name[1] && (c = strchr(c, '_'));) *c = ' ';
+    *key = SDL_GetKeyFromName(name);
     return *key == SDLK_UNKNOWN ? -1 : 0;
 }
 
@@ -168,6 +174,14 @@ static const char *parse_action(char **word, int n, Action *a)
         a->kind = verb[0] == 'd' ? ACT_DROP : verb[0] == 'g' ? ACT_GIF : verb[1] == 'a' ? ACT_SAVE : ACT_SCREENSHOT;
         if (n != 2) return "expected a path (without spaces)";
         return (a->path = strdup(word[1])) ? NULL : "out of memory";
+    }
+    if (strcmp(verb, "resize") == 0) {
+        a->kind = ACT_RESIZE;
+        char end;
+        if (n != 2 || sscanf(word[1], "%dx%d%c", &a->width, &a->height, &end) != 2 || a->width < 1 ||
+            a->height < 1 || a->width > MAX_WINDOW_SIDE || a->height > MAX_WINDOW_SIDE)
+            return "expected: resize WxH (1 to 8192 each)";
+        return NULL;
     }
     if (strcmp(verb, "quit") == 0) {
         a->kind = ACT_QUIT;
@@ -245,7 +259,7 @@ static void stroke(Studio *s, const Action *a)
 }
 
 /* 1 when the action is done, 0 while it waits, -1 when it failed */
-static int step(Script *sc, const Action *a, Studio *s, uint64_t now)
+static int step(Script *sc, const Action *a, Studio *s, SDL_Window *window, uint64_t now)
 {
     const int first = !sc->started;
     if (first) {
@@ -278,15 +292,19 @@ static int step(Script *sc, const Action *a, Studio *s, uint64_t now)
         if (now - sc->started_at < (uint64_t)a->number) return 0;
         fprintf(stderr, "vnca-studio: %s:%d: still busy after %ld ms\n", sc->file, a->line, a->number);
         return -1;
+    case ACT_RESIZE:
+        /* the window clamps it to its minimum; the layout follows on the next frame */
+        SDL_SetWindowSize(window, a->width, a->height);
+        return 1;
     case ACT_QUIT: handle(s, (Intent){.kind = INTENT_QUIT}); return 1;
     }
     return -1;
 }
 
-ScriptState script_run(Script *sc, Studio *s, uint64_t now_ms)
+ScriptState script_run(Script *sc, Studio *s, SDL_Window *window, uint64_t now_ms)
 {
     while (sc->next < sc->n && !s->quit) {
-        int done = step(sc, &sc->actions[sc->next], s, now_ms);
+        int done = step(sc, &sc->actions[sc->next], s, window, now_ms);
         if (done < 0) return SCRIPT_FAILED;
         if (!done) return SCRIPT_RUNNING;
         sc->next++;

@@ -16,7 +16,6 @@ enum { CACHE_SIZE = 256 };
 typedef struct CachedText {
     char *s;
     FontRole role;
-    Uint32 colour;
     int wrap_w;
     SDL_Texture *texture;
     int w, h;
@@ -137,21 +136,21 @@ void text_set_scale(Text *t, float scale)
     if (open_fonts(t, err, sizeof err)) fprintf(stderr, "vnca-studio: %s\n", err);
 }
 
-static Uint32 pack(SDL_Color c) { return (Uint32)c.r << 24 | (Uint32)c.g << 16 | (Uint32)c.b << 8 | c.a; }
-
-/* the cached rendering of s, made on first use; NULL when it cannot be */
-static CachedText *rendered(Text *t, FontRole role, const char *s, SDL_Color colour, int wrap_w)
+/* the cached rendering of s, made on first use, in white (drawn in any
+ * colour: the texture's colour is modulated); NULL when it cannot be */
+static CachedText *rendered(Text *t, FontRole role, const char *s, int wrap_w)
 {
+    static const SDL_Color white = {255, 255, 255, 255};
     for (int i = 0; i < t->n_cached; i++) {
         CachedText *c = &t->cache[i];
-        if (c->role == role && c->colour == pack(colour) && c->wrap_w == wrap_w && strcmp(c->s, s) == 0) {
+        if (c->role == role && c->wrap_w == wrap_w && strcmp(c->s, s) == 0) {
             c->used = 1;
             return c;
         }
     }
     if (!t->fonts[role] || t->n_cached == CACHE_SIZE) return NULL;
-    SDL_Surface *surface = wrap_w > 0 ? TTF_RenderUTF8_Blended_Wrapped(t->fonts[role], s, colour, (Uint32)wrap_w)
-                                      : TTF_RenderUTF8_Blended(t->fonts[role], s, colour);
+    SDL_Surface *surface = wrap_w > 0 ? TTF_RenderUTF8_Blended_Wrapped(t->fonts[role], s, white, (Uint32)wrap_w)
+                                      : TTF_RenderUTF8_Blended(t->fonts[role], s, white);
     if (!surface) return NULL;
     CachedText *c = &t->cache[t->n_cached];
     c->texture = SDL_CreateTextureFromSurface(t->renderer, surface);
@@ -163,21 +162,44 @@ static CachedText *rendered(Text *t, FontRole role, const char *s, SDL_Color col
         return NULL;
     }
     c->role = role;
-    c->colour = pack(colour);
     c->wrap_w = wrap_w;
     c->used = 1;
     t->n_cached++;
     return c;
 }
 
+/* the part src of c at (x, y) in colour */
+static void copy(Text *t, const CachedText *c, const SDL_Rect *src, int x, int y, SDL_Color colour)
+{
+    const SDL_Rect dst = {x, y, src->w, src->h};
+    SDL_SetTextureColorMod(c->texture, colour.r, colour.g, colour.b);
+    SDL_SetTextureAlphaMod(c->texture, colour.a);
+    SDL_RenderCopy(t->renderer, c->texture, src, &dst);
+}
+
 int text_draw(Text *t, FontRole role, const char *s, int x, int y, SDL_Color colour, int wrap_w)
 {
     if (!t || !s[0]) return 0;
-    CachedText *c = rendered(t, role, s, colour, wrap_w);
+    CachedText *c = rendered(t, role, s, wrap_w);
     if (!c) return 0;
-    SDL_Rect dst = {x, y, c->w, c->h};
-    SDL_RenderCopy(t->renderer, c->texture, NULL, &dst);
+    copy(t, c, &(SDL_Rect){0, 0, c->w, c->h}, x, y, colour);
     return c->h;
+}
+
+void text_size(Text *t, FontRole role, const char *s, int wrap_w, int *w, int *h)
+{
+    const CachedText *c = t && s[0] ? rendered(t, role, s, wrap_w) : NULL;
+    *w = c ? c->w : 0;
+    *h = c ? c->h : 0;
+}
+
+void text_draw_in(Text *t, FontRole role, const char *s, const SDL_Rect *box, SDL_Color colour, int wrap_w)
+{
+    if (!t || !s[0]) return;
+    CachedText *c = rendered(t, role, s, wrap_w);
+    if (!c) return;
+    copy(t, c, &(SDL_Rect){0, 0, c->w < box->w ? c->w : box->w, c->h < box->h ? c->h : box->h}, box->x, box->y,
+         colour);
 }
 
 void text_measure(Text *t, FontRole role, const char *s, int *w, int *h)

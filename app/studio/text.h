@@ -25,6 +25,12 @@ void text_set_scale(Text *t, float scale);
 int text_draw(Text *t, FontRole role, const char *s, int x, int y, SDL_Color colour, int wrap_w);
 /* the size s would take, unwrapped */
 void text_measure(Text *t, FontRole role, const char *s, int *w, int *h);
+/* the size s takes wrapped at wrap_w pixels (0: unwrapped), as text_draw
+ * draws it (it is rendered once, for both) */
+void text_size(Text *t, FontRole role, const char *s, int wrap_w, int *w, int *h);
+/* Draws s wrapped at wrap_w as text_draw does, at box's top left, cut to
+ * the box: what does not fit is not drawn. */
+void text_draw_in(Text *t, FontRole role, const char *s, const SDL_Rect *box, SDL_Color colour, int wrap_w);
 int text_line_height(Text *t, FontRole role);
 /* forgets the strings that were not drawn since the last call */
 void text_end_frame(Text *t);

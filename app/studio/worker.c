@@ -184,10 +184,17 @@ void worker_view_free(WorkerView *v)
  * channels' magnitudes differ by orders */
 static void normalize_into(float *dst, size_t stride, const float *src, size_t n)
 {
-    float lo = src[0], hi = src[0];
-    for (size_t i = 1; i < n; i++) lo = fminf(lo, src[i]), hi = fmaxf(hi, src[i]);
-    const float range = hi - lo;
-    for (size_t i = 0; i < n; i++) dst[i * stride] = range > 1e-12f ? (src[i] - lo) / range : 0.5f;
+    /* over the finite values, in double: cells that blow up (a model run
+     * far past what it was trained for) reach +-inf and NaN, and hi - lo
+     * of two huge floats overflows */
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(src[i])) lo = fmin(lo, src[i]), hi = fmax(hi, src[i]);
+    const double range = hi - lo;
+    for (size_t i = 0; i < n; i++)
+        dst[i * stride] = !isfinite(src[i])      ? (src[i] > 0.0f ? 1.0f : 0.0f)
+                          : range > 1e-12        ? (float)((src[i] - lo) / range)
+                                                 : 0.5f;
 }
 
 /* the frame just captured, appended to its growth's recording (a new
