@@ -182,17 +182,17 @@ int vnca_posterior_samples(const VncaModel *m, VncaWorkspace *ws, const float *x
 {
     const int latent = m->config.latent;
     if (k < 1) return vnca_fail(err, "posterior sampling needs at least 1 sample, got %d", k);
-    float *eps = malloc((size_t)k * latent * sizeof(float)), *mu = malloc(2 * (size_t)latent * sizeof(float));
+    float *eps = malloc((size_t)k * latent * sizeof(float));
     double *logw = malloc((size_t)k * sizeof(double));
     RankedSample *ranked = malloc((size_t)k * sizeof *ranked);
     int failed = 0;
-    if (!eps || !mu || !logw || !ranked) {
+    if (!eps || !logw || !ranked) {
         failed = vnca_fail(err, "out of memory for %d posterior samples", k);
         goto done;
     }
     vnca_rng_normal_fill(rng, eps, (size_t)k * latent);
+    /* its encoding of x stays in ws->mu and ws->logsig */
     vnca_log_weights(m, ws, x, 1, eps, k, logw);
-    vnca_encode(m, ws, x, 1, mu, mu + latent);
     for (int i = 0; i < k; i++) {
         /* NaN would leave the order undefined and every weight NaN */
         if (isnan(logw[i]) || logw[i] == INFINITY) {
@@ -211,12 +211,11 @@ int vnca_posterior_samples(const VncaModel *m, VncaWorkspace *ws, const float *x
     for (int i = 0; i < k; i++) sum += exp(ranked[i].logw - top);
     for (int r = 0; r < k; r++) {
         weight[r] = exp(ranked[r].logw - top) / sum;
-        reparam_forward(z + (size_t)r * latent, mu, mu + latent, eps + (size_t)ranked[r].index * latent,
+        reparam_forward(z + (size_t)r * latent, ws->mu, ws->logsig, eps + (size_t)ranked[r].index * latent,
                         (size_t)latent);
     }
 done:
     free(eps);
-    free(mu);
     free(logw);
     free(ranked);
     return failed;

@@ -115,11 +115,11 @@ void sobel_forward(float *out, const float *in, int n, int g, int c)
     }
 }
 
-/* The adjoint of a zero-padded cross-correlation is the cross-correlation
- * with the kernel rotated 180 degrees; both Sobel kernels are odd under that
- * rotation, so it is the same kernel negated. */
 /* din += the state's gradient and both gradients' adjoints, dx and dy the
- * cells around it of the x and y gradients' gradients */
+ * cells around it of the x and y gradients' gradients. The adjoint of a
+ * zero-padded cross-correlation is the cross-correlation with the kernel
+ * rotated 180 degrees; both Sobel kernels are odd under that rotation, so it
+ * is the same kernel negated. */
 static inline void sobel_cell_adjoint(float *din, const float *d_state, Around dx, Around dy, int c)
 {
     #pragma omp simd

@@ -84,7 +84,6 @@ int team_size(void)
     }
     return team < bound ? team : bound;
 }
-int team_size_bound(void) { return omp_get_max_threads(); }
 
 int core_count(void) { return omp_get_num_procs(); }
 
@@ -93,7 +92,6 @@ int vnca_threads(void) { return omp_get_max_threads(); }
 void vnca_set_threads(int n) { omp_set_num_threads(n < 1 ? 1 : n); }
 #else
 int team_size(void) { return 1; }
-int team_size_bound(void) { return 1; }
 int core_count(void) { return 1; }
 int vnca_threads(void) { return 1; }
 void vnca_set_threads(int n) { (void)n; }

@@ -1,8 +1,8 @@
 /* Internal: how many threads a parallel loop of the engine takes.
  *
  * OMP_NUM_THREADS decides when it is set (with omp_set_num_threads as
- * OpenMP's own bound). Otherwise a loop takes the cores that other
- * processes leave free, at least one and at most OpenMP's bound: on a busy
+ * OpenMP's own bound, vnca_threads). Otherwise a loop takes the cores that
+ * other processes leave free, at least one and at most that bound: on a busy
  * machine a team larger than the free cores waits at every barrier for a
  * thread the scheduler has not run, and a 64-latent decode beside two busy
  * processes took nine times as long on two threads as on one. The count of
@@ -15,9 +15,6 @@
 
 /* the thread count for the next parallel loop (for num_threads) */
 int team_size(void);
-
-/* the most team_size ever returns in this process (OpenMP's bound) */
-int team_size_bound(void);
 
 /* the cores this process may run on */
 int core_count(void);

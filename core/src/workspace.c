@@ -173,7 +173,7 @@ static VncaWorkspace *workspace_make(const VncaConfig *cfg, int cap, VncaWorkspa
     /* a training workspace decodes only now and then (samples, checks): a
      * few images at a time are enough there */
     ws->decode_cap = kind == VNCA_WS_TRAIN && cap > 4 ? 4 : cap;
-    ws->decode_shards = team_size_bound() < ws->decode_cap ? team_size_bound() : ws->decode_cap;
+    ws->decode_shards = vnca_threads() < ws->decode_cap ? vnca_threads() : ws->decode_cap;
     if (ws->decode_shards > VNCA_MAX_DECODE_SHARDS) ws->decode_shards = VNCA_MAX_DECODE_SHARDS;
     if (growth_alloc(&ws->growth, cfg, ws->decode_cap, NULL, err) ||
         (kind == VNCA_WS_TRAIN && growth_alloc(&ws->train, cfg, cap, &ws->tape, err))) {

@@ -292,7 +292,7 @@ int vnca_iwae(const VncaModel *m, VncaWorkspace *ws, const float *x, int n, int 
  * their self-normalized importance weights: the softmax over the k of
  * vnca_log_weights' log p(x|z) + log p(z) - log q(z|x). Written most
  * probable first (equal weights in the order drawn): z [k, Z], weight [k],
- * summing to 1. Allocates about k * (Z + 6) + 2Z floats of scratch;
+ * summing to 1. Allocates about k * (Z + 6) floats of scratch;
  * fails when that fails, when k < 1, or when the model's log weights are not
  * finite (one NaN or +inf, or all -inf). */
 int vnca_posterior_samples(const VncaModel *m, VncaWorkspace *ws, const float *x, int k, VncaRng *rng,
