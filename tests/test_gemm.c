@@ -78,10 +78,11 @@ static void test_products(void **state)
         {1, 1, 1, 0, 0, 0, 0},
         {13, 33, 7, 0, 0, 1, 0},        /* partial tiles and panels */
         {97, 50, 300, 0, 0, 1, 1},      /* two blocks of k, bias and accumulate */
-        {200, 70, 600, 0, 1, 0, 1},     /* B transposed (the input gradient's weight) */
+        {200, 70, 600, 0, 1, 0, 1},     /* B transposed (a layer's weight), packed once */
         {40, 36, 3000, 1, 0, 0, 1},     /* deep: A transposed, a long sum (weight gradients) */
         {130, 20, 2000, 1, 1, 1, 0},    /* deep, both transposed, several row tiles */
         {3000, 17, 45, 0, 0, 1, 0},     /* tall and narrow */
+        {700, 12, 40, 0, 1, 1, 0},      /* tall, B transposed (a layer's weight) and narrow */
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         const Case *c = &cases[i];

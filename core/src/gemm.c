@@ -9,6 +9,7 @@
  * in blocks and runs each block over all of its tiles, so that the block of
  * A and B is read from memory once, not once per tile. */
 #include <pthread.h>
+#include <stdlib.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -16,20 +17,20 @@
 #include "gemm.h"
 #include "threads.h"
 
-typedef void (*GemmTile)(const GemmShape *s, int i0, int i1, int jp, int p_begin, int p_end);
+typedef void (*GemmTile)(const GemmShape *s, const float *packed_b, int i0, int i1, int jp,
+                         int p_begin, int p_end);
 
-/* a kernel, its panel width, and the rows a tile takes (a multiple of its
- * register tile's, enough to reuse a packed panel of B many times) */
+/* a kernel, its panel width and its register tile's rows */
 typedef struct GemmKernel {
     GemmTile tile;
-    int panel, tile_rows;
+    int panel, micro_rows;
 } GemmKernel;
 
 static const GemmKernel kernels[CPU_ISA_COUNT] = {
-    [CPU_ISA_PORTABLE] = {gemm_tile_portable, 8, 96},
+    [CPU_ISA_PORTABLE] = {gemm_tile_portable, 8, 6},
 #if CPU_X86
-    [CPU_ISA_AVX2] = {gemm_tile_avx2, 16, 96},
-    [CPU_ISA_AVX512] = {gemm_tile_avx512, 32, 96},
+    [CPU_ISA_AVX2] = {gemm_tile_avx2, 16, 6},
+    [CPU_ISA_AVX512] = {gemm_tile_avx512, 32, 12},
 #endif
 };
 
@@ -50,39 +51,87 @@ CpuIsa gemm_isa(void)
 /* below this many multiply-adds the threads cost more than they save */
 #define GEMM_PARALLEL_MACS (1L << 18)
 
-static void tile_bounds(const GemmShape *s, const GemmKernel *kern, int t, int panels, int *i0,
-                        int *i1, int *jp)
+/* How C is cut: row blocks of `rows` (the last one shorter) by panels. */
+typedef struct Tiling {
+    int rows, panels, tiles;
+} Tiling;
+
+/* A row block reuses each packed panel of B over all its rows, so blocks
+ * are long (up to TILE_ROWS),
+ * and cut equal, `per_thread` tiles a thread where the rows allow, so that
+ * the threads finish together. A deep product packs B's block anew for
+ * each row block: it asks for one tile a thread. Any cut gives the same
+ * bits: each element of C is summed down k in the same blocks. */
+enum { TILE_ROWS = 192, TALL_TILES_PER_THREAD = 4 };
+
+static int div_up(int a, int b) { return (a + b - 1) / b; }
+
+static Tiling tiling(const GemmShape *s, const GemmKernel *kern, int threads, int per_thread)
 {
-    *i0 = t / panels * kern->tile_rows;
-    *i1 = s->m - *i0 < kern->tile_rows ? s->m : *i0 + kern->tile_rows;
-    *jp = t % panels;
+    Tiling t = {.panels = div_up(s->n, kern->panel)};
+    int blocks = div_up(s->m, TILE_ROWS);
+    const int wanted = threads > 1 ? div_up(per_thread * threads, t.panels) : 1;
+    const int most = div_up(s->m, kern->micro_rows);
+    if (blocks < wanted) blocks = wanted < most ? wanted : most;
+    t.rows = div_up(div_up(s->m, blocks), kern->micro_rows) * kern->micro_rows;
+    t.tiles = div_up(s->m, t.rows) * t.panels;
+    return t;
 }
 
-static void gemm_tall(const GemmShape *s, const GemmKernel *kern, int tiles, int panels, int parallel)
+static void tile_bounds(const GemmShape *s, const Tiling *t, int tile, int *i0, int *i1, int *jp)
 {
-    #pragma omp parallel for schedule(static) if (parallel) num_threads(team_size())
-    for (int t = 0; t < tiles; t++) {
+    *i0 = tile / t->panels * t->rows;
+    *i1 = s->m - *i0 < t->rows ? s->m : *i0 + t->rows;
+    *jp = tile % t->panels;
+}
+
+/* B as the kernel's panels (gemm_tile_*'s packed_b), or NULL: a transposed
+ * B (a layer's weight) is a gather to pack, worth doing once for all row
+ * blocks rather than once for each; when memory is short each tile packs
+ * its own. */
+static float *pack_b(const GemmShape *s, const GemmKernel *kern, const Tiling *t)
+{
+    if (s->b.cols == 1 || t->tiles == t->panels) return NULL;
+    const int nr = kern->panel;
+    float *packed = malloc((size_t)t->panels * s->k * nr * sizeof(float));
+    if (!packed) return NULL;
+    for (int jp = 0; jp < t->panels; jp++)
+        for (int j = 0; j < nr; j++) {
+            float *dst = packed + (size_t)jp * s->k * nr + j;
+            const int col = jp * nr + j;
+            const float *src = s->b.data + (ptrdiff_t)col * s->b.cols;
+            for (int p = 0; p < s->k; p++) dst[(size_t)p * nr] = col < s->n ? src[p * s->b.rows] : 0.0f;
+        }
+    return packed;
+}
+
+static void gemm_tall(const GemmShape *s, const GemmKernel *kern, const Tiling *t, int threads)
+{
+    float *packed = pack_b(s, kern, t);
+    #pragma omp parallel for schedule(static) if (threads > 1) num_threads(threads)
+    for (int tile = 0; tile < t->tiles; tile++) {
         int i0, i1, jp;
-        tile_bounds(s, kern, t, panels, &i0, &i1, &jp);
-        kern->tile(s, i0, i1, jp, 0, s->k);
+        tile_bounds(s, t, tile, &i0, &i1, &jp);
+        kern->tile(s, packed, i0, i1, jp, 0, s->k);
     }
+    free(packed);
 }
 
-static void gemm_deep(const GemmShape *s, const GemmKernel *kern, int tiles, int panels, int parallel)
+static void gemm_deep(const GemmShape *s, const GemmKernel *kern, const Tiling *t, int threads)
 {
-    #pragma omp parallel if (parallel) num_threads(team_size())
+    #pragma omp parallel if (threads > 1) num_threads(threads)
     {
-        int first = 0, end = tiles;
+        int first = 0, end = t->tiles;
 #ifdef _OPENMP
-        const int threads = omp_get_num_threads(), id = omp_get_thread_num();
-        first = (int)((long)tiles * id / threads);
-        end = (int)((long)tiles * (id + 1) / threads);
+        const int team = omp_get_num_threads(), id = omp_get_thread_num();
+        first = (int)((long)t->tiles * id / team);
+        end = (int)((long)t->tiles * (id + 1) / team);
 #endif
         for (int p0 = 0; p0 < s->k; p0 += GEMM_KC)
-            for (int t = first; t < end; t++) {
+            for (int tile = first; tile < end; tile++) {
                 int i0, i1, jp;
-                tile_bounds(s, kern, t, panels, &i0, &i1, &jp);
-                kern->tile(s, i0, i1, jp, p0, s->k - p0 < GEMM_KC ? s->k : p0 + GEMM_KC);
+                tile_bounds(s, t, tile, &i0, &i1, &jp);
+                kern->tile(s, NULL, i0, i1, jp, p0, s->k - p0 < GEMM_KC ? s->k : p0 + GEMM_KC);
             }
     }
 }
@@ -97,9 +146,9 @@ void gemm(const GemmShape *s)
     if (isa == CPU_ISA_AVX512 && s->n <= kernels[CPU_ISA_AVX2].panel) isa = CPU_ISA_AVX2;
 #endif
     const GemmKernel *kern = &kernels[isa];
-    const int row_tiles = (s->m + kern->tile_rows - 1) / kern->tile_rows;
-    const int panels = (s->n + kern->panel - 1) / kern->panel, tiles = row_tiles * panels;
-    const int parallel = (long)s->m * s->n * s->k >= GEMM_PARALLEL_MACS && tiles > 1;
-    if (s->k > s->m) gemm_deep(s, kern, tiles, panels, parallel);
-    else gemm_tall(s, kern, tiles, panels, parallel);
+    const int threads = (long)s->m * s->n * s->k >= GEMM_PARALLEL_MACS ? team_size() : 1;
+    const int deep = s->k > s->m;
+    const Tiling t = tiling(s, kern, threads, deep ? 1 : TALL_TILES_PER_THREAD);
+    if (deep) gemm_deep(s, kern, &t, t.tiles > 1 ? threads : 1);
+    else gemm_tall(s, kern, &t, t.tiles > 1 ? threads : 1);
 }

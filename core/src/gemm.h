@@ -44,11 +44,16 @@ CpuIsa gemm_isa(void);
 
 /* Rows [i0, i1) of C, columns [jp * NR, jp * NR + NR) (NR the set's panel
  * width, 2 vectors), the terms [p_begin, p_end) of its sums (p_begin a
- * multiple of GEMM_KC, the terms before it already in C) */
-void gemm_tile_portable(const GemmShape *s, int i0, int i1, int jp, int p_begin, int p_end);
+ * multiple of GEMM_KC, the terms before it already in C). packed_b: all of
+ * B as panels, panel jp's row p at (jp * k + p) * NR, zero past n; NULL:
+ * the tile packs the rows of B it needs itself. */
+void gemm_tile_portable(const GemmShape *s, const float *packed_b, int i0, int i1, int jp,
+                        int p_begin, int p_end);
 #if CPU_X86
-void gemm_tile_avx2(const GemmShape *s, int i0, int i1, int jp, int p_begin, int p_end);
-void gemm_tile_avx512(const GemmShape *s, int i0, int i1, int jp, int p_begin, int p_end);
+void gemm_tile_avx2(const GemmShape *s, const float *packed_b, int i0, int i1, int jp,
+                    int p_begin, int p_end);
+void gemm_tile_avx512(const GemmShape *s, const float *packed_b, int i0, int i1, int jp,
+                      int p_begin, int p_end);
 #endif
 
 #endif

@@ -100,14 +100,15 @@ static void pack_panel(float *bp, const GemmOperand *b, int p0, int kc, int j0, 
     }
 }
 
-void KERNEL(const GemmShape *s, int i0, int i1, int jp, int p_begin, int p_end)
+void KERNEL(const GemmShape *s, const float *packed_b, int i0, int i1, int jp, int p_begin, int p_end)
 {
-    float bp[GEMM_KC * NR] __attribute__((aligned(64))), bias[NR];
+    float panel[GEMM_KC * NR] __attribute__((aligned(64))), bias[NR];
     const int j0 = jp * NR, nr = s->n - j0 < NR ? s->n - j0 : NR;
     for (int j = 0; j < NR; j++) bias[j] = s->bias && j < nr ? s->bias[j0 + j] : 0.0f;
     for (int p0 = p_begin; p0 < p_end; p0 += GEMM_KC) {
         const int kc = p_end - p0 < GEMM_KC ? p_end - p0 : GEMM_KC;
-        pack_panel(bp, &s->b, p0, kc, j0, nr);
+        const float *bp = packed_b ? packed_b + ((ptrdiff_t)jp * s->k + p0) * NR : panel;
+        if (!packed_b) pack_panel(panel, &s->b, p0, kc, j0, nr);
         const int accumulate = s->accumulate || p0 > 0;
         for (int i = i0; i < i1; i += MR) {
             const int mr = i1 - i < MR ? i1 - i : MR;
