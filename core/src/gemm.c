@@ -57,9 +57,9 @@ typedef struct Tiling {
 } Tiling;
 
 /* A row block reuses each packed panel of B over all its rows, so blocks
- * are long (up to TILE_ROWS),
- * and cut equal, `per_thread` tiles a thread where the rows allow, so that
- * the threads finish together. A deep product packs B's block anew for
+ * are long (up to TILE_ROWS, whose A still sits in L2), and cut equal,
+ * `per_thread` tiles a thread where the rows allow, so that the threads
+ * finish together. A deep product packs B's block anew for
  * each row block: it asks for one tile a thread. Any cut gives the same
  * bits: each element of C is summed down k in the same blocks. */
 enum { TILE_ROWS = 192, TALL_TILES_PER_THREAD = 4 };
