@@ -31,10 +31,16 @@ static void bias_grad(float *db, const float *dout, int rows, int n_out)
     for (int blk = 0; blk < blocks; blk++) {
         const int o0 = blk * BIAS_BLOCK, width = n_out - o0 < BIAS_BLOCK ? n_out - o0 : BIAS_BLOCK;
         float acc[BIAS_BLOCK] = {0};
-        for (int r = 0; r < rows; r++) {
-            const float *row = dout + (size_t)r * n_out + o0;
-            for (int o = 0; o < width; o++) acc[o] += row[o];
-        }
+        if (width == BIAS_BLOCK) /* a constant width: one vector add a row */
+            for (int r = 0; r < rows; r++) {
+                const float *row = dout + (size_t)r * n_out + o0;
+                for (int o = 0; o < BIAS_BLOCK; o++) acc[o] += row[o];
+            }
+        else
+            for (int r = 0; r < rows; r++) {
+                const float *row = dout + (size_t)r * n_out + o0;
+                for (int o = 0; o < width; o++) acc[o] += row[o];
+            }
         for (int o = 0; o < width; o++) db[o0 + o] += acc[o];
     }
 }

@@ -72,6 +72,9 @@ int team_size(void)
 {
     static _Atomic int cached;
     static _Atomic long long cached_at;
+    /* inside a team (a shard's loops) a nested team gets one thread anyway:
+     * say so, and skip starting it */
+    if (omp_in_parallel()) return 1;
     pthread_once(&environment_once, read_environment);
     const int bound = omp_get_max_threads();
     if (fixed_by_environment || bound == 1) return bound;
