@@ -99,8 +99,12 @@ static float *pack_b(const GemmShape *s, const GemmKernel *kern, const Tiling *t
         for (int j = 0; j < nr; j++) {
             float *dst = packed + (size_t)jp * s->k * nr + j;
             const int col = jp * nr + j;
+            if (col >= s->n) { /* past n: zeros, as a tile packs them */
+                for (int p = 0; p < s->k; p++) dst[(size_t)p * nr] = 0.0f;
+                continue;
+            }
             const float *src = s->b.data + (ptrdiff_t)col * s->b.cols;
-            for (int p = 0; p < s->k; p++) dst[(size_t)p * nr] = col < s->n ? src[p * s->b.rows] : 0.0f;
+            for (int p = 0; p < s->k; p++) dst[(size_t)p * nr] = src[p * s->b.rows];
         }
     return packed;
 }
