@@ -10,6 +10,7 @@
  * A and B is read from memory once, not once per tile. */
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -85,6 +86,22 @@ static void tile_bounds(const GemmShape *s, const Tiling *t, int tile, int *i0, 
     *jp = tile % t->panels;
 }
 
+void gemm_pack_panel(float *bp, int width, const GemmOperand *b, int p0, int kc, int j0, int nr)
+{
+    const float *first = b->data + (ptrdiff_t)p0 * b->rows + (ptrdiff_t)j0 * b->cols;
+    if (b->cols == 1) { /* B's rows are contiguous: copied row by row */
+        for (int p = 0; p < kc; p++) {
+            memcpy(bp + (size_t)p * width, first + (ptrdiff_t)p * b->rows, (size_t)nr * sizeof(float));
+            for (int j = nr; j < width; j++) bp[(size_t)p * width + j] = 0.0f;
+        }
+        return;
+    }
+    /* a transposed B's columns are contiguous: read column by column */
+    for (int j = 0; j < width; j++)
+        for (int p = 0; p < kc; p++)
+            bp[(size_t)p * width + j] = j < nr ? first[(ptrdiff_t)j * b->cols + (ptrdiff_t)p * b->rows] : 0.0f;
+}
+
 /* B as the kernel's panels (gemm_tile_*'s packed_b), or NULL: a transposed
  * B (a layer's weight) is a gather to pack, worth doing once for all row
  * blocks rather than once for each; when memory is short each tile packs
@@ -92,20 +109,13 @@ static void tile_bounds(const GemmShape *s, const Tiling *t, int tile, int *i0, 
 static float *pack_b(const GemmShape *s, const GemmKernel *kern, const Tiling *t)
 {
     if (s->b.cols == 1 || t->tiles == t->panels) return NULL;
-    const int nr = kern->panel;
-    float *packed = malloc((size_t)t->panels * s->k * nr * sizeof(float));
+    const int width = kern->panel;
+    float *packed = malloc((size_t)t->panels * s->k * width * sizeof(float));
     if (!packed) return NULL;
-    for (int jp = 0; jp < t->panels; jp++)
-        for (int j = 0; j < nr; j++) {
-            float *dst = packed + (size_t)jp * s->k * nr + j;
-            const int col = jp * nr + j;
-            if (col >= s->n) { /* past n: zeros, as a tile packs them */
-                for (int p = 0; p < s->k; p++) dst[(size_t)p * nr] = 0.0f;
-                continue;
-            }
-            const float *src = s->b.data + (ptrdiff_t)col * s->b.cols;
-            for (int p = 0; p < s->k; p++) dst[(size_t)p * nr] = src[p * s->b.rows];
-        }
+    for (int jp = 0; jp < t->panels; jp++) {
+        const int j0 = jp * width, nr = s->n - j0 < width ? s->n - j0 : width;
+        gemm_pack_panel(packed + (size_t)jp * s->k * width, width, &s->b, 0, s->k, j0, nr);
+    }
     return packed;
 }
 

@@ -42,6 +42,10 @@ CpuIsa gemm_isa(void);
 /* k is taken in blocks of GEMM_KC, B's packed panel of each on the stack */
 #define GEMM_KC 256
 
+/* B's rows [p0, p0 + kc) of columns [j0, j0 + nr) as a panel of `width`
+ * floats a row (a kernel's NR), zero past nr */
+void gemm_pack_panel(float *bp, int width, const GemmOperand *b, int p0, int kc, int j0, int nr);
+
 /* Rows [i0, i1) of C, columns [jp * NR, jp * NR + NR) (NR the set's panel
  * width, 2 vectors), the terms [p_begin, p_end) of its sums (p_begin a
  * multiple of GEMM_KC, the terms before it already in C). packed_b: all of

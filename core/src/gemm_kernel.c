@@ -85,21 +85,6 @@ static void micro_tile(int mr, int nr, int k, const float *a, ptrdiff_t a_rows, 
     }
 }
 
-/* B's rows [p0, p0 + kc) of columns [j0, j0 + nr) as a panel of NR floats a
- * row, zero past nr */
-static void pack_panel(float *bp, const GemmOperand *b, int p0, int kc, int j0, int nr)
-{
-    for (int p = 0; p < kc; p++, bp += NR) {
-        const float *src = b->data + (ptrdiff_t)(p0 + p) * b->rows + (ptrdiff_t)j0 * b->cols;
-        if (b->cols == 1 && nr == NR) {
-            memcpy(bp, src, NR * sizeof(float));
-            continue;
-        }
-        for (int j = 0; j < nr; j++) bp[j] = src[j * b->cols];
-        for (int j = nr; j < NR; j++) bp[j] = 0.0f;
-    }
-}
-
 void KERNEL(const GemmShape *s, const float *packed_b, int i0, int i1, int jp, int p_begin, int p_end)
 {
     float panel[GEMM_KC * NR] __attribute__((aligned(64))), bias[NR];
@@ -108,7 +93,7 @@ void KERNEL(const GemmShape *s, const float *packed_b, int i0, int i1, int jp, i
     for (int p0 = p_begin; p0 < p_end; p0 += GEMM_KC) {
         const int kc = p_end - p0 < GEMM_KC ? p_end - p0 : GEMM_KC;
         const float *bp = packed_b ? packed_b + ((ptrdiff_t)jp * s->k + p0) * NR : panel;
-        if (!packed_b) pack_panel(panel, &s->b, p0, kc, j0, nr);
+        if (!packed_b) gemm_pack_panel(panel, NR, &s->b, p0, kc, j0, nr);
         const int accumulate = s->accumulate || p0 > 0;
         for (int i = i0; i < i1; i += MR) {
             const int mr = i1 - i < MR ? i1 - i : MR;

@@ -22,6 +22,14 @@ void linear_forward(float *out, const float *in, const float *w, const float *b,
  * row order: the result does not depend on the thread count. */
 enum { BIAS_BLOCK = 16 };
 
+/* acc[o] += col[r * stride + o] for every row r, o < width, in row order */
+static inline __attribute__((always_inline)) void sum_rows(float *acc, const float *col, int rows,
+                                                           int stride, int width)
+{
+    for (int r = 0; r < rows; r++)
+        for (int o = 0; o < width; o++) acc[o] += col[(size_t)r * stride + o];
+}
+
 SIMD_CLONES
 static void bias_grad(float *db, const float *dout, int rows, int n_out)
 {
@@ -31,16 +39,9 @@ static void bias_grad(float *db, const float *dout, int rows, int n_out)
     for (int blk = 0; blk < blocks; blk++) {
         const int o0 = blk * BIAS_BLOCK, width = n_out - o0 < BIAS_BLOCK ? n_out - o0 : BIAS_BLOCK;
         float acc[BIAS_BLOCK] = {0};
-        if (width == BIAS_BLOCK) /* a constant width: one vector add a row */
-            for (int r = 0; r < rows; r++) {
-                const float *row = dout + (size_t)r * n_out + o0;
-                for (int o = 0; o < BIAS_BLOCK; o++) acc[o] += row[o];
-            }
-        else
-            for (int r = 0; r < rows; r++) {
-                const float *row = dout + (size_t)r * n_out + o0;
-                for (int o = 0; o < width; o++) acc[o] += row[o];
-            }
+        /* a full block's constant width makes each row one vector add */
+        if (width == BIAS_BLOCK) sum_rows(acc, dout + o0, rows, n_out, BIAS_BLOCK);
+        else sum_rows(acc, dout + o0, rows, n_out, width);
         for (int o = 0; o < width; o++) db[o0 + o] += acc[o];
     }
 }
