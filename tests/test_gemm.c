@@ -1,6 +1,7 @@
 /* The matrix product against a double-precision reference, on shapes that
  * reach every part of it: partial register tiles and panels, sums longer
- * than one block of k, both operand orders, bias and accumulation, tall
+ * than one block of k, both operand orders, bias and accumulation, a fused
+ * residual and ELU, tall
  * products (many rows) and deep ones (a long sum into a small C), and the
  * same bits on one thread as on several. Run once per instruction set. */
 #include <math.h>
@@ -20,6 +21,7 @@
 typedef struct Case {
     int m, n, k;
     int a_transposed, b_transposed, bias, accumulate;
+    int add, elu;
 } Case;
 
 /* element (r, c) of a matrix stored row-major, or its transpose */
@@ -44,12 +46,14 @@ static double run_case(const Case *c, int threads, float *out)
     vnca_rng_seed(&rng, 7 + c->m + c->n + c->k);
     float *a = randoms(&rng, (size_t)c->m * c->k), *b = randoms(&rng, (size_t)c->k * c->n);
     float *bias = randoms(&rng, (size_t)c->n), *start = randoms(&rng, (size_t)c->m * c->n);
+    float *add = randoms(&rng, (size_t)c->m * c->n);
     memcpy(out, start, (size_t)c->m * c->n * sizeof(float));
     const GemmShape s = {.m = c->m, .n = c->n, .k = c->k,
                          .a = operand(a, c->m, c->k, c->a_transposed),
                          .b = operand(b, c->k, c->n, c->b_transposed),
                          .bias = c->bias ? bias : NULL, .c = out, .ldc = c->n,
-                         .accumulate = c->accumulate};
+                         .accumulate = c->accumulate, .add = c->add ? add : NULL,
+                         .elu = c->elu};
     omp_set_num_threads(threads);
     gemm(&s);
     double worst = 0;
@@ -63,10 +67,12 @@ static double run_case(const Case *c, int threads, float *out)
             }
             if (c->bias) want += bias[j], scale += fabs(bias[j]);
             if (c->accumulate) want += start[(size_t)i * c->n + j], scale += fabs(start[(size_t)i * c->n + j]);
+            if (c->add) want += add[(size_t)i * c->n + j], scale += fabs(add[(size_t)i * c->n + j]);
+            if (c->elu && want < 0) want = expm1(want); /* |d elu| <= 1: the scale holds */
             const double err = fabs(out[(size_t)i * c->n + j] - want) / (scale + 1e-30);
             if (err > worst) worst = err;
         }
-    free(a); free(b); free(bias); free(start);
+    free(a); free(b); free(bias); free(start); free(add);
     return worst;
 }
 
@@ -75,14 +81,23 @@ static void test_products(void **state)
     (void)state;
     skip_unless_isa_runs();
     const Case cases[] = {
-        {1, 1, 1, 0, 0, 0, 0},
-        {13, 33, 7, 0, 0, 1, 0},        /* partial tiles and panels */
-        {97, 50, 300, 0, 0, 1, 1},      /* two blocks of k, bias and accumulate */
-        {200, 70, 600, 0, 1, 0, 1},     /* B transposed (a layer's weight), packed once */
-        {40, 36, 3000, 1, 0, 0, 1},     /* deep: A transposed, a long sum (weight gradients) */
-        {130, 20, 2000, 1, 1, 1, 0},    /* deep, both transposed, several row tiles */
-        {3000, 17, 45, 0, 0, 1, 0},     /* tall and narrow */
-        {700, 12, 40, 0, 1, 1, 0},      /* tall, B transposed (a layer's weight) and narrow */
+        {1, 1, 1, 0, 0, 0, 0, 0, 0},
+        {13, 33, 7, 0, 0, 1, 0, 0, 0},        /* partial tiles and panels */
+        {97, 50, 300, 0, 0, 1, 1, 0, 0},      /* two blocks of k, bias and accumulate */
+        {200, 70, 600, 0, 1, 0, 1, 0, 0},     /* B transposed (a layer's weight), packed once */
+        {40, 36, 3000, 1, 0, 0, 1, 0, 0},     /* deep: A transposed, a long sum (weight gradients) */
+        {130, 20, 2000, 1, 1, 1, 0, 0, 0},    /* deep, both transposed, several row tiles */
+        {3000, 17, 45, 0, 0, 1, 0, 0, 0},     /* tall and narrow */
+        {700, 12, 40, 0, 1, 1, 0, 0, 0},      /* tall, B transposed (a layer's weight) and narrow */
+        /* B read in place, one panel wide (32, 16, 8 columns: each set's NR) */
+        {40, 32, 3000, 1, 0, 0, 1, 0, 0},
+        {500, 16, 300, 0, 0, 1, 0, 0, 0},
+        {300, 8, 600, 0, 0, 0, 1, 0, 0},
+        /* a residual and ELU after the last block of k only: tall, partial
+         * panels, deep */
+        {97, 50, 300, 0, 1, 1, 1, 1, 1},
+        {13, 33, 7, 0, 0, 0, 0, 1, 0},
+        {40, 36, 3000, 1, 0, 1, 0, 0, 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         const Case *c = &cases[i];

@@ -70,6 +70,34 @@ static void test_linear_gradients(void **state)
     free(din); free(dw); free(db);
 }
 
+/* the fused forms against the layers they fuse: linear then ELU, linear
+ * then the residual add (one rounding apart at most: the fused ELU's
+ * multiply-adds may be contracted) */
+static void test_linear_fused(void **state)
+{
+    (void)state;
+    VncaRng rng;
+    vnca_rng_seed(&rng, 11);
+    const int rows = 50, n_in = 40, n_out = 37, len = rows * n_out;
+    float *in = randoms(&rng, (size_t)rows * n_in, -1, 1), *w = randoms(&rng, (size_t)n_out * n_in, -1, 1);
+    float *b = randoms(&rng, n_out, -1, 1), *skip = randoms(&rng, len, -1, 1);
+    float *fused = zeros(len), *apart = zeros(len);
+    linear_elu_forward(fused, in, w, b, rows, n_in, n_out);
+    linear_forward(apart, in, w, b, rows, n_in, n_out);
+    elu_forward(apart, apart, len);
+    int negative = 0;
+    for (int i = 0; i < len; i++) {
+        assert_float_equal(fused[i], apart[i], 1e-6 * (1 + fabsf(apart[i])));
+        negative += apart[i] < 0;
+    }
+    assert_true(negative > len / 4);
+    linear_skip_forward(fused, in, w, b, skip, rows, n_in, n_out);
+    linear_forward(apart, in, w, b, rows, n_in, n_out);
+    residual_forward(apart, skip, apart, len);
+    assert_memory_equal(fused, apart, len * sizeof(float));
+    free(in); free(w); free(b); free(skip); free(fused); free(apart);
+}
+
 /* ---- conv2d ----------------------------------------------------------- */
 
 typedef struct ConvCase {
@@ -619,6 +647,7 @@ int main(void)
     skip_unless_isa_runs();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linear_gradients),
+        cmocka_unit_test(test_linear_fused),
         cmocka_unit_test(test_conv3x3_stride1),
         cmocka_unit_test(test_conv3x3_dilated),
         cmocka_unit_test(test_conv5x5_stride2),

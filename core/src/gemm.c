@@ -60,7 +60,7 @@ typedef struct Tiling {
 /* A row block reuses each packed panel of B over all its rows, so blocks
  * are long (up to TILE_ROWS, whose A still sits in L2), and cut equal,
  * `per_thread` tiles a thread where the rows allow, so that the threads
- * finish together. A deep product packs B's block anew for
+ * finish together. A deep product reads B's block anew for
  * each row block: it asks for one tile a thread. Any cut gives the same
  * bits: each element of C is summed down k in the same blocks. */
 enum { TILE_ROWS = 192, TALL_TILES_PER_THREAD = 4 };
@@ -102,13 +102,13 @@ void gemm_pack_panel(float *bp, int width, const GemmOperand *b, int p0, int kc,
             bp[(size_t)p * width + j] = j < nr ? first[(ptrdiff_t)j * b->cols + (ptrdiff_t)p * b->rows] : 0.0f;
 }
 
-/* B as the kernel's panels (gemm_tile_*'s packed_b), or NULL: a transposed
- * B (a layer's weight) is a gather to pack, worth doing once for all row
- * blocks rather than once for each; when memory is short each tile packs
- * its own. */
+/* B as the kernel's panels (gemm_tile_*'s packed_b), or NULL: a tall
+ * product's B is a layer's weight, small, packed once for all row blocks
+ * rather than once for each; with one row block, or when memory is short,
+ * each tile packs its own. */
 static float *pack_b(const GemmShape *s, const GemmKernel *kern, const Tiling *t)
 {
-    if (s->b.cols == 1 || t->tiles == t->panels) return NULL;
+    if (t->tiles == t->panels) return NULL;
     const int width = kern->panel;
     float *packed = malloc((size_t)t->panels * s->k * width * sizeof(float));
     if (!packed) return NULL;

@@ -2,7 +2,10 @@
  * project's own for each instruction set (gemm_kernel.c), chosen at run time.
  *
  *   C[m, n] = A[m, k] . B[k, n] (+ bias[n], broadcast over the rows) (+ C with accumulate)
+ *             (+ add[m, n]), then ELU where asked
  *
+ * The last two are a layer's residual and activation, done while the tile
+ * is in registers rather than as another pass over memory.
  * C is row-major with row stride ldc. A and B are read through strides, so
  * that a matrix and its transpose are read alike: element (r, c) of an
  * operand is data[r * rows + c * cols] (a row-major matrix: rows = its row
@@ -26,6 +29,8 @@ typedef struct GemmShape {
     float *c;
     ptrdiff_t ldc;
     int accumulate;
+    const float *add;    /* [m, n], row stride ldc, or NULL; not C itself */
+    int elu;
 } GemmShape;
 
 /* The product (m, n, k > 0), on the OpenMP threads when it is large enough. The result
@@ -50,7 +55,8 @@ void gemm_pack_panel(float *bp, int width, const GemmOperand *b, int p0, int kc,
  * width, 2 vectors), the terms [p_begin, p_end) of its sums (p_begin a
  * multiple of GEMM_KC, the terms before it already in C). packed_b: all of
  * B as panels, panel jp's row p at (jp * k + p) * NR, zero past n; NULL:
- * the tile packs the rows of B it needs itself. */
+ * the tile reads the rows of B it needs in place where they are contiguous
+ * and the panel full, else packs them itself. */
 void gemm_tile_portable(const GemmShape *s, const float *packed_b, int i0, int i1, int jp,
                         int p_begin, int p_end);
 #if CPU_X86

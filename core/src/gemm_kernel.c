@@ -9,7 +9,11 @@
  * and broadcasts one element of A per row. */
 #include <stddef.h>
 #include <string.h>
+#if GEMM_ISA_AVX512 || GEMM_ISA_AVX2
+#include <immintrin.h>
+#endif
 
+#include "elu.h"
 #include "gemm.h"
 
 #if GEMM_ISA_AVX512
@@ -38,13 +42,48 @@ static Vec load(const float *p)
 
 static void store(float *p, Vec v) { memcpy(p, &v, sizeof v); }
 
+/* The first n <= VW lanes, for a panel's last columns; masked where the set
+ * has masks: a loop of scalars would stall the vector that reads them back. */
+#if GEMM_ISA_AVX512
+static Vec masked_load(const float *p, int n) { return (Vec)_mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1), p); }
+static void masked_store(float *p, Vec v, int n) { _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1), (__m512)v); }
+#elif GEMM_ISA_AVX2
+static __m256i first_lanes(int n) { return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)); }
+static Vec masked_load(const float *p, int n) { return (Vec)_mm256_maskload_ps(p, first_lanes(n)); }
+static void masked_store(float *p, Vec v, int n) { _mm256_maskstore_ps(p, first_lanes(n), (__m256)v); }
+#else
+static Vec masked_load(const float *p, int n)
+{
+    Vec v = {0};
+    for (int j = 0; j < n; j++) v[j] = p[j];
+    return v;
+}
+static void masked_store(float *p, Vec v, int n)
+{
+    for (int j = 0; j < n; j++) p[j] = v[j];
+}
+#endif
+
+static Vec load_first(const float *p, int n)
+{
+    if (n == VW) return load(p);
+    return n > 0 ? masked_load(p, n) : (Vec){0};
+}
+
+static void store_first(float *p, Vec v, int n)
+{
+    if (n == VW) store(p, v);
+    else if (n > 0) masked_store(p, v, n);
+}
+
 /* lo, hi [rows] += a[rows x k] . bp[k x NR]; inlined, so that a constant
  * `rows` (the full register tile) unrolls into registers */
 static inline __attribute__((always_inline)) void run_down_k(int rows, int k, const float *a,
                                                              ptrdiff_t a_rows, ptrdiff_t a_cols,
-                                                             const float *bp, Vec *lo, Vec *hi)
+                                                             const float *bp, ptrdiff_t b_step,
+                                                             Vec *lo, Vec *hi)
 {
-    for (int p = 0; p < k; p++, bp += NR) {
+    for (int p = 0; p < k; p++, bp += b_step) {
         const Vec b0 = load(bp), b1 = load(bp + VW);
         for (int r = 0; r < rows; r++) {
             const float ar = a[r * a_rows + p * a_cols];
@@ -54,52 +93,90 @@ static inline __attribute__((always_inline)) void run_down_k(int rows, int k, co
     }
 }
 
-/* c[mr x nr] (+)= a[mr x k] . bp[k x NR] (+ bias), mr <= MR, nr <= NR; bp
- * is a packed panel (NR floats a step, zero past nr), bias NR floats or NULL */
+/* What becomes of a register tile's sums: the bias they start from (NR
+ * floats, or NULL), C's old values when accumulating, then the residual
+ * `add` (C's layout) and ELU, which only the last block of k applies. */
+typedef struct TileFinish {
+    const float *bias;
+    int accumulate;
+    const float *add;
+    int elu;
+} TileFinish;
+
+/* ELU of each lane, by elu.h's function (its multiply-adds fused here, so
+ * within a rounding of elu_forward's) */
+static inline __attribute__((always_inline)) Vec elu_lanes(Vec v)
+{
+    float x[VW];
+    store(x, v);
+    #pragma omp simd
+    for (int j = 0; j < VW; j++) x[j] = elu(x[j]);
+    return load(x);
+}
+
+/* c[mr x nr] = a[mr x k] . bp[k x NR], finished as f says; mr <= MR, nr <= NR;
+ * bp is a packed panel (NR floats a step, zero past nr) */
 static void micro_tile(int mr, int nr, int k, const float *a, ptrdiff_t a_rows, ptrdiff_t a_cols,
-                       const float *bp, const float *bias, float *c, ptrdiff_t ldc, int accumulate)
+                       const float *bp, ptrdiff_t b_step, float *c, ptrdiff_t ldc,
+                       const TileFinish *f)
 {
     Vec lo[MR], hi[MR];
-    const Vec bias_lo = bias ? load(bias) : (Vec){0}, bias_hi = bias ? load(bias + VW) : (Vec){0};
+    const Vec bias_lo = f->bias ? load(f->bias) : (Vec){0};
+    const Vec bias_hi = f->bias ? load(f->bias + VW) : (Vec){0};
     for (int r = 0; r < MR; r++) {
         lo[r] = bias_lo;
         hi[r] = bias_hi;
     }
-    if (mr == MR) run_down_k(MR, k, a, a_rows, a_cols, bp, lo, hi); /* the common case */
-    else run_down_k(mr, k, a, a_rows, a_cols, bp, lo, hi);
+    if (mr == MR) run_down_k(MR, k, a, a_rows, a_cols, bp, b_step, lo, hi); /* the common case */
+    else run_down_k(mr, k, a, a_rows, a_cols, bp, b_step, lo, hi);
+    const int n_lo = nr < VW ? nr : VW, n_hi = nr - n_lo;
     for (int r = 0; r < mr; r++) {
         float *row = c + r * ldc;
-        if (nr == NR) {
-            if (accumulate) {
-                lo[r] += load(row);
-                hi[r] += load(row + VW);
-            }
-            store(row, lo[r]);
-            store(row + VW, hi[r]);
-        } else {
-            float tile[NR];
-            store(tile, lo[r]);
-            store(tile + VW, hi[r]);
-            for (int j = 0; j < nr; j++) row[j] = accumulate ? row[j] + tile[j] : tile[j];
+        if (f->accumulate) {
+            lo[r] += load_first(row, n_lo);
+            hi[r] += load_first(row + VW, n_hi);
         }
+        if (f->add) {
+            lo[r] += load_first(f->add + r * ldc, n_lo);
+            hi[r] += load_first(f->add + r * ldc + VW, n_hi);
+        }
+        if (f->elu) {
+            lo[r] = elu_lanes(lo[r]);
+            hi[r] = elu_lanes(hi[r]);
+        }
+        store_first(row, lo[r], n_lo);
+        store_first(row + VW, hi[r], n_hi);
     }
 }
 
 void KERNEL(const GemmShape *s, const float *packed_b, int i0, int i1, int jp, int p_begin, int p_end)
 {
+    /* B's rows [p0, p0 + kc) of this panel: packed once for the product
+     * (packed_b), or read in place where they are contiguous and the panel
+     * full (B streamed once, as a weight gradient's activations are), or
+     * packed here */
     float panel[GEMM_KC * NR] __attribute__((aligned(64))), bias[NR];
     const int j0 = jp * NR, nr = s->n - j0 < NR ? s->n - j0 : NR;
     for (int j = 0; j < NR; j++) bias[j] = s->bias && j < nr ? s->bias[j0 + j] : 0.0f;
     for (int p0 = p_begin; p0 < p_end; p0 += GEMM_KC) {
         const int kc = p_end - p0 < GEMM_KC ? p_end - p0 : GEMM_KC;
-        const float *bp = packed_b ? packed_b + ((ptrdiff_t)jp * s->k + p0) * NR : panel;
-        if (!packed_b) gemm_pack_panel(panel, NR, &s->b, p0, kc, j0, nr);
-        const int accumulate = s->accumulate || p0 > 0;
+        const float *bp = panel;
+        ptrdiff_t b_step = NR;
+        if (packed_b) bp = packed_b + ((ptrdiff_t)jp * s->k + p0) * NR;
+        else if (s->b.cols == 1 && nr == NR) {
+            bp = s->b.data + (ptrdiff_t)p0 * s->b.rows + j0;
+            b_step = s->b.rows;
+        } else gemm_pack_panel(panel, NR, &s->b, p0, kc, j0, nr);
+        const int last = p0 + kc == s->k;
         for (int i = i0; i < i1; i += MR) {
             const int mr = i1 - i < MR ? i1 - i : MR;
+            const ptrdiff_t at = (ptrdiff_t)i * s->ldc + j0;
+            const TileFinish f = {.bias = s->bias && p0 == 0 ? bias : NULL,
+                                  .accumulate = s->accumulate || p0 > 0,
+                                  .add = last && s->add ? s->add + at : NULL,
+                                  .elu = last && s->elu};
             micro_tile(mr, nr, kc, s->a.data + (ptrdiff_t)i * s->a.rows + (ptrdiff_t)p0 * s->a.cols,
-                       s->a.rows, s->a.cols, bp, s->bias && p0 == 0 ? bias : NULL,
-                       s->c + (ptrdiff_t)i * s->ldc + j0, s->ldc, accumulate);
+                       s->a.rows, s->a.cols, bp, b_step, s->c + at, s->ldc, &f);
         }
     }
 }

@@ -62,13 +62,11 @@ void nca_step_forward(const VncaModel *m, const float *state_in, float *state_ou
 {
     const VncaConfig *cfg = &m->config;
     const int cells = n * g * g, c = cfg->latent, h = cfg->hidden;
-    const size_t hidden_len = (size_t)cells * h;
     perceive_forward(m, acts->x[0], acts->feat, state_in, n, g, genome);
     for (int r = 0; r < cfg->res_blocks; r++) {
-        linear_forward(acts->a[r], acts->x[r], m->w.res_w1[r], m->w.res_b1[r], cells, h, h);
-        elu_forward(acts->a[r], acts->a[r], hidden_len);
-        linear_forward(acts->x[r + 1], acts->a[r], m->w.res_w2[r], m->w.res_b2[r], cells, h, h);
-        residual_forward(acts->x[r + 1], acts->x[r], acts->x[r + 1], hidden_len);
+        linear_elu_forward(acts->a[r], acts->x[r], m->w.res_w1[r], m->w.res_b1[r], cells, h, h);
+        linear_skip_forward(acts->x[r + 1], acts->a[r], m->w.res_w2[r], m->w.res_b2[r], acts->x[r],
+                            cells, h, h);
     }
     /* The update goes through feat's memory (free again by now) so that
      * state_out may alias state_in. */

@@ -8,12 +8,30 @@
 static GemmOperand matrix(const float *data, int row_len) { return (GemmOperand){data, row_len, 1}; }
 static GemmOperand transposed(const float *data, int row_len) { return (GemmOperand){data, 1, row_len}; }
 
+/* out[rows, n_out] = in[rows, n_in] . w[n_out, n_in]^T + b (+ skip), then ELU if asked */
+static void linear(float *out, const float *in, const float *w, const float *b, const float *skip,
+                   int elu, int rows, int n_in, int n_out)
+{
+    gemm(&(GemmShape){.m = rows, .n = n_out, .k = n_in, .a = matrix(in, n_in), .b = transposed(w, n_in),
+                      .bias = b, .c = out, .ldc = n_out, .add = skip, .elu = elu});
+}
+
 void linear_forward(float *out, const float *in, const float *w, const float *b, int rows,
                     int n_in, int n_out)
 {
-    /* out[rows, n_out] = in[rows, n_in] . w[n_out, n_in]^T + b */
-    gemm(&(GemmShape){.m = rows, .n = n_out, .k = n_in, .a = matrix(in, n_in), .b = transposed(w, n_in),
-                      .bias = b, .c = out, .ldc = n_out});
+    linear(out, in, w, b, NULL, 0, rows, n_in, n_out);
+}
+
+void linear_elu_forward(float *out, const float *in, const float *w, const float *b, int rows,
+                        int n_in, int n_out)
+{
+    linear(out, in, w, b, NULL, 1, rows, n_in, n_out);
+}
+
+void linear_skip_forward(float *out, const float *in, const float *w, const float *b,
+                         const float *skip, int rows, int n_in, int n_out)
+{
+    linear(out, in, w, b, skip, 0, rows, n_in, n_out);
 }
 
 /* db[o] += sum over rows of dout[r, o]. Parallel over blocks of columns, each

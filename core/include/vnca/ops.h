@@ -23,6 +23,13 @@
 /* in [rows, n_in], w [n_out, n_in], b [n_out] (may be NULL) -> out [rows, n_out] */
 void linear_forward(float *out, const float *in, const float *w, const float *b,
                     int rows, int n_in, int n_out);
+/* The same, then ELU: out = elu(in . w^T + b); elu_backward takes this out */
+void linear_elu_forward(float *out, const float *in, const float *w, const float *b, int rows,
+                        int n_in, int n_out);
+/* The same plus a residual: out = skip + in . w^T + b, skip [rows, n_out]
+ * (not out itself); the backward is linear_backward's and residual_backward's */
+void linear_skip_forward(float *out, const float *in, const float *w, const float *b,
+                         const float *skip, int rows, int n_in, int n_out);
 /* dout [rows, n_out] -> din [rows, n_in], dw [n_out, n_in], db [n_out] */
 void linear_backward(float *din, float *dw, float *db, const float *dout,
                      const float *in, const float *w, int rows, int n_in, int n_out);
