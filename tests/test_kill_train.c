@@ -609,7 +609,8 @@ static void test_training_drops_stale_evaluations(void **state)
 }
 
 /* init, rewrite, train and a resumed train each add their line to the
- * model's recipe, in that order, as canonical commands without the files;
+ * model's recipe, in that order, as canonical commands without the files
+ * (nor the options of a decay the run does not have);
  * `vnca info` shows the lines one under the other */
 static void test_model_records_its_recipe(void **state)
 {
@@ -622,7 +623,8 @@ static void test_model_records_its_recipe(void **state)
                      "--limit", "64", "--batch", "8", "--steps", "2", "--extra", "1:2", "--pool", "16",
                      "-o", (char *)f.out, NULL};
     char *resume[] = {(char *)vnca_exe, "train", "--data", (char *)data_dir, "--resume", (char *)f.ckpt,
-                      "--limit", "64", "--steps", "3", "--lr", "2e-4", "-o", (char *)f.out, NULL};
+                      "--limit", "64", "--steps", "3", "--lr", "2e-4", "--decay", "cosine", "--decay-steps",
+                      "10", "--lr-final", "1e-5", "-o", (char *)f.out, NULL};
     char *const *commands[] = {init, rewrite, train, resume};
     CommandResult r;
     for (int i = 0; i < 4; i++) {
@@ -632,11 +634,10 @@ static void test_model_records_its_recipe(void **state)
     const char *want =
         "vnca init --config tiny --seed 2\n"
         "vnca rewrite --variant persistent\n"
-        "vnca train --data MNIST --limit 64 --init --batch 8 --lr 0.0001 --clip 10 --warmup 0 --decay none --decay-steps 0 "
-        "--lr-final 0 --decay-drops 3 --average 0 "
-        "--seed 1 --extra 1:2 --pool 16 --pool-share 0.5 --damage 14 --damage-share 0.25 --steps 2\n"
-        "vnca train --data MNIST --limit 64 --resume --batch 8 --lr 0.0002 --clip 10 --warmup 0 --decay none --decay-steps 0 "
-        "--lr-final 0 --decay-drops 3 --average 0 "
+        "vnca train --data MNIST --limit 64 --init --batch 8 --lr 0.0001 --clip 10 --warmup 0 --decay none "
+        "--average 0 --seed 1 --extra 1:2 --pool 16 --pool-share 0.5 --damage 14 --damage-share 0.25 --steps 2\n"
+        "vnca train --data MNIST --limit 64 --resume --batch 8 --lr 0.0002 --clip 10 --warmup 0 --decay cosine "
+        "--decay-steps 10 --lr-final 1e-05 --average 0 "
         "--seed 1 --extra 1:2 --pool 16 --pool-share 0.5 --damage 14 --damage-share 0.25 --steps 3  # from step 2";
     const char *files[] = {f.out, f.ckpt};
     for (int i = 0; i < 2; i++) {

@@ -169,7 +169,7 @@ static void report_changes(const VncaTrainOptions *was, const VncaTrainOptions *
 
 /* "vnca train --data MNIST --init --batch 32 ...": the run's command, as a
  * recipe says it (no paths: a model or checkpoint is the one the line above
- * made), less the step it stops at */
+ * made; no option of a decay it does not have), less the step it stops at */
 static void recipe_line(char *buf, size_t len, const char *start, const char *config, int limit,
                         const VncaTrainOptions *opt, int persistent_model)
 {
@@ -178,7 +178,7 @@ static void recipe_line(char *buf, size_t len, const char *start, const char *co
     n += (size_t)snprintf(buf + n, len - n, " --%s%s%s", start, config ? " " : "", config ? config : "");
     for (int i = 0; i < VNCA_N_TRAIN_OPTIONS && n < len; i++) {
         const VncaOptionSpec *spec = &vnca_train_option_specs[i];
-        if (!vnca_option_applies(spec, persistent_model)) continue;
+        if (!vnca_option_in_use(spec, opt, persistent_model)) continue;
         char value[64] = "";
         if (spec->type != VNCA_OPTION_FLAG) vnca_option_format(spec, opt, value, sizeof value);
         else if (!opt->dynamic) continue;

@@ -13,6 +13,8 @@
 #define RESUMABLE VNCA_OPTION_RESUMABLE
 #define PERSISTENT VNCA_OPTION_PERSISTENT
 #define BELOW_MAX VNCA_OPTION_BELOW_MAX
+#define DECAY VNCA_OPTION_DECAY
+#define STEP_DECAY VNCA_OPTION_STEP_DECAY
 
 /* A span is two ints, MIN then MAX. */
 _Static_assert(offsetof(VncaTrainOptions, extra_max) == offsetof(VncaTrainOptions, extra_min) + sizeof(int),
@@ -39,15 +41,15 @@ const VncaOptionSpec vnca_train_option_specs[] = {
      .said = "%s decay of the learning rate", .said_off = "no decay of the learning rate",
      .said_off_was = "was %s", .choices = {"none", "cosine", "step"}},
     {.name = "decay-steps", .key = "decay_steps", .type = VNCA_OPTION_INT, .offset = AT(decay_steps),
-     .min = 0, .max = INT_MAX, .flags = RESUMABLE, .value_name = "N",
+     .min = 0, .max = INT_MAX, .flags = RESUMABLE | DECAY, .value_name = "N",
      .help = "the Adam step at which a decay ends (above --warmup)",
      .said = "decay ending at Adam step %s"},
     {.name = "lr-final", .key = "lr_final", .type = VNCA_OPTION_FLOAT, .offset = AT(lr_final),
-     .min = 0, .max = 1, .flags = RESUMABLE, .value_name = "RATE",
+     .min = 0, .max = 1, .flags = RESUMABLE | DECAY, .value_name = "RATE",
      .help = "the rate a decay ends at (at most --lr; above 0 for step)",
      .said = "final learning rate %s"},
     {.name = "decay-drops", .key = "decay_drops", .type = VNCA_OPTION_INT, .offset = AT(decay_drops),
-     .fallback = 3, .min = 0, .max = 1000, .flags = RESUMABLE, .value_name = "N",
+     .fallback = 3, .min = 0, .max = 1000, .flags = RESUMABLE | STEP_DECAY, .value_name = "N",
      .help = "a step decay's drops (at least 1), by equal factors, the last at --decay-steps",
      .said = "step decay in %s drops"},
     {.name = "average", .key = "average_decay", .type = VNCA_OPTION_FLOAT,
@@ -248,6 +250,13 @@ void vnca_option_say_change(const VncaOptionSpec *spec, const VncaTrainOptions *
 int vnca_option_applies(const VncaOptionSpec *spec, int persistent)
 {
     return persistent || !(spec->flags & VNCA_OPTION_PERSISTENT);
+}
+
+int vnca_option_in_use(const VncaOptionSpec *spec, const VncaTrainOptions *opt, int persistent)
+{
+    if (spec->flags & VNCA_OPTION_DECAY && opt->decay == VNCA_DECAY_NONE) return 0;
+    if (spec->flags & VNCA_OPTION_STEP_DECAY && opt->decay != VNCA_DECAY_STEP) return 0;
+    return vnca_option_applies(spec, persistent);
 }
 
 int vnca_train_options_check(const VncaTrainOptions *opt, int persistent, VncaError *err)

@@ -34,6 +34,8 @@ enum {
     VNCA_OPTION_RESUMABLE = 1,  /* a resumed run may change it */
     VNCA_OPTION_PERSISTENT = 2, /* only persistent models use it */
     VNCA_OPTION_BELOW_MAX = 4,  /* the values are [min, max), not [min, max] */
+    VNCA_OPTION_DECAY = 8,      /* only a decay of the rate uses it */
+    VNCA_OPTION_STEP_DECAY = 16, /* only a step decay uses it */
 };
 
 typedef struct VncaOptionSpec {
@@ -89,6 +91,9 @@ void vnca_option_say_change(const VncaOptionSpec *spec, const VncaTrainOptions *
                             const VncaTrainOptions *now, long step, char *buf, size_t len);
 /* Whether a model of this kind uses the option. */
 int vnca_option_applies(const VncaOptionSpec *spec, int persistent);
+/* Whether it steers a run with these options: it applies, and the decay it
+ * belongs to (if any) is the one chosen. */
+int vnca_option_in_use(const VncaOptionSpec *spec, const VncaTrainOptions *opt, int persistent);
 /* Every option the model uses (persistent: a persistent model's) in the
  * values it may take; else -1, naming the first that is not. */
 int vnca_train_options_check(const VncaTrainOptions *opt, int persistent, VncaError *err);
