@@ -1,7 +1,7 @@
 /* The matrix product against a double-precision reference, on shapes that
  * reach every part of it: partial register tiles and panels, sums longer
  * than one block of k, both operand orders, bias and accumulation, a fused
- * residual and ELU, tall
+ * residual, ELU and ELU's derivative, tall
  * products (many rows) and deep ones (a long sum into a small C), and the
  * same bits on one thread as on several. Run once per instruction set. */
 #include <math.h>
@@ -21,7 +21,7 @@
 typedef struct Case {
     int m, n, k;
     int a_transposed, b_transposed, bias, accumulate;
-    int add, elu;
+    int add, elu, elu_slope;
 } Case;
 
 /* element (r, c) of a matrix stored row-major, or its transpose */
@@ -46,14 +46,14 @@ static double run_case(const Case *c, int threads, float *out)
     vnca_rng_seed(&rng, 7 + c->m + c->n + c->k);
     float *a = randoms(&rng, (size_t)c->m * c->k), *b = randoms(&rng, (size_t)c->k * c->n);
     float *bias = randoms(&rng, (size_t)c->n), *start = randoms(&rng, (size_t)c->m * c->n);
-    float *add = randoms(&rng, (size_t)c->m * c->n);
+    float *add = randoms(&rng, (size_t)c->m * c->n), *elu_out = randoms(&rng, (size_t)c->m * c->n);
     memcpy(out, start, (size_t)c->m * c->n * sizeof(float));
     const GemmShape s = {.m = c->m, .n = c->n, .k = c->k,
                          .a = operand(a, c->m, c->k, c->a_transposed),
                          .b = operand(b, c->k, c->n, c->b_transposed),
                          .bias = c->bias ? bias : NULL, .c = out, .ldc = c->n,
                          .accumulate = c->accumulate, .add = c->add ? add : NULL,
-                         .elu = c->elu};
+                         .elu = c->elu, .elu_out = c->elu_slope ? elu_out : NULL};
     omp_set_num_threads(threads);
     gemm(&s);
     double worst = 0;
@@ -69,10 +69,15 @@ static double run_case(const Case *c, int threads, float *out)
             if (c->accumulate) want += start[(size_t)i * c->n + j], scale += fabs(start[(size_t)i * c->n + j]);
             if (c->add) want += add[(size_t)i * c->n + j], scale += fabs(add[(size_t)i * c->n + j]);
             if (c->elu && want < 0) want = expm1(want); /* |d elu| <= 1: the scale holds */
+            if (c->elu_slope) { /* a factor in (0, 1] */
+                const double y = elu_out[(size_t)i * c->n + j], slope = y > 0 ? 1 : y + 1;
+                want *= slope;
+                scale *= slope;
+            }
             const double err = fabs(out[(size_t)i * c->n + j] - want) / (scale + 1e-30);
             if (err > worst) worst = err;
         }
-    free(a); free(b); free(bias); free(start); free(add);
+    free(a); free(b); free(bias); free(start); free(add); free(elu_out);
     return worst;
 }
 
@@ -81,23 +86,27 @@ static void test_products(void **state)
     (void)state;
     skip_unless_isa_runs();
     const Case cases[] = {
-        {1, 1, 1, 0, 0, 0, 0, 0, 0},
-        {13, 33, 7, 0, 0, 1, 0, 0, 0},        /* partial tiles and panels */
-        {97, 50, 300, 0, 0, 1, 1, 0, 0},      /* two blocks of k, bias and accumulate */
-        {200, 70, 600, 0, 1, 0, 1, 0, 0},     /* B transposed (a layer's weight), packed once */
-        {40, 36, 3000, 1, 0, 0, 1, 0, 0},     /* deep: A transposed, a long sum (weight gradients) */
-        {130, 20, 2000, 1, 1, 1, 0, 0, 0},    /* deep, both transposed, several row tiles */
-        {3000, 17, 45, 0, 0, 1, 0, 0, 0},     /* tall and narrow */
-        {700, 12, 40, 0, 1, 1, 0, 0, 0},      /* tall, B transposed (a layer's weight) and narrow */
+        {1, 1, 1, 0, 0, 0, 0, 0, 0, 0},
+        {13, 33, 7, 0, 0, 1, 0, 0, 0, 0},        /* partial tiles and panels */
+        {97, 50, 300, 0, 0, 1, 1, 0, 0, 0},      /* two blocks of k, bias and accumulate */
+        {200, 70, 600, 0, 1, 0, 1, 0, 0, 0},     /* B transposed (a layer's weight), packed once */
+        {40, 36, 3000, 1, 0, 0, 1, 0, 0, 0},     /* deep: A transposed, a long sum (weight gradients) */
+        {130, 20, 2000, 1, 1, 1, 0, 0, 0, 0},    /* deep, both transposed, several row tiles */
+        {3000, 17, 45, 0, 0, 1, 0, 0, 0, 0},     /* tall and narrow */
+        {700, 12, 40, 0, 1, 1, 0, 0, 0, 0},      /* tall, B transposed (a layer's weight) and narrow */
         /* B read in place, one panel wide (32, 16, 8 columns: each set's NR) */
-        {40, 32, 3000, 1, 0, 0, 1, 0, 0},
-        {500, 16, 300, 0, 0, 1, 0, 0, 0},
-        {300, 8, 600, 0, 0, 0, 1, 0, 0},
+        {40, 32, 3000, 1, 0, 0, 1, 0, 0, 0},
+        {500, 16, 300, 0, 0, 1, 0, 0, 0, 0},
+        {300, 8, 600, 0, 0, 0, 1, 0, 0, 0},
         /* a residual and ELU after the last block of k only: tall, partial
          * panels, deep */
-        {97, 50, 300, 0, 1, 1, 1, 1, 1},
-        {13, 33, 7, 0, 0, 0, 0, 1, 0},
-        {40, 36, 3000, 1, 0, 1, 0, 0, 1},
+        {97, 50, 300, 0, 1, 1, 1, 1, 1, 0},
+        {13, 33, 7, 0, 0, 0, 0, 1, 0, 0},
+        {40, 36, 3000, 1, 0, 1, 0, 0, 1, 0},
+        /* times ELU's derivative (an input gradient through an activation):
+         * two blocks of k, partial panels */
+        {97, 50, 300, 0, 0, 0, 0, 0, 0, 1},
+        {13, 33, 7, 0, 1, 0, 0, 0, 0, 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         const Case *c = &cases[i];

@@ -72,7 +72,7 @@ static void test_linear_gradients(void **state)
 
 /* the fused forms against the layers they fuse: linear then ELU, linear
  * then the residual add (one rounding apart at most: the fused ELU's
- * multiply-adds may be contracted) */
+ * multiply-adds may be contracted), and the backward's input gradients */
 static void test_linear_fused(void **state)
 {
     (void)state;
@@ -95,7 +95,22 @@ static void test_linear_fused(void **state)
     linear_forward(apart, in, w, b, rows, n_in, n_out);
     residual_forward(apart, skip, apart, len);
     assert_memory_equal(fused, apart, len * sizeof(float));
+
+    /* backward: the input gradient written, alone and through an ELU before
+     * the layer (its outputs y), against linear_backward and elu_backward
+     * accumulating into zeros */
+    const int in_len = rows * n_in;
+    float *y = zeros(in_len), *dout = randoms(&rng, len, -1, 1);
+    elu_forward(y, in, in_len);
+    float *written = randoms(&rng, in_len, -1, 1), *summed = zeros(in_len), *through = zeros(in_len);
+    linear_backward_input(written, dout, w, rows, n_in, n_out);
+    linear_backward(summed, NULL, NULL, dout, in, w, rows, n_in, n_out);
+    assert_memory_equal(written, summed, in_len * sizeof(float));
+    elu_linear_backward_input(written, dout, w, y, rows, n_in, n_out);
+    elu_backward(through, summed, y, in_len);
+    assert_memory_equal(written, through, in_len * sizeof(float));
     free(in); free(w); free(b); free(skip); free(fused); free(apart);
+    free(y); free(dout); free(written); free(summed); free(through);
 }
 
 /* ---- conv2d ----------------------------------------------------------- */

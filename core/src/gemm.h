@@ -3,9 +3,11 @@
  *
  *   C[m, n] = A[m, k] . B[k, n] (+ bias[n], broadcast over the rows) (+ C with accumulate)
  *             (+ add[m, n]), then ELU where asked
+ *             (x elu'[m, n]: ELU's derivative at its outputs, where given)
  *
- * The last two are a layer's residual and activation, done while the tile
- * is in registers rather than as another pass over memory.
+ * The last three are a layer's residual and activation, and the
+ * activation's backward, done while the tile is in registers rather than as
+ * another pass over memory.
  * C is row-major with row stride ldc. A and B are read through strides, so
  * that a matrix and its transpose are read alike: element (r, c) of an
  * operand is data[r * rows + c * cols] (a row-major matrix: rows = its row
@@ -31,6 +33,8 @@ typedef struct GemmShape {
     int accumulate;
     const float *add;    /* [m, n], row stride ldc, or NULL; not C itself */
     int elu;
+    const float *elu_out; /* [m, n], row stride ldc, ELU outputs y, or NULL: C is
+                           * multiplied by y > 0 ? 1 : y + 1; not C itself */
 } GemmShape;
 
 /* The product (m, n, k > 0), on the OpenMP threads when it is large enough. The result

@@ -32,6 +32,7 @@
 #define NR (2 * VW)
 
 typedef float Vec __attribute__((vector_size(VW * sizeof(float))));
+typedef int Mask __attribute__((vector_size(VW * sizeof(int)))); /* a comparison's lanes */
 
 static Vec load(const float *p)
 {
@@ -95,13 +96,22 @@ static inline __attribute__((always_inline)) void run_down_k(int rows, int k, co
 
 /* What becomes of a register tile's sums: the bias they start from (NR
  * floats, or NULL), C's old values when accumulating, then the residual
- * `add` (C's layout) and ELU, which only the last block of k applies. */
+ * `add` (C's layout), ELU and the factor of ELU's derivative at `elu_out`
+ * (C's layout), which only the last block of k applies. */
 typedef struct TileFinish {
     const float *bias;
     int accumulate;
     const float *add;
     int elu;
+    const float *elu_out;
 } TileFinish;
+
+/* ELU's derivative from its output y: y > 0 ? 1 : y + 1, as (y or 0) + 1 */
+static inline __attribute__((always_inline)) Vec elu_slope(Vec y)
+{
+    const Mask positive = y > 0.0f;
+    return (Vec)((Mask)y & ~positive) + 1.0f;
+}
 
 /* ELU of each lane, by elu.h's function (its multiply-adds fused here, so
  * within a rounding of elu_forward's) */
@@ -144,6 +154,10 @@ static void micro_tile(int mr, int nr, int k, const float *a, ptrdiff_t a_rows, 
             lo[r] = elu_lanes(lo[r]);
             hi[r] = elu_lanes(hi[r]);
         }
+        if (f->elu_out) {
+            lo[r] *= elu_slope(load_first(f->elu_out + r * ldc, n_lo));
+            hi[r] *= elu_slope(load_first(f->elu_out + r * ldc + VW, n_hi));
+        }
         store_first(row, lo[r], n_lo);
         store_first(row + VW, hi[r], n_hi);
     }
@@ -174,7 +188,8 @@ void KERNEL(const GemmShape *s, const float *packed_b, int i0, int i1, int jp, i
             const TileFinish f = {.bias = s->bias && p0 == 0 ? bias : NULL,
                                   .accumulate = s->accumulate || p0 > 0,
                                   .add = last && s->add ? s->add + at : NULL,
-                                  .elu = last && s->elu};
+                                  .elu = last && s->elu,
+                                  .elu_out = last && s->elu_out ? s->elu_out + at : NULL};
             micro_tile(mr, nr, kc, s->a.data + (ptrdiff_t)i * s->a.rows + (ptrdiff_t)p0 * s->a.cols,
                        s->a.rows, s->a.cols, bp, b_step, s->c + at, s->ldc, &f);
         }

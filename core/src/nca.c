@@ -81,22 +81,19 @@ void nca_step_backward(const VncaModel *m, const VncaWeights *gw, const float *s
 {
     const VncaConfig *cfg = &m->config;
     const int cells = n * g * g, c = cfg->latent, h = cfg->hidden, R = cfg->res_blocks;
-    const size_t hidden_bytes = (size_t)cells * h * sizeof(float);
-    float *dx = grads->dx, *da = grads->da, *dh = grads->dh;
+    float *dx = grads->dx, *dh = grads->dh;
 
     /* state_out = state_in + out(x_R) */
     residual_backward(dstate_in, NULL, dstate_out, (size_t)cells * c);
-    memset(dx, 0, hidden_bytes);
-    linear_backward(dx, gw->out_w, gw->out_b, dstate_out, acts->x[R], m->w.out_w, cells, h, c);
+    linear_backward_input(dx, dstate_out, m->w.out_w, cells, h, c);
+    linear_backward(NULL, gw->out_w, gw->out_b, dstate_out, acts->x[R], m->w.out_w, cells, h, c);
 
-    /* x_{r+1} = x_r + W2 elu(W1 x_r + b1) + b2; dx holds dL/dx_{r+1} and,
-     * through the skip connection, becomes dL/dx_r by accumulation. */
+    /* x_{r+1} = x_r + W2 a + b2, a = elu(W1 x_r + b1); dx holds dL/dx_{r+1}
+     * and, through the skip connection, becomes dL/dx_r by accumulation. */
     for (int r = R - 1; r >= 0; r--) {
-        memset(da, 0, hidden_bytes);
-        linear_backward(da, gw->res_w2[r], gw->res_b2[r], dx, acts->a[r], m->w.res_w2[r], cells,
+        elu_linear_backward_input(dh, dx, m->w.res_w2[r], acts->a[r], cells, h, h);
+        linear_backward(NULL, gw->res_w2[r], gw->res_b2[r], dx, acts->a[r], m->w.res_w2[r], cells,
                         h, h);
-        memset(dh, 0, hidden_bytes);
-        elu_backward(dh, da, acts->a[r], (size_t)cells * h);
         linear_backward(dx, gw->res_w1[r], gw->res_b1[r], dh, acts->x[r], m->w.res_w1[r], cells,
                         h, h);
     }

@@ -38,7 +38,7 @@ void nca_step_forward(const VncaModel *m, const float *state_in, float *state_ou
 
 /* Scratch for a backward step of up to `cells` cells. */
 typedef struct NcaStepGrads {
-    float *dx, *da, *dh;   /* [cells, H] */
+    float *dx, *dh;        /* [cells, H] */
     float *dfeat;          /* nca_feat_floats (sobel only; conv3x3 reuses feat) */
 } NcaStepGrads;
 

@@ -64,12 +64,30 @@ static void bias_grad(float *db, const float *dout, int rows, int n_out)
     }
 }
 
+/* din[rows, n_in] (+)= dout[rows, n_out] . w[n_out, n_in] (* elu'(y)) */
+static void input_grad(float *din, const float *dout, const float *w, const float *y, int accumulate,
+                       int rows, int n_in, int n_out)
+{
+    gemm(&(GemmShape){.m = rows, .n = n_in, .k = n_out, .a = matrix(dout, n_out), .b = matrix(w, n_in),
+                      .c = din, .ldc = n_in, .accumulate = accumulate, .elu_out = y});
+}
+
+void linear_backward_input(float *din, const float *dout, const float *w, int rows, int n_in,
+                           int n_out)
+{
+    input_grad(din, dout, w, NULL, 0, rows, n_in, n_out);
+}
+
+void elu_linear_backward_input(float *din, const float *dout, const float *w, const float *y,
+                               int rows, int n_in, int n_out)
+{
+    input_grad(din, dout, w, y, 0, rows, n_in, n_out);
+}
+
 void linear_backward(float *din, float *dw, float *db, const float *dout, const float *in,
                      const float *w, int rows, int n_in, int n_out)
 {
-    if (din) /* din[rows, n_in] += dout[rows, n_out] . w[n_out, n_in] */
-        gemm(&(GemmShape){.m = rows, .n = n_in, .k = n_out, .a = matrix(dout, n_out),
-                          .b = matrix(w, n_in), .c = din, .ldc = n_in, .accumulate = 1});
+    if (din) input_grad(din, dout, w, NULL, 1, rows, n_in, n_out);
     if (dw) /* dw[n_out, n_in] += dout^T . in */
         gemm(&(GemmShape){.m = n_out, .n = n_in, .k = rows, .a = transposed(dout, n_out),
                           .b = matrix(in, n_in), .c = dw, .ldc = n_in, .accumulate = 1});

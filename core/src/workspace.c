@@ -73,7 +73,6 @@ static void carve_all(VncaWorkspace *ws, Carver *cv)
     ws->dstate[0] = carve(cv, full * z);
     ws->dstate[1] = carve(cv, full * z);
     ws->step_grads.dx = carve(cv, full * h);
-    ws->step_grads.da = carve(cv, full * h);
     ws->step_grads.dh = carve(cv, full * h);
     if (cfg->perception == VNCA_PERCEIVE_SOBEL)
         ws->step_grads.dfeat = carve(cv, nca_feat_floats(cfg, ws->cap, cfg->image_size));

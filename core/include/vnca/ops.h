@@ -8,7 +8,8 @@
  * - Forward functions overwrite their output.
  * - Backward functions ACCUMULATE (+=) into every gradient they produce, for
  *   inputs as for parameters, so that a tensor used twice (a residual) simply
- *   receives two contributions. Callers zero gradients before a pass.
+ *   receives two contributions. Callers zero gradients before a pass. (The
+ *   two *_backward_input functions, which write, say so.)
  * - Nothing here allocates: scratch buffers are passed in, sized as stated.
  * - A NULL gradient pointer in a backward call means "not needed". */
 #ifndef VNCA_OPS_H
@@ -33,6 +34,15 @@ void linear_skip_forward(float *out, const float *in, const float *w, const floa
 /* dout [rows, n_out] -> din [rows, n_in], dw [n_out, n_in], db [n_out] */
 void linear_backward(float *din, float *dw, float *db, const float *dout,
                      const float *in, const float *w, int rows, int n_in, int n_out);
+/* The input gradient alone, WRITTEN, not added (a tensor's first gradient,
+ * without the pass that would zero it): din = dout . w */
+void linear_backward_input(float *din, const float *dout, const float *w, int rows, int n_in,
+                           int n_out);
+/* The same through an ELU before the layer, its output y [rows, n_in] the
+ * layer's input: din = (dout . w) * elu'(y), the gradient w.r.t. the ELU's
+ * input, WRITTEN */
+void elu_linear_backward_input(float *din, const float *dout, const float *w, const float *y,
+                               int rows, int n_in, int n_out);
 
 /* ---- k x k conv with stride and zero padding ---------------------------- */
 
