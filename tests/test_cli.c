@@ -364,6 +364,44 @@ static void test_non_finite_inputs_are_refused(void **state)
     assert_true(exists(probs));
 }
 
+/* `vnca plot` draws a log against images, wall hours or CPU-hours; a log
+ * from before the CPU column cannot give CPU-hours, and says which file */
+static void test_plot_axes(void **state)
+{
+    (void)state;
+    char log[4096], old_log[4096], png[4096];
+    write_text(path_in_dir(log, sizeof log, "run.csv"),
+               "step,images_seen,train_seconds,loss,recon,kl,grad_norm,lr,cpu_seconds\n"
+               "10,320,5.0,180.0,160.0,20.0,300.0,0.001,4.5\n"
+               "20,640,10.0,170.0,150.0,20.0,280.0,0.001,9.0\n"
+               "30,960,15.0,160.0,141.0,19.0,260.0,0.001,13.6\n");
+    write_text(path_in_dir(old_log, sizeof old_log, "old.csv"),
+               "step,images_seen,train_seconds,loss,recon,kl,grad_norm,lr\n"
+               "10,320,5.0,180.0,160.0,20.0,300.0,0.001\n"
+               "20,640,10.0,170.0,150.0,20.0,280.0,0.001\n");
+    path_in_dir(png, sizeof png, "curve.png");
+    CommandResult r;
+    const char *axes[] = {"images", "hours", "cpu-hours"};
+    for (int i = 0; i < 3; i++) {
+        remove(png);
+        RUN(&r, "plot", log, "--x", (char *)axes[i], "--smooth", "1", "-o", png);
+        if (r.status != 0) fail_msg("vnca plot --x %s exited %d:\n%s", axes[i], r.status, r.err);
+        FILE *f = fopen(png, "rb");
+        assert_non_null(f);
+        unsigned char magic[4] = {0};
+        assert_int_equal(fread(magic, 1, 4, f), 4);
+        fclose(f);
+        assert_memory_equal(magic, "\x89PNG", 4);
+    }
+    RUN(&r, "plot", old_log, "--x", "cpu-hours", "-o", png);
+    assert_int_not_equal(r.status, 0);
+    assert_non_null(strstr(r.err, old_log));
+    assert_non_null(strstr(r.err, "cpu_seconds"));
+    RUN(&r, "plot", log, "--x", "days", "-o", png);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "expected images, hours or cpu-hours"));
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -378,6 +416,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_decode_all_steps),
         cmocka_unit_test(test_bench_of_a_model_file),
         cmocka_unit_test(test_bench_help_and_isa),
+        cmocka_unit_test(test_plot_axes),
         cmocka_unit_test(test_errors_are_reported),
         cmocka_unit_test(test_non_finite_inputs_are_refused),
     };

@@ -152,7 +152,7 @@ static long check_log(const char *out)
     assert_non_null(f);
     char line[512];
     assert_non_null(fgets(line, sizeof line, f));
-    assert_string_equal(line, "step,images_seen,train_seconds,loss,recon,kl,grad_norm,lr\n");
+    assert_string_equal(line, "step,images_seen,train_seconds,loss,recon,kl,grad_norm,lr,cpu_seconds\n");
     long last = 0, step, seen;
     double seconds, loss;
     while (fgets(line, sizeof line, f)) {
@@ -293,31 +293,38 @@ static void test_resume_takes_a_new_rate(void **state)
 }
 
 /* The log's rows after step `from` have the rate of o's schedule at their
- * last step; those up to it have no rate (an older vnca's log). */
-static void check_log_rates(const char *path, const VncaTrainOptions *o, long from, long last)
+ * last step and the CPU seconds so far (growing); those up to it have
+ * `old_fields` fields (an older vnca's log). */
+static void check_log_rates(const char *path, const VncaTrainOptions *o, long from, long last,
+                            int old_fields)
 {
     FILE *f = fopen(path, "r");
     assert_non_null(f);
     char line[512];
     assert_non_null(fgets(line, sizeof line, f));
-    assert_string_equal(line, "step,images_seen,train_seconds,loss,recon,kl,grad_norm,lr\n");
+    assert_string_equal(line, "step,images_seen,train_seconds,loss,recon,kl,grad_norm,lr,cpu_seconds\n");
     long step = 0;
+    double cpu_before = 0;
     while (fgets(line, sizeof line, f)) {
-        double x[6], lr;
-        const int n = sscanf(line, "%ld,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &step, &x[0], &x[1], &x[2],
-                             &x[3], &x[4], &x[5], &lr);
-        if (n != (step <= from ? 7 : 8)) fail_msg("%s: row '%s'", path, line);
+        double x[6], lr, cpu;
+        const int n = sscanf(line, "%ld,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &step, &x[0], &x[1], &x[2],
+                             &x[3], &x[4], &x[5], &lr, &cpu);
+        if (n != (step <= from ? old_fields : 9)) fail_msg("%s: row '%s'", path, line);
+        if (step <= from) continue;
         const double want = vnca_learning_rate(o, step - 1);
-        if (step > from && fabs(lr - want) > 1e-5 * want)
+        if (fabs(lr - want) > 1e-5 * want)
             fail_msg("%s: step %ld logged rate %g, the schedule's is %g", path, step, lr, want);
+        if (!(cpu >= cpu_before)) fail_msg("%s: step %ld logged %g CPU seconds", path, step, cpu);
+        cpu_before = cpu;
     }
     fclose(f);
     assert_int_equal(step, last);
+    assert_true(cpu_before > 0);
 }
 
-/* The log as a vnca from before the rate column wrote it: each line, the
- * header too, without its last field. */
-static void drop_rate_column(const char *path)
+/* The log as an older vnca wrote it: each line, the header too, without
+ * its last `n` fields (1: before the CPU time, 2: before the rate). */
+static void drop_last_columns(const char *path, int n)
 {
     unsigned char *bytes;
     size_t len;
@@ -328,26 +335,29 @@ static void drop_rate_column(const char *path)
         char *end = memchr(line, '\n', (size_t)(text + len - line));
         assert_non_null(end);
         *end = '\0';
-        const char *comma = strrchr(line, ',');
-        assert_non_null(comma);
-        const size_t n = (size_t)(comma - line);
-        memmove(kept, line, n);
-        kept[n] = '\n';
-        kept += n + 1;
+        for (int i = 0; i < n; i++) {
+            char *comma = strrchr(line, ',');
+            assert_non_null(comma);
+            *comma = '\0';
+        }
+        const size_t kept_len = strlen(line);
+        memmove(kept, line, kept_len);
+        kept[kept_len] = '\n';
+        kept += kept_len + 1;
         line = end + 1;
     }
     if (vnca_write_file_atomic(path, text, (size_t)(kept - text), &err)) fail_msg("%s", err.msg);
     free(bytes);
 }
 
-/* --decay: the log says each row's rate, the schedule's; a resume that
- * extends the decay (--decay-steps) says so and goes on with it, and a log
- * from before the rate column takes it. */
-static void test_log_follows_the_schedule(void **state)
+/* --decay: the log says each row's rate, the schedule's, and the CPU time;
+ * a resume that extends the decay (--decay-steps) says so and goes on with
+ * it, and a log from before the CPU column (dropped = 1) or the rate
+ * column (2) takes them. */
+static void log_follows_the_schedule(const char *name, int dropped)
 {
-    (void)state;
     char out[4096], ckpt[4096 + 8], log[4096 + 8];
-    in_dir(out, "schedule.st");
+    in_dir(out, name);
     snprintf(ckpt, sizeof ckpt, "%s.ckpt", out);
     snprintf(log, sizeof log, "%s.csv", out);
     char *first[] = {(char *)vnca_exe, "train", "--data", (char *)data_dir, "--config", "tiny",
@@ -364,9 +374,9 @@ static void test_log_follows_the_schedule(void **state)
     o.decay = VNCA_DECAY_COSINE;
     o.decay_steps = 10;
     o.lr_final = 1e-4f;
-    check_log_rates(log, &o, 0, 6);
+    check_log_rates(log, &o, 0, 6, 9);
 
-    drop_rate_column(log);
+    drop_last_columns(log, dropped);
     char *resume[] = {(char *)vnca_exe, "train", "--data", (char *)data_dir, "--resume", ckpt,
                       "--limit", "64", "--steps", "12", "--decay-steps", "14", "--log-every", "1",
                       "-o", out, NULL};
@@ -375,8 +385,15 @@ static void test_log_follows_the_schedule(void **state)
     if (!strstr(r.err, "decay ending at Adam step 14 from step 6 on (was 10)"))
         fail_msg("the resume does not say the decay's new end:\n%s", r.err);
     o.decay_steps = 14;
-    check_log_rates(log, &o, 6, 12);
+    check_log_rates(log, &o, 6, 12, 9 - dropped);
     assert_float_equal(meta_number(ckpt, "checkpoint.decay_steps"), 14, 0);
+}
+
+static void test_log_follows_the_schedule(void **state)
+{
+    (void)state;
+    log_follows_the_schedule("schedule.st", 1);
+    log_follows_the_schedule("schedule-old.st", 2);
 }
 
 /* --average: the model file holds the weights' moving average (not the

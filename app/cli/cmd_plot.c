@@ -16,6 +16,18 @@ typedef struct Run {
     CsvColumns columns;
 } Run;
 
+/* an x axis: --x's word, the log's column, its label and the factor to its unit */
+typedef struct XAxis {
+    const char *name, *column, *label;
+    double scale;
+} XAxis;
+
+static const XAxis x_axes[] = {
+    {"images", "images_seen", "training images", 1},
+    {"hours", "train_seconds", "training hours (wall)", 1.0 / 3600},
+    {"cpu-hours", "cpu_seconds", "CPU-hours of training", 1.0 / 3600},
+};
+
 /* A trailing moving average: the rows are already means of a few steps */
 static void smooth_trailing(double *y, int n, int window)
 {
@@ -32,7 +44,7 @@ int cmd_plot(int argc, char **argv)
     CliOption options[] = {
         {"output", 'o', "FILE", "the chart (.png)", 0},
         {"y", 0, "COLUMN", "loss (default), recon, kl, grad_norm or lr", 0},
-        {"x", 0, "AXIS", "images (default) or hours (training time)", 0},
+        {"x", 0, "AXIS", "images (default), hours (wall time of training) or cpu-hours", 0},
         {"log-x", 0, NULL, "logarithmic x axis", 0},
         {"smooth", 0, "N", "moving average over N rows (default 20)", 0},
         {"y-min", 0, "V", "lower end of the y axis", 0},
@@ -59,9 +71,11 @@ int cmd_plot(int argc, char **argv)
         fprintf(stderr, "vnca plot: give at least one CSV log (see --help)\n");
         return 2;
     }
-    const int hours = strcmp(x_axis, "hours") == 0;
-    if (!hours && strcmp(x_axis, "images") != 0) {
-        fprintf(stderr, "vnca plot: --x '%s': expected images or hours\n", x_axis);
+    const XAxis *axis = NULL;
+    for (size_t i = 0; i < sizeof x_axes / sizeof *x_axes; i++)
+        if (strcmp(x_axis, x_axes[i].name) == 0) axis = &x_axes[i];
+    if (!axis) {
+        fprintf(stderr, "vnca plot: --x '%s': expected images, hours or cpu-hours\n", x_axis);
         return 2;
     }
     Run runs[MAX_RUNS] = {0};
@@ -75,18 +89,18 @@ int cmd_plot(int argc, char **argv)
         snprintf(runs[i].label, sizeof runs[i].label, "%.127s", eq ? eq + 1 : runs[i].path);
         CsvColumns *c = &runs[i].columns;
         VncaError err;
-        if (csv_read_columns(runs[i].path, hours ? "train_seconds" : "images_seen", y, c, &err)) {
+        if (csv_read_columns(runs[i].path, axis->column, y, c, &err)) {
             fprintf(stderr, "vnca plot: %s\n", err.msg);
             goto done;
         }
-        for (int r = 0; hours && r < c->n; r++) c->x[r] /= 3600;
+        for (int r = 0; r < c->n; r++) c->x[r] *= axis->scale;
         smooth_trailing(c->y, c->n, (int)smooth);
         series[i] = (PlotSeries){runs[i].label, c->x, c->y, c->n};
     }
     char y_label[64];
     snprintf(y_label, sizeof y_label, "%s (nats, training batches)", y);
     PlotSpec spec = {.title = cli_value(&cmd, "title"),
-                     .x_label = hours ? "training hours" : "training images",
+                     .x_label = axis->label,
                      .y_label = y_label, .width = 960, .height = 600,
                      .log_x = cli_value(&cmd, "log-x") != NULL, .y_min = y_min, .y_max = y_max};
     float *rgb = plot_lines(&spec, series, n_runs);

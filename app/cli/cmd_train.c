@@ -76,13 +76,14 @@ static void print_progress(const VncaTrainer *tr, const RunPlan *plan, Progress 
     p->last_print = now;
 }
 
-static int write_log_row(FILE *log, const VncaTrainer *tr, Progress *p)
+/* cpu: the CPU seconds of the training so far, as the model will record them */
+static int write_log_row(FILE *log, const VncaTrainer *tr, Progress *p, double cpu)
 {
     if (!p->count) return 0;
     /* the rate is the last step's: a schedule's rate changes within a row */
-    int rc = fprintf(log, "%ld,%ld,%.3f,%.4f,%.4f,%.4f,%.4f,%.6g\n", tr->step, tr->images_seen,
+    int rc = fprintf(log, "%ld,%ld,%.3f,%.4f,%.4f,%.4f,%.4f,%.6g,%.3f\n", tr->step, tr->images_seen,
                      tr->train_seconds, p->sum_loss / p->count, p->sum_recon / p->count,
-                     p->sum_kl / p->count, p->sum_norm / p->count, (double)tr->adam.lr);
+                     p->sum_kl / p->count, p->sum_norm / p->count, (double)tr->adam.lr, cpu);
     p->sum_loss = p->sum_recon = p->sum_kl = p->sum_norm = 0;
     p->count = 0;
     return rc < 0 || fflush(log) ? -1 : 0;
@@ -99,7 +100,7 @@ typedef struct Recipe {
 
 /* the model file carries how it was trained */
 static int record_facts(VncaModel *m, const VncaTrainer *tr, const char *data_name,
-                        const Recipe *recipe, double cpu_before, double cpu_now)
+                        const Recipe *recipe, double cpu)
 {
     char text[64], line[sizeof recipe->line + 64];
     /* an evaluation the model carries from --init is of weights it no longer has */
@@ -119,7 +120,7 @@ static int record_facts(VncaModel *m, const VncaTrainer *tr, const char *data_na
     failed |= vnca_meta_set(&m->meta, "training.batch", text);
     snprintf(text, sizeof text, "%g", (double)tr->opt.lr);
     failed |= vnca_meta_set(&m->meta, "training.lr", text);
-    snprintf(text, sizeof text, "%.0f", cpu_before + cpu_now);
+    snprintf(text, sizeof text, "%.0f", cpu);
     failed |= vnca_meta_set(&m->meta, "training.cpu_seconds", text);
     snprintf(text, sizeof text, "%.0f", tr->train_seconds);
     failed |= vnca_meta_set(&m->meta, "training.wall_seconds", text);
@@ -396,6 +397,13 @@ static int open_files(Run *run)
     return 0;
 }
 
+/* this process's CPU seconds of training, the model's before this run and
+ * this run's since it started (under MPI, rank 0's) */
+static double training_cpu_seconds(const Run *run)
+{
+    return run->cpu_before + cpu_seconds() - run->cpu_start;
+}
+
 /* -1, saying that the log cannot be written (errno says why) */
 static int log_failed(const Run *run)
 {
@@ -408,7 +416,7 @@ static int save_all(Run *run)
 {
     VncaError err;
     if (record_facts(&run->model, &run->tr, vnca_data_source_name(run->source), &run->recipe,
-                     run->cpu_before, cpu_seconds() - run->cpu_start)) {
+                     training_cpu_seconds(run))) {
         fprintf(stderr, "vnca train: out of memory\n");
         return -1;
     }
@@ -428,7 +436,8 @@ static int track_progress(Run *run, const RunPlan *plan, Progress *p, const Vnca
     p->sum_recon += s->loss.recon;
     p->sum_kl += s->loss.kl;
     p->sum_norm += s->grad_norm;
-    if (++p->count == plan->log_every && write_log_row(run->log, &run->tr, p)) return log_failed(run);
+    if (++p->count == plan->log_every && write_log_row(run->log, &run->tr, p, training_cpu_seconds(run)))
+        return log_failed(run);
     double now = vnca_seconds();
     if (now - p->last_print >= (p->tty ? 0.5 : 30.0)) print_progress(&run->tr, plan, p, s, now);
     if (plan->checkpoint_minutes && now - p->last_checkpoint >= plan->checkpoint_minutes * 60) {
@@ -471,7 +480,7 @@ static int train_until_stopped(Run *run, const RunPlan *plan, Progress *p, int *
  * and what it did */
 static int save_final(Run *run, Progress *p, int signal_seen)
 {
-    if (write_log_row(run->log, &run->tr, p)) return log_failed(run);
+    if (write_log_row(run->log, &run->tr, p, training_cpu_seconds(run))) return log_failed(run);
     if (save_all(run)) return -1;
     fprintf(stderr, "%s%s at step %ld (%ld images): wrote %s and %s\n", p->tty ? "\n" : "",
             signal_seen ? "interrupted" : "done", run->tr.step, run->tr.images_seen, run->out,

@@ -8,10 +8,13 @@
 
 #include "vnca/io.h"
 
-static const char header[] = "step,images_seen,train_seconds,loss,recon,kl,grad_norm,lr\n";
-/* A log from before the rate was logged: resumed, it takes the new header,
- * and its rows, one column short, read as missing the rate. */
+static const char header[] = "step,images_seen,train_seconds,loss,recon,kl,grad_norm,lr,cpu_seconds\n";
+/* Logs from before the CPU time, and before the rate, were logged: resumed,
+ * they take the new header, and their rows, a column or two short, read as
+ * missing those. */
+static const char header_before_cpu[] = "step,images_seen,train_seconds,loss,recon,kl,grad_norm,lr\n";
 static const char header_before_lr[] = "step,images_seen,train_seconds,loss,recon,kl,grad_norm\n";
+static const char *const older_headers[] = {header_before_cpu, header_before_lr};
 
 /* Keeps the header and the rows up to `step`, in place; returns the new length. */
 static size_t trim_rows(char *text, size_t len, long step)
@@ -44,7 +47,8 @@ static int starts_with(const char *text, size_t len, const char *line)
 /* A kill between creating a log and writing its header leaves a prefix of it */
 static int starts_as_log(const char *text, size_t len)
 {
-    return starts_with(text, len, header) || starts_with(text, len, header_before_lr);
+    return starts_with(text, len, header) || starts_with(text, len, header_before_cpu) ||
+           starts_with(text, len, header_before_lr);
 }
 
 /* whether the log has its whole header line */
@@ -58,11 +62,15 @@ static int has_header(const char *text, size_t len)
  * room for it); returns the new length. */
 static size_t update_header(char *text, size_t len)
 {
-    const size_t old = sizeof header_before_lr - 1, now = sizeof header - 1;
-    if (len < old || memcmp(text, header_before_lr, old)) return len;
-    memmove(text + now, text + old, len - old);
-    memcpy(text, header, now);
-    return len + now - old;
+    const size_t now = sizeof header - 1;
+    for (size_t h = 0; h < sizeof older_headers / sizeof *older_headers; h++) {
+        const size_t old = strlen(older_headers[h]);
+        if (len < old || memcmp(text, older_headers[h], old)) continue;
+        memmove(text + now, text + old, len - old);
+        memcpy(text, header, now);
+        return len + now - old;
+    }
+    return len;
 }
 
 FILE *train_log_open(const char *path, long resume_step, VncaError *err)

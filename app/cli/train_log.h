@@ -1,6 +1,7 @@
 /* train_log.h: the CSV log of `vnca train`, one row per few steps
- * (step, images_seen, train_seconds, loss, recon, kl, grad_norm, lr: the
- * learning rate of the row's last step).
+ * (step, images_seen, train_seconds: wall seconds, loss, recon, kl,
+ * grad_norm, lr: the learning rate of the row's last step, cpu_seconds:
+ * the process's CPU seconds, as the model's training.cpu_seconds).
  *
  * A run killed after its last checkpoint has logged steps that the resumed
  * run takes again, so resuming first cuts the log back to the checkpoint's
