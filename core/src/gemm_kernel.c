@@ -5,8 +5,9 @@
  * the instruction set cpu_isa_choose picked.
  *
  * A register tile of MR rows x NR = 2 vectors of C stays in registers while
- * the product runs down k: each step loads two vectors of B's packed panel
- * and broadcasts one element of A per row. */
+ * the product runs down k: each step loads two vectors of B's panel and
+ * broadcasts one element of A per row; then the tile is finished (bias,
+ * accumulation, residual, ELU or ELU's derivative) and stored. */
 #include <stddef.h>
 #include <string.h>
 #if GEMM_ISA_AVX512 || GEMM_ISA_AVX2
@@ -46,10 +47,14 @@ static void store(float *p, Vec v) { memcpy(p, &v, sizeof v); }
 /* The first n <= VW lanes, for a panel's last columns; masked where the set
  * has masks: a loop of scalars would stall the vector that reads them back. */
 #if GEMM_ISA_AVX512
-static Vec masked_load(const float *p, int n) { return (Vec)_mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1), p); }
-static void masked_store(float *p, Vec v, int n) { _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1), (__m512)v); }
+static __mmask16 first_lanes(int n) { return (__mmask16)((1u << n) - 1); }
+static Vec masked_load(const float *p, int n) { return (Vec)_mm512_maskz_loadu_ps(first_lanes(n), p); }
+static void masked_store(float *p, Vec v, int n) { _mm512_mask_storeu_ps(p, first_lanes(n), (__m512)v); }
 #elif GEMM_ISA_AVX2
-static __m256i first_lanes(int n) { return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)); }
+static __m256i first_lanes(int n)
+{
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
 static Vec masked_load(const float *p, int n) { return (Vec)_mm256_maskload_ps(p, first_lanes(n)); }
 static void masked_store(float *p, Vec v, int n) { _mm256_maskstore_ps(p, first_lanes(n), (__m256)v); }
 #else
@@ -125,7 +130,7 @@ static inline __attribute__((always_inline)) Vec elu_lanes(Vec v)
 }
 
 /* c[mr x nr] = a[mr x k] . bp[k x NR], finished as f says; mr <= MR, nr <= NR;
- * bp is a packed panel (NR floats a step, zero past nr) */
+ * bp is B's panel, a row every b_step floats (packed: NR, zero past nr) */
 static void micro_tile(int mr, int nr, int k, const float *a, ptrdiff_t a_rows, ptrdiff_t a_cols,
                        const float *bp, ptrdiff_t b_step, float *c, ptrdiff_t ldc,
                        const TileFinish *f)
