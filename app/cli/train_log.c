@@ -47,8 +47,9 @@ static int starts_with(const char *text, size_t len, const char *line)
 /* A kill between creating a log and writing its header leaves a prefix of it */
 static int starts_as_log(const char *text, size_t len)
 {
-    return starts_with(text, len, header) || starts_with(text, len, header_before_cpu) ||
-           starts_with(text, len, header_before_lr);
+    for (size_t h = 0; h < sizeof older_headers / sizeof *older_headers; h++)
+        if (starts_with(text, len, older_headers[h])) return 1;
+    return starts_with(text, len, header);
 }
 
 /* whether the log has its whole header line */

@@ -1,5 +1,6 @@
-/* Internal: ELU (alpha = 1) of one float, written so that a loop of it
- * vectorizes; elu_forward and the matrix product's fused ELU share it. */
+/* Internal: ELU (alpha = 1) of one float and its derivative, written so
+ * that a loop of them vectorizes; the elementwise layers and the matrix
+ * product's fused ELU share them. */
 #ifndef VNCA_ELU_H
 #define VNCA_ELU_H
 
@@ -39,5 +40,8 @@ static inline float elu(float x)
     const float negative = expm1_nonpositive(x < 0.0f ? x : 0.0f);
     return x > 0.0f ? x : negative;
 }
+
+/* ELU's derivative, from its output y */
+static inline float elu_slope(float y) { return y > 0.0f ? 1.0f : y + 1.0f; }
 
 #endif

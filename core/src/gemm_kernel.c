@@ -33,7 +33,6 @@
 #define NR (2 * VW)
 
 typedef float Vec __attribute__((vector_size(VW * sizeof(float))));
-typedef int Mask __attribute__((vector_size(VW * sizeof(int)))); /* a comparison's lanes */
 
 static Vec load(const float *p)
 {
@@ -111,21 +110,15 @@ typedef struct TileFinish {
     const float *elu_out;
 } TileFinish;
 
-/* ELU's derivative from its output y: y > 0 ? 1 : y + 1, as (y or 0) + 1 */
-static inline __attribute__((always_inline)) Vec elu_slope(Vec y)
-{
-    const Mask positive = y > 0.0f;
-    return (Vec)((Mask)y & ~positive) + 1.0f;
-}
-
-/* ELU of each lane, by elu.h's function (its multiply-adds fused here, so
- * within a rounding of elu_forward's) */
-static inline __attribute__((always_inline)) Vec elu_lanes(Vec v)
+/* ELU of each lane, or ELU's derivative at each lane (an ELU output), by
+ * elu.h's functions (their multiply-adds fused here, so ELU is within a
+ * rounding of elu_forward's) */
+static inline __attribute__((always_inline)) Vec each_lane(Vec v, int slope)
 {
     float x[VW];
     store(x, v);
     #pragma omp simd
-    for (int j = 0; j < VW; j++) x[j] = elu(x[j]);
+    for (int j = 0; j < VW; j++) x[j] = slope ? elu_slope(x[j]) : elu(x[j]);
     return load(x);
 }
 
@@ -156,12 +149,12 @@ static void micro_tile(int mr, int nr, int k, const float *a, ptrdiff_t a_rows, 
             hi[r] += load_first(f->add + r * ldc + VW, n_hi);
         }
         if (f->elu) {
-            lo[r] = elu_lanes(lo[r]);
-            hi[r] = elu_lanes(hi[r]);
+            lo[r] = each_lane(lo[r], 0);
+            hi[r] = each_lane(hi[r], 0);
         }
         if (f->elu_out) {
-            lo[r] *= elu_slope(load_first(f->elu_out + r * ldc, n_lo));
-            hi[r] *= elu_slope(load_first(f->elu_out + r * ldc + VW, n_hi));
+            lo[r] *= each_lane(load_first(f->elu_out + r * ldc, n_lo), 1);
+            hi[r] *= each_lane(load_first(f->elu_out + r * ldc + VW, n_hi), 1);
         }
         store_first(row, lo[r], n_lo);
         store_first(row + VW, hi[r], n_hi);

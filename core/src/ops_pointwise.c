@@ -24,7 +24,7 @@ SIMD_CLONES
 void elu_backward(float *din, const float *dout, const float *out, size_t n)
 {
     #pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN) num_threads(team_size())
-    for (size_t i = 0; i < n; i++) din[i] += dout[i] * (out[i] > 0.0f ? 1.0f : out[i] + 1.0f);
+    for (size_t i = 0; i < n; i++) din[i] += dout[i] * elu_slope(out[i]);
 }
 
 SIMD_CLONES
