@@ -1,7 +1,7 @@
 /* The matrix product against a double-precision reference, on shapes that
  * reach every part of it: partial register tiles and panels, sums longer
  * than one block of k, both operand orders, bias and accumulation, a fused
- * residual, ELU and ELU's derivative, tall
+ * residual, ELU and ELU's derivative, operands gathered from runs, tall
  * products (many rows) and deep ones (a long sum into a small C), and the
  * same bits on one thread as on several. Run once per instruction set. */
 #include <math.h>
@@ -22,12 +22,13 @@ typedef struct Case {
     int m, n, k;
     int a_transposed, b_transposed, bias, accumulate;
     int add, elu, elu_slope;
+    int a_run, b_run; /* A (B) gathered in runs of this many floats; 0: not */
 } Case;
 
 /* element (r, c) of a matrix stored row-major, or its transpose */
 static GemmOperand operand(const float *data, int rows, int cols, int transposed)
 {
-    return transposed ? (GemmOperand){data, 1, rows} : (GemmOperand){data, cols, 1};
+    return transposed ? gemm_transposed(data, rows) : gemm_matrix(data, cols);
 }
 
 static float *randoms(VncaRng *rng, size_t n)
@@ -36,6 +37,28 @@ static float *randoms(VncaRng *rng, size_t n)
     assert_non_null(v);
     fill_uniform(rng, v, n, -1, 1);
     return v;
+}
+
+/* The row-major matrix m [rows, cols] as a gathered operand: its runs
+ * copied into *store in reverse order, every fifth one a shared run of
+ * zeros instead (zeroed in m too); *table and *store to free. */
+static GemmOperand gathered(float *m, int rows, int cols, int run, const float ***table, float **store)
+{
+    const int per_row = cols / run, count = rows * per_row;
+    float *runs = malloc(((size_t)count + 1) * run * sizeof(float)), *zeros = runs + (size_t)count * run;
+    const float **t = malloc((size_t)count * sizeof *t);
+    assert_non_null(runs);
+    assert_non_null(t);
+    memset(zeros, 0, (size_t)run * sizeof(float));
+    for (int i = 0; i < count; i++) {
+        float *src = m + (size_t)i * run, *dst = runs + (size_t)(count - 1 - i) * run;
+        if (i % 5 == 4) memset(src, 0, (size_t)run * sizeof(float));
+        memcpy(dst, src, (size_t)run * sizeof(float));
+        t[i] = i % 5 == 4 ? zeros : dst;
+    }
+    *table = t;
+    *store = runs;
+    return gemm_gathered(t, per_row, run);
 }
 
 /* C on `threads` threads; the largest error against the reference, relative
@@ -48,9 +71,13 @@ static double run_case(const Case *c, int threads, float *out)
     float *bias = randoms(&rng, (size_t)c->n), *start = randoms(&rng, (size_t)c->m * c->n);
     float *add = randoms(&rng, (size_t)c->m * c->n), *elu_out = randoms(&rng, (size_t)c->m * c->n);
     memcpy(out, start, (size_t)c->m * c->n * sizeof(float));
+    const float **a_table = NULL, **b_table = NULL;
+    float *a_runs = NULL, *b_runs = NULL;
     const GemmShape s = {.m = c->m, .n = c->n, .k = c->k,
-                         .a = operand(a, c->m, c->k, c->a_transposed),
-                         .b = operand(b, c->k, c->n, c->b_transposed),
+                         .a = c->a_run ? gathered(a, c->m, c->k, c->a_run, &a_table, &a_runs)
+                                       : operand(a, c->m, c->k, c->a_transposed),
+                         .b = c->b_run ? gathered(b, c->k, c->n, c->b_run, &b_table, &b_runs)
+                                       : operand(b, c->k, c->n, c->b_transposed),
                          .bias = c->bias ? bias : NULL, .c = out, .ldc = c->n,
                          .accumulate = c->accumulate, .add = c->add ? add : NULL,
                          .elu = c->elu, .elu_out = c->elu_slope ? elu_out : NULL};
@@ -61,7 +88,9 @@ static double run_case(const Case *c, int threads, float *out)
         for (int j = 0; j < c->n; j++) {
             double want = 0, scale = 0;
             for (int p = 0; p < c->k; p++) {
-                const double term = (double)a[s.a.rows * i + s.a.cols * p] * b[s.b.rows * p + s.b.cols * j];
+                const double ai = c->a_run ? a[(size_t)i * c->k + p] : a[s.a.rows * i + s.a.cols * p];
+                const double bj = c->b_run ? b[(size_t)p * c->n + j] : b[s.b.rows * p + s.b.cols * j];
+                const double term = ai * bj;
                 want += term;
                 scale += fabs(term);
             }
@@ -78,6 +107,7 @@ static double run_case(const Case *c, int threads, float *out)
             if (err > worst) worst = err;
         }
     free(a); free(b); free(bias); free(start); free(add); free(elu_out);
+    free(a_table); free(a_runs); free(b_table); free(b_runs);
     return worst;
 }
 
@@ -86,27 +116,36 @@ static void test_products(void **state)
     (void)state;
     skip_unless_isa_runs();
     const Case cases[] = {
-        {1, 1, 1, 0, 0, 0, 0, 0, 0, 0},
-        {13, 33, 7, 0, 0, 1, 0, 0, 0, 0},        /* partial tiles and panels */
-        {97, 50, 300, 0, 0, 1, 1, 0, 0, 0},      /* two blocks of k, bias and accumulate */
-        {200, 70, 600, 0, 1, 0, 1, 0, 0, 0},     /* B transposed (a layer's weight), packed once */
-        {40, 36, 3000, 1, 0, 0, 1, 0, 0, 0},     /* deep: A transposed, a long sum (weight gradients) */
-        {130, 20, 2000, 1, 1, 1, 0, 0, 0, 0},    /* deep, both transposed, several row tiles */
-        {3000, 17, 45, 0, 0, 1, 0, 0, 0, 0},     /* tall and narrow */
-        {700, 12, 40, 0, 1, 1, 0, 0, 0, 0},      /* tall, B transposed (a layer's weight) and narrow */
+        {1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+        {13, 33, 7, 0, 0, 1, 0, 0, 0, 0, 0, 0},        /* partial tiles and panels */
+        {97, 50, 300, 0, 0, 1, 1, 0, 0, 0, 0, 0},      /* two blocks of k, bias and accumulate */
+        {200, 70, 600, 0, 1, 0, 1, 0, 0, 0, 0, 0},     /* B transposed (a layer's weight), packed once */
+        {40, 36, 3000, 1, 0, 0, 1, 0, 0, 0, 0, 0},     /* deep: A transposed, a long sum (weight gradients) */
+        {130, 20, 2000, 1, 1, 1, 0, 0, 0, 0, 0, 0},    /* deep, both transposed, several row tiles */
+        {3000, 17, 45, 0, 0, 1, 0, 0, 0, 0, 0, 0},     /* tall and narrow */
+        {700, 12, 40, 0, 1, 1, 0, 0, 0, 0, 0, 0},      /* tall, B transposed (a layer's weight) and narrow */
         /* B read in place, one panel wide (32, 16, 8 columns: each set's NR) */
-        {40, 32, 3000, 1, 0, 0, 1, 0, 0, 0},
-        {500, 16, 300, 0, 0, 1, 0, 0, 0, 0},
-        {300, 8, 600, 0, 0, 0, 1, 0, 0, 0},
+        {40, 32, 3000, 1, 0, 0, 1, 0, 0, 0, 0, 0},
+        {500, 16, 300, 0, 0, 1, 0, 0, 0, 0, 0, 0},
+        {300, 8, 600, 0, 0, 0, 1, 0, 0, 0, 0, 0},
         /* a residual and ELU after the last block of k only: tall, partial
          * panels, deep */
-        {97, 50, 300, 0, 1, 1, 1, 1, 1, 0},
-        {13, 33, 7, 0, 0, 0, 0, 1, 0, 0},
-        {40, 36, 3000, 1, 0, 1, 0, 0, 1, 0},
+        {97, 50, 300, 0, 1, 1, 1, 1, 1, 0, 0, 0},
+        {13, 33, 7, 0, 0, 0, 0, 1, 0, 0, 0, 0},
+        {40, 36, 3000, 1, 0, 1, 0, 0, 1, 0, 0, 0},
         /* times ELU's derivative (an input gradient through an activation):
          * two blocks of k, partial panels */
-        {97, 50, 300, 0, 0, 0, 0, 0, 0, 1},
-        {13, 33, 7, 0, 1, 0, 0, 0, 0, 1},
+        {97, 50, 300, 0, 0, 0, 0, 0, 0, 1, 0, 0},
+        {13, 33, 7, 0, 1, 0, 0, 0, 0, 1, 0, 0},
+        /* a gathered A (a convolution's taps): runs of 32 and of 48 over
+         * blocks of k that hold whole runs only, partial tiles; deep (the
+         * first grids of a schedule) */
+        {300, 64, 288, 0, 1, 1, 0, 0, 0, 0, 32, 0},
+        {97, 33, 576, 0, 0, 0, 1, 1, 1, 0, 48, 0},
+        {40, 20, 20 * 24, 0, 0, 1, 0, 0, 0, 0, 24, 0},
+        /* a gathered B (a weight gradient's taps): panels straddling runs */
+        {64, 288, 3000, 1, 0, 0, 1, 0, 0, 0, 0, 32},
+        {20, 9 * 12, 700, 1, 0, 0, 0, 0, 0, 0, 0, 12},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         const Case *c = &cases[i];

@@ -238,6 +238,29 @@ static void test_conv_odd_size(void **state)
                              .pad = 2}, "conv5x5 s2 odd");
 }
 
+/* With 8 channels or more a convolution gathers its taps where they lie
+ * (the input's for the forward, the output gradient's for a stride-1 input
+ * gradient); each way alone, both, dilated, strided, and without padding
+ * (more input cells than output cells). */
+static void test_conv_gathered(void **state)
+{
+    (void)state;
+    const int grids[] = {5, 1, 2};
+    for (size_t i = 0; i < sizeof grids / sizeof grids[0]; i++)
+        check_conv((Conv2dShape){.n = 2, .h = grids[i], .w = grids[i], .c_in = 8, .c_out = 9,
+                                 .k = 3, .stride = 1, .pad = 1}, "conv3x3 gathered");
+    check_conv((Conv2dShape){.n = 2, .h = 5, .w = 5, .c_in = 8, .c_out = 3, .k = 3, .stride = 1,
+                             .pad = 1}, "conv3x3 gathered forward");
+    check_conv((Conv2dShape){.n = 2, .h = 5, .w = 5, .c_in = 3, .c_out = 8, .k = 3, .stride = 1,
+                             .pad = 1}, "conv3x3 gathered input gradient");
+    check_conv((Conv2dShape){.n = 2, .h = 7, .w = 7, .c_in = 8, .c_out = 8, .k = 3, .stride = 1,
+                             .pad = 2, .dilation = 2}, "conv3x3 gathered dilated");
+    check_conv((Conv2dShape){.n = 2, .h = 8, .w = 8, .c_in = 8, .c_out = 8, .k = 5, .stride = 2,
+                             .pad = 2}, "conv5x5 s2 gathered");
+    check_conv((Conv2dShape){.n = 1, .h = 6, .w = 5, .c_in = 3, .c_out = 8, .k = 3, .stride = 1,
+                             .pad = 0}, "conv3x3 unpadded gathered input gradient");
+}
+
 /* ---- elementwise and cells: one input, one output ------------------------ */
 
 typedef void (*UnaryForward)(float *out, const float *in, void *shape);
@@ -667,6 +690,7 @@ int main(void)
         cmocka_unit_test(test_conv3x3_dilated),
         cmocka_unit_test(test_conv5x5_stride2),
         cmocka_unit_test(test_conv_odd_size),
+        cmocka_unit_test(test_conv_gathered),
         cmocka_unit_test(test_elu),
         cmocka_unit_test(test_residual),
         cmocka_unit_test(test_divide),

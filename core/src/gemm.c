@@ -86,8 +86,26 @@ static void tile_bounds(const GemmShape *s, const Tiling *t, int tile, int *i0, 
     *jp = tile % t->panels;
 }
 
+int gemm_k_block(const GemmShape *s)
+{
+    return s->a.runs ? GEMM_KC / s->a.run * s->a.run : GEMM_KC;
+}
+
 void gemm_pack_panel(float *bp, int width, const GemmOperand *b, int p0, int kc, int j0, int nr)
 {
+    if (b->runs) { /* a gathered B: each row's columns copied a run's piece at a time */
+        for (int p = 0; p < kc; p++) {
+            const float *const *row = b->runs + (ptrdiff_t)(p0 + p) * b->per_row;
+            float *dst = bp + (size_t)p * width;
+            for (int j = 0; j < nr;) {
+                const int at = (j0 + j) % b->run, len = b->run - at < nr - j ? b->run - at : nr - j;
+                memcpy(dst + j, row[(j0 + j) / b->run] + at, (size_t)len * sizeof(float));
+                j += len;
+            }
+            for (int j = nr; j < width; j++) dst[j] = 0.0f;
+        }
+        return;
+    }
     const float *first = b->data + (ptrdiff_t)p0 * b->rows + (ptrdiff_t)j0 * b->cols;
     if (b->cols == 1) { /* B's rows are contiguous: copied row by row */
         for (int p = 0; p < kc; p++) {
@@ -141,11 +159,12 @@ static void gemm_deep(const GemmShape *s, const GemmKernel *kern, const Tiling *
         first = (int)((long)t->tiles * id / team);
         end = (int)((long)t->tiles * (id + 1) / team);
 #endif
-        for (int p0 = 0; p0 < s->k; p0 += GEMM_KC)
+        const int kb = gemm_k_block(s);
+        for (int p0 = 0; p0 < s->k; p0 += kb)
             for (int tile = first; tile < end; tile++) {
                 int i0, i1, jp;
                 tile_bounds(s, t, tile, &i0, &i1, &jp);
-                kern->tile(s, NULL, i0, i1, jp, p0, s->k - p0 < GEMM_KC ? s->k : p0 + GEMM_KC);
+                kern->tile(s, NULL, i0, i1, jp, p0, s->k - p0 < kb ? s->k : p0 + kb);
             }
     }
 }

@@ -6,7 +6,8 @@
  *
  * A register tile of MR rows x NR = 2 vectors of C stays in registers while
  * the product runs down k: each step loads two vectors of B's panel and
- * broadcasts one element of A per row; then the tile is finished (bias,
+ * broadcasts one element of A per row (read through strides, or from a
+ * gathered row's runs); then the tile is finished (bias,
  * accumulation, residual, ELU or ELU's derivative) and stored. */
 #include <stddef.h>
 #include <string.h>
@@ -98,6 +99,22 @@ static inline __attribute__((always_inline)) void run_down_k(int rows, int k, co
     }
 }
 
+/* The same for a gathered A: row r's k terms at rowp[r] (one run each) */
+static inline __attribute__((always_inline)) void run_down_runs(int rows, int k,
+                                                                const float *const *rowp,
+                                                                const float *bp, ptrdiff_t b_step,
+                                                                Vec *lo, Vec *hi)
+{
+    for (int p = 0; p < k; p++, bp += b_step) {
+        const Vec b0 = load(bp), b1 = load(bp + VW);
+        for (int r = 0; r < rows; r++) {
+            const float ar = rowp[r][p];
+            lo[r] += ar * b0;
+            hi[r] += ar * b1;
+        }
+    }
+}
+
 /* What becomes of a register tile's sums: the bias they start from (NR
  * floats, or NULL), C's old values when accumulating, then the residual
  * `add` (C's layout), ELU and the factor of ELU's derivative at `elu_out`
@@ -123,10 +140,10 @@ static inline __attribute__((always_inline)) Vec each_lane(Vec v, int slope)
 }
 
 /* c[mr x nr] = a[mr x k] . bp[k x NR], finished as f says; mr <= MR, nr <= NR;
- * bp is B's panel, a row every b_step floats (packed: NR, zero past nr) */
-static void micro_tile(int mr, int nr, int k, const float *a, ptrdiff_t a_rows, ptrdiff_t a_cols,
-                       const float *bp, ptrdiff_t b_step, float *c, ptrdiff_t ldc,
-                       const TileFinish *f)
+ * a is the tile's first row and term (gathered: k whole runs); bp is B's
+ * panel, a row every b_step floats (packed: NR, zero past nr) */
+static void micro_tile(int mr, int nr, int k, const GemmOperand *a, const float *bp,
+                       ptrdiff_t b_step, float *c, ptrdiff_t ldc, const TileFinish *f)
 {
     Vec lo[MR], hi[MR];
     const Vec bias_lo = f->bias ? load(f->bias) : (Vec){0};
@@ -135,8 +152,18 @@ static void micro_tile(int mr, int nr, int k, const float *a, ptrdiff_t a_rows, 
         lo[r] = bias_lo;
         hi[r] = bias_hi;
     }
-    if (mr == MR) run_down_k(MR, k, a, a_rows, a_cols, bp, b_step, lo, hi); /* the common case */
-    else run_down_k(mr, k, a, a_rows, a_cols, bp, b_step, lo, hi);
+    if (a->runs) {
+        for (int q = 0; q < k; q += a->run) {
+            const float *rowp[MR];
+            for (int r = 0; r < mr; r++) rowp[r] = a->runs[r * a->per_row + q / a->run];
+            if (mr == MR) run_down_runs(MR, a->run, rowp, bp + q * b_step, b_step, lo, hi);
+            else run_down_runs(mr, a->run, rowp, bp + q * b_step, b_step, lo, hi);
+        }
+    } else if (mr == MR) { /* the common case */
+        run_down_k(MR, k, a->data, a->rows, a->cols, bp, b_step, lo, hi);
+    } else {
+        run_down_k(mr, k, a->data, a->rows, a->cols, bp, b_step, lo, hi);
+    }
     const int n_lo = nr < VW ? nr : VW, n_hi = nr - n_lo;
     for (int r = 0; r < mr; r++) {
         float *row = c + r * ldc;
@@ -170,12 +197,13 @@ void KERNEL(const GemmShape *s, const float *packed_b, int i0, int i1, int jp, i
     float panel[GEMM_KC * NR] __attribute__((aligned(64))), bias[NR];
     const int j0 = jp * NR, nr = s->n - j0 < NR ? s->n - j0 : NR;
     for (int j = 0; j < NR; j++) bias[j] = s->bias && j < nr ? s->bias[j0 + j] : 0.0f;
-    for (int p0 = p_begin; p0 < p_end; p0 += GEMM_KC) {
-        const int kc = p_end - p0 < GEMM_KC ? p_end - p0 : GEMM_KC;
+    const int kb = gemm_k_block(s);
+    for (int p0 = p_begin; p0 < p_end; p0 += kb) {
+        const int kc = p_end - p0 < kb ? p_end - p0 : kb;
         const float *bp = panel;
         ptrdiff_t b_step = NR;
         if (packed_b) bp = packed_b + ((ptrdiff_t)jp * s->k + p0) * NR;
-        else if (s->b.cols == 1 && nr == NR) {
+        else if (!s->b.runs && s->b.cols == 1 && nr == NR) {
             bp = s->b.data + (ptrdiff_t)p0 * s->b.rows + j0;
             b_step = s->b.rows;
         } else gemm_pack_panel(panel, NR, &s->b, p0, kc, j0, nr);
@@ -188,8 +216,10 @@ void KERNEL(const GemmShape *s, const float *packed_b, int i0, int i1, int jp, i
                                   .add = last && s->add ? s->add + at : NULL,
                                   .elu = last && s->elu,
                                   .elu_out = last && s->elu_out ? s->elu_out + at : NULL};
-            micro_tile(mr, nr, kc, s->a.data + (ptrdiff_t)i * s->a.rows + (ptrdiff_t)p0 * s->a.cols,
-                       s->a.rows, s->a.cols, bp, b_step, s->c + at, s->ldc, &f);
+            GemmOperand a = s->a;
+            if (a.runs) a.runs += (ptrdiff_t)i * a.per_row + p0 / a.run;
+            else a.data += (ptrdiff_t)i * a.rows + (ptrdiff_t)p0 * a.cols;
+            micro_tile(mr, nr, kc, &a, bp, b_step, s->c + at, s->ldc, &f);
         }
     }
 }

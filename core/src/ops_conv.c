@@ -1,16 +1,31 @@
-/* k x k convolution with stride, dilation and zero padding, as im2col + one
- * sgemm over the whole batch (batch x output cells is the GEMM's long side).
+/* k x k convolution with stride, dilation and zero padding, as one matrix
+ * product over the whole batch (batch x output cells is its long side)
+ * whose rows are the output cells' taps in tap-major order (ky, kx, c).
  *
- * The im2col rows are tap-major, (ky, kx, c), so that a row's taps at one ky
- * are a single run of the input (the cells along x are adjacent, and so are
- * their channels): a copy, not a gather; dilated taps are a copy each. The
- * weight, [c_out, c_in, k, k] in PyTorch's order, is rearranged to
- * [c_out, k, k, c_in] to match, at the end of the scratch. */
+ * Where the input has channels enough, a row's taps are read where they
+ * lie: the product's A is gathered, one run of c_in floats a tap, the taps
+ * outside the input a run of zeros (a table of pointers, 9 a cell for a
+ * 3x3 kernel, where im2col would copy 9 c_in floats). The input gradient of
+ * a stride-1 convolution is likewise the convolution of the output
+ * gradient by the flipped kernel, its taps gathered from the output
+ * gradient. Otherwise the rows are copied (im2col, each kernel row's taps
+ * one copy of the input), and the input gradient scattered back from them
+ * (col2im).
+ *
+ * The weight, [c_out, c_in, k, k] in PyTorch's order, is rearranged to
+ * [c_out, k, k, c_in] to match the rows (or, flipped for the input
+ * gradient, to [k, k, c_out, c_in]), at the end of the scratch. */
 #include <string.h>
 
 #include "gemm.h"
 #include "threads.h"
 #include "vnca/ops.h"
+
+/* Runs shorter than this would have the kernel reload its row pointers
+ * every few terms (an encoder's first layer reads one channel). */
+enum { GATHER_MIN_RUN = 8 };
+
+static int run_gathers(int run) { return run >= GATHER_MIN_RUN && run <= GEMM_KC; }
 
 static int tap_spacing(Conv2dShape s) { return s.dilation > 1 ? s.dilation : 1; }
 
@@ -25,10 +40,28 @@ static int conv2d_rows(Conv2dShape s)
     return s.n * conv2d_out_size(s, s.h) * conv2d_out_size(s, s.w);
 }
 
+/* the forward's taps, and the input gradient's, gathered (or copied) */
+static int gathers_input(Conv2dShape s) { return run_gathers(s.c_in); }
+static int gathers_gradient(Conv2dShape s) { return s.stride == 1 && run_gathers(s.c_out); }
+
+/* Floats at the start of the scratch: the copied rows where either way
+ * copies them, else the larger table of runs (a pointer a tap of each
+ * output cell, or of each input cell) and a run of zeros. */
+static size_t rows_area(Conv2dShape s)
+{
+    const size_t taps = (size_t)s.k * s.k, out_cells = (size_t)conv2d_rows(s);
+    const size_t in_cells = (size_t)s.n * s.h * s.w;
+    const size_t copies = !gathers_input(s) || !gathers_gradient(s) ? out_cells * taps * s.c_in : 0;
+    if (!gathers_input(s) && !gathers_gradient(s)) return copies;
+    const size_t table = (in_cells > out_cells ? in_cells : out_cells) * taps * sizeof(float *);
+    const size_t zeros = (size_t)(s.c_in > s.c_out ? s.c_in : s.c_out);
+    const size_t gathered = (table + sizeof(float) - 1) / sizeof(float) + zeros;
+    return copies > gathered ? copies : gathered;
+}
+
 size_t conv2d_col_size(Conv2dShape s)
 {
-    const size_t row_len = (size_t)s.c_in * s.k * s.k;
-    return ((size_t)conv2d_rows(s) + s.c_out) * row_len;
+    return rows_area(s) + (size_t)s.c_out * s.c_in * s.k * s.k;
 }
 
 /* Output column ox's taps kx in [lo, hi) read inside the image, the others
@@ -106,11 +139,12 @@ static void col2im_add(float *din, const float *col, Conv2dShape s)
             }
 }
 
-/* wk[o, t, c] = w[o, c, t]: the weight in the columns' order (t = ky k + kx) */
+/* wk[o, t, c] = w[o, c, t]: the weight in the rows' order (t = ky k + kx), at
+ * the end of the scratch */
 static float *tap_major_weight(float *col, const float *w, Conv2dShape s)
 {
     const size_t taps = (size_t)s.k * s.k;
-    float *wk = col + (size_t)conv2d_rows(s) * taps * s.c_in;
+    float *wk = col + rows_area(s);
     for (int o = 0; o < s.c_out; o++)
         for (int c = 0; c < s.c_in; c++)
             for (size_t t = 0; t < taps; t++)
@@ -118,12 +152,93 @@ static float *tap_major_weight(float *col, const float *w, Conv2dShape s)
     return wk;
 }
 
+/* wf[t, o, c] = w[o, c, t]: the weight of the input gradient's product
+ * (its rows are the output gradient's taps, run t the output cell that
+ * reads through tap t), at the end of the scratch */
+static float *flipped_weight(float *col, const float *w, Conv2dShape s)
+{
+    const size_t taps = (size_t)s.k * s.k;
+    float *wf = col + rows_area(s);
+    for (size_t t = 0; t < taps; t++)
+        for (int o = 0; o < s.c_out; o++)
+            for (int c = 0; c < s.c_in; c++)
+                wf[(t * s.c_out + o) * s.c_in + c] = w[((size_t)o * s.c_in + c) * taps + t];
+    return wf;
+}
+
+/* a run of `len` zeros after a table of `pointers` runs at the scratch's start */
+static const float *zero_run(float *col, size_t pointers, int len)
+{
+    float *zeros = col + (pointers * sizeof(float *) + sizeof(float) - 1) / sizeof(float);
+    memset(zeros, 0, (size_t)len * sizeof(float));
+    return zeros;
+}
+
+/* The rows of the product, [rows, k k c_in]: gathered from `in` (the
+ * table at the scratch's start) or copied there. */
+static GemmOperand tap_rows(float *col, const float *in, Conv2dShape s)
+{
+    const int taps = s.k * s.k, row_len = taps * s.c_in;
+    if (!gathers_input(s)) {
+        im2col(col, in, s);
+        return gemm_matrix(col, row_len);
+    }
+    const int ho = conv2d_out_size(s, s.h), wo = conv2d_out_size(s, s.w), d = tap_spacing(s);
+    const int lines = s.n * ho;
+    const float **table = (const float **)col;
+    const float *zeros = zero_run(col, (size_t)lines * wo * taps, s.c_in);
+    #pragma omp parallel for schedule(static) if ((long)lines * wo * taps >= 65536) \
+        num_threads(team_size())
+    for (int line = 0; line < lines; line++) {
+        const int n = line / ho, oy = line % ho;
+        const float **row = table + (size_t)line * wo * taps;
+        for (int ox = 0; ox < wo; ox++)
+            for (int ky = 0; ky < s.k; ky++) {
+                const int iy = oy * s.stride - s.pad + ky * d;
+                for (int kx = 0; kx < s.k; kx++) {
+                    const int ix = ox * s.stride - s.pad + kx * d;
+                    const int inside = iy >= 0 && iy < s.h && ix >= 0 && ix < s.w;
+                    *row++ = inside ? in + (((size_t)n * s.h + iy) * s.w + ix) * s.c_in : zeros;
+                }
+            }
+    }
+    return gemm_gathered(table, taps, s.c_in);
+}
+
+/* The input gradient's rows, [n h w, k k c_out]: for each input cell and
+ * tap, the output gradient of the cell that reads it through that tap
+ * (stride 1: the output cell is the input's, shifted), or zeros. */
+static GemmOperand flipped_tap_rows(float *col, const float *dout, Conv2dShape s)
+{
+    const int taps = s.k * s.k, ho = conv2d_out_size(s, s.h), wo = conv2d_out_size(s, s.w);
+    const int d = tap_spacing(s), lines = s.n * s.h;
+    const float **table = (const float **)col;
+    const float *zeros = zero_run(col, (size_t)lines * s.w * taps, s.c_out);
+    #pragma omp parallel for schedule(static) if ((long)lines * s.w * taps >= 65536) \
+        num_threads(team_size())
+    for (int line = 0; line < lines; line++) {
+        const int n = line / s.h, iy = line % s.h;
+        const float **row = table + (size_t)line * s.w * taps;
+        for (int ix = 0; ix < s.w; ix++)
+            for (int ky = 0; ky < s.k; ky++) {
+                const int oy = iy + s.pad - ky * d;
+                for (int kx = 0; kx < s.k; kx++) {
+                    const int ox = ix + s.pad - kx * d;
+                    const int inside = oy >= 0 && oy < ho && ox >= 0 && ox < wo;
+                    *row++ = inside ? dout + (((size_t)n * ho + oy) * wo + ox) * s.c_out : zeros;
+                }
+            }
+    }
+    return gemm_gathered(table, taps, s.c_out);
+}
+
 void conv2d_forward(float *out, float *col, const float *in, const float *w, const float *b,
                     Conv2dShape s)
 {
-    im2col(col, in, s);
+    const int row_len = s.c_in * s.k * s.k;
     const float *wk = tap_major_weight(col, w, s);
-    linear_forward(out, col, wk, b, conv2d_rows(s), s.c_in * s.k * s.k, s.c_out);
+    gemm(&(GemmShape){.m = conv2d_rows(s), .n = s.c_out, .k = row_len, .a = tap_rows(col, in, s),
+                      .b = gemm_transposed(wk, row_len), .bias = b, .c = out, .ldc = s.c_out});
 }
 
 void conv2d_backward(float *din, float *dw, float *db, float *col, const float *dout,
@@ -131,21 +246,27 @@ void conv2d_backward(float *din, float *dw, float *db, float *col, const float *
 {
     const int rows = conv2d_rows(s), row_len = s.c_in * s.k * s.k;
     const size_t taps = (size_t)s.k * s.k;
-    float *wk = col + (size_t)rows * row_len;
     if (db) linear_backward(NULL, NULL, db, dout, NULL, NULL, rows, row_len, s.c_out);
-    if (dw) { /* dwk[c_out, row_len] = dout^T . im2col(in), then into PyTorch's order */
-        im2col(col, in, s);
-        gemm(&(GemmShape){.m = s.c_out, .n = row_len, .k = rows, .a = {dout, 1, s.c_out},
-                          .b = {col, row_len, 1}, .c = wk, .ldc = row_len});
+    if (dw) { /* dwk[c_out, row_len] = dout^T . rows, then into PyTorch's order */
+        float *wk = col + rows_area(s);
+        gemm(&(GemmShape){.m = s.c_out, .n = row_len, .k = rows, .a = gemm_transposed(dout, s.c_out),
+                          .b = tap_rows(col, in, s), .c = wk, .ldc = row_len});
         for (int o = 0; o < s.c_out; o++)
             for (int c = 0; c < s.c_in; c++)
                 for (size_t t = 0; t < taps; t++)
                     dw[((size_t)o * s.c_in + c) * taps + t] += wk[((size_t)o * taps + t) * s.c_in + c];
     }
     if (!din) return;
+    if (gathers_gradient(s)) { /* din += flipped rows of dout . wf */
+        const float *wf = flipped_weight(col, w, s);
+        gemm(&(GemmShape){.m = s.n * s.h * s.w, .n = s.c_in, .k = (int)taps * s.c_out,
+                          .a = flipped_tap_rows(col, dout, s), .b = gemm_matrix(wf, s.c_in), .c = din,
+                          .ldc = s.c_in, .accumulate = 1});
+        return;
+    }
     /* dcol[rows, row_len] = dout[rows, c_out] . wk[c_out, row_len], into col */
-    tap_major_weight(col, w, s);
-    gemm(&(GemmShape){.m = rows, .n = row_len, .k = s.c_out, .a = {dout, s.c_out, 1},
-                      .b = {wk, row_len, 1}, .c = col, .ldc = row_len});
+    const float *wk = tap_major_weight(col, w, s);
+    gemm(&(GemmShape){.m = rows, .n = row_len, .k = s.c_out, .a = gemm_matrix(dout, s.c_out),
+                      .b = gemm_matrix(wk, row_len), .c = col, .ldc = row_len});
     col2im_add(din, col, s);
 }

@@ -4,15 +4,11 @@
 #include "threads.h"
 #include "vnca/ops.h"
 
-/* a row-major matrix, and its transpose */
-static GemmOperand matrix(const float *data, int row_len) { return (GemmOperand){data, row_len, 1}; }
-static GemmOperand transposed(const float *data, int row_len) { return (GemmOperand){data, 1, row_len}; }
-
 /* out[rows, n_out] = in[rows, n_in] . w[n_out, n_in]^T + b (+ skip), then ELU if asked */
 static void linear(float *out, const float *in, const float *w, const float *b, const float *skip,
                    int elu, int rows, int n_in, int n_out)
 {
-    gemm(&(GemmShape){.m = rows, .n = n_out, .k = n_in, .a = matrix(in, n_in), .b = transposed(w, n_in),
+    gemm(&(GemmShape){.m = rows, .n = n_out, .k = n_in, .a = gemm_matrix(in, n_in), .b = gemm_transposed(w, n_in),
                       .bias = b, .c = out, .ldc = n_out, .add = skip, .elu = elu});
 }
 
@@ -68,7 +64,7 @@ static void bias_grad(float *db, const float *dout, int rows, int n_out)
 static void input_grad(float *din, const float *dout, const float *w, const float *y, int accumulate,
                        int rows, int n_in, int n_out)
 {
-    gemm(&(GemmShape){.m = rows, .n = n_in, .k = n_out, .a = matrix(dout, n_out), .b = matrix(w, n_in),
+    gemm(&(GemmShape){.m = rows, .n = n_in, .k = n_out, .a = gemm_matrix(dout, n_out), .b = gemm_matrix(w, n_in),
                       .c = din, .ldc = n_in, .accumulate = accumulate, .elu_out = y});
 }
 
@@ -89,7 +85,7 @@ void linear_backward(float *din, float *dw, float *db, const float *dout, const 
 {
     if (din) input_grad(din, dout, w, NULL, 1, rows, n_in, n_out);
     if (dw) /* dw[n_out, n_in] += dout^T . in */
-        gemm(&(GemmShape){.m = n_out, .n = n_in, .k = rows, .a = transposed(dout, n_out),
-                          .b = matrix(in, n_in), .c = dw, .ldc = n_in, .accumulate = 1});
+        gemm(&(GemmShape){.m = n_out, .n = n_in, .k = rows, .a = gemm_transposed(dout, n_out),
+                          .b = gemm_matrix(in, n_in), .c = dw, .ldc = n_in, .accumulate = 1});
     if (db) bias_grad(db, dout, rows, n_out);
 }
