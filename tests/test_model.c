@@ -425,6 +425,89 @@ static void test_same_seed_same_result(void **state)
     vnca_model_free(&a); vnca_model_free(&b); vnca_model_free(&other);
 }
 
+/* The loss and gradient of rows `all` together against the mean of each
+ * row's alone (row i: each[i]): equal up to the order of the sums. */
+static void check_rows_alike(const VncaModel *m, const float *x, const float *eps,
+                             const DecoderRows *all, const DecoderRows *each, int n)
+{
+    const VncaConfig *cfg = &m->config;
+    const int pixels = cfg->image_size * cfg->image_size;
+    VncaWorkspace *ws = workspace_new(cfg, n, VNCA_WS_TRAIN, all->extra, NULL);
+    VncaWorkspace *ws1 = workspace_new(cfg, 1, VNCA_WS_TRAIN, all->extra, NULL);
+    float *together = calloc(m->layout.n_params, sizeof(float));
+    float *alone = calloc(m->layout.n_params, sizeof(float));
+    assert_non_null(ws);
+    assert_non_null(ws1);
+    assert_non_null(together);
+    assert_non_null(alone);
+    const double loss = elbo_forward_rows(m, ws, x, eps, all).loss;
+    vnca_elbo_backward(m, ws, together);
+    double mean = 0;
+    for (int i = 0; i < n; i++) {
+        mean += elbo_forward_rows(m, ws1, x + i * pixels, eps + i * cfg->latent, &each[i]).loss / n;
+        vnca_elbo_backward(m, ws1, alone);
+    }
+    double worst = 0;
+    for (size_t i = 0; i < m->layout.n_params; i++) {
+        const double err = fabs(together[i] - alone[i] / n) / (1e-3 + fabs(together[i]));
+        if (err > worst) worst = err;
+    }
+    print_message("loss %.6f, mean alone %.6f; gradient's largest relative difference %.2g\n",
+                  loss, mean, worst);
+    assert_true(fabs(loss - mean) <= 1e-5 * fabs(mean));
+    assert_true(worst < 1e-3);
+    free(together);
+    free(alone);
+    vnca_workspace_free(ws);
+    vnca_workspace_free(ws1);
+}
+
+/* A batch is its images: its loss and gradient are the mean of each image's
+ * alone. At 32x32 cells a step takes its images two at a time (its
+ * activations kept in cache), so this checks that each chunk reads its own
+ * images' states, activations and genomes: growing rows, and pool rows
+ * each with its own cells gone. The perception's 8 channels take the
+ * gathered convolutions. */
+static void test_batch_is_its_images(void **state)
+{
+    (void)state;
+    enum { N = 12, S = 32, Z = 8 }; /* at least 3 images a core's shard, on up to 4 cores */
+    VncaConfig cfg = micro_config(VNCA_PERCEIVE_CONV3);
+    cfg.latent = cfg.hidden = Z;
+    cfg.n_stages = 5;
+    for (int i = 0; i < 5; i++) {
+        cfg.stage_grid[i] = 2 << i;
+        cfg.stage_steps[i] = i == 4 ? 2 : 1;
+    }
+    cfg.image_size = S;
+    cfg.genome = VNCA_GENOME_POSITION;
+    VncaModel m;
+    assert_int_equal(make_model(&m, &cfg, 31), 0);
+    VncaRng rng;
+    vnca_rng_seed(&rng, 32);
+    float *x = binary_images(&rng, N, S), eps[N * Z], start_z[N * Z];
+    float *start = malloc(sizeof(float) * N * S * S * Z), *alive = malloc(sizeof(float) * N * S * S);
+    assert_non_null(start);
+    assert_non_null(alive);
+    vnca_rng_normal_fill(&rng, eps, N * Z);
+    vnca_rng_normal_fill(&rng, start_z, N * Z);
+    fill_uniform(&rng, start, (size_t)N * S * S * Z, -1, 1);
+    for (int i = 0; i < N * S * S; i++) /* image i: a square of side 2 + i gone */
+        alive[i] = (i % (S * S)) / S < 2 + i / (S * S) && i % S < 2 + i / (S * S) ? 0 : 1;
+
+    DecoderRows each[N];
+    for (int i = 0; i < N; i++) each[i] = (DecoderRows){.grow = 1};
+    check_rows_alike(&m, x, eps, &(DecoderRows){.grow = N}, each, N);
+    for (int i = 0; i < N; i++)
+        each[i] = (DecoderRows){.start = start + (size_t)i * S * S * Z, .start_z = start_z + i * Z,
+                                .start_alive = alive + i * S * S, .n_start = 1, .extra = 2};
+    check_rows_alike(&m, x, eps,
+                     &(DecoderRows){.start = start, .start_z = start_z, .start_alive = alive,
+                                    .n_start = N, .extra = 2}, each, N);
+    free(start); free(alive); free(x);
+    vnca_model_free(&m);
+}
+
 /* ---- the ELBO's gradient ------------------------------------------------ */
 
 typedef struct ElboCase {
@@ -780,6 +863,7 @@ int main(void)
         cmocka_unit_test(test_model_with_genome_decodes_alike),
         cmocka_unit_test(test_model_with_far_perception_decodes_alike),
         cmocka_unit_test(test_same_seed_same_result),
+        cmocka_unit_test(test_batch_is_its_images),
         cmocka_unit_test(test_elbo_gradient_conv3x3),
         cmocka_unit_test(test_elbo_gradient_sobel),
         cmocka_unit_test(test_elbo_gradient_pool_and_extra_steps),

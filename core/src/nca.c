@@ -57,8 +57,9 @@ static void perceive_forward(const VncaModel *m, float *x0, float *feat, const f
     }
 }
 
-void nca_step_forward(const VncaModel *m, const float *state_in, float *state_out, int n, int g,
-                      const NcaStepActs *acts, const NcaGenome *genome)
+/* the step of n images, every layer over all of them at once */
+static void step_forward(const VncaModel *m, const float *state_in, float *state_out, int n, int g,
+                         const NcaStepActs *acts, const NcaGenome *genome)
 {
     const VncaConfig *cfg = &m->config;
     const int cells = n * g * g, c = cfg->latent, h = cfg->hidden;
@@ -75,9 +76,10 @@ void nca_step_forward(const VncaModel *m, const float *state_in, float *state_ou
     residual_forward(state_out, state_in, delta, (size_t)cells * c);
 }
 
-void nca_step_backward(const VncaModel *m, const VncaWeights *gw, const float *state_in,
-                       const float *dstate_out, float *dstate_in, int n, int g,
-                       const NcaStepActs *acts, const NcaStepGrads *grads, const NcaGenome *genome)
+static void step_backward(const VncaModel *m, const VncaWeights *gw, const float *state_in,
+                          const float *dstate_out, float *dstate_in, int n, int g,
+                          const NcaStepActs *acts, const NcaStepGrads *grads,
+                          const NcaGenome *genome)
 {
     const VncaConfig *cfg = &m->config;
     const int cells = n * g * g, c = cfg->latent, h = cfg->hidden, R = cfg->res_blocks;
@@ -115,5 +117,69 @@ void nca_step_backward(const VncaModel *m, const VncaWeights *gw, const float *s
         linear_backward(grads->dfeat, gw->perceive_w, gw->perceive_b, dx, acts->feat,
                         m->w.perceive_w, cells, 3 * c, h);
         sobel_backward(dstate_in, grads->dfeat, n, g, c);
+    }
+}
+
+/* A step takes its images a few at a time, so that a chunk's activations
+ * stay in the L2 cache from one layer to the next, where the whole batch's
+ * would stream through memory between them (the 1x1 layers of 64 units,
+ * one core: 98-177 GFLOP/s over 32,768 cells, 135-183 over 2,048). Chunks
+ * are whole images (the perception reads within an image), and start at
+ * multiples of CHUNK_CELLS cells, so a weight gradient still sums its rows
+ * in blocks of GEMM_KC. */
+enum { CHUNK_CELLS = 2048 };
+
+static int chunk_images(int n, int g)
+{
+    const int images = CHUNK_CELLS / (g * g);
+    return images < 1 ? 1 : images < n ? images : n;
+}
+
+/* images [i, ...)'s part of a step's activations (feat is scratch, shared) */
+static NcaStepActs acts_from(const NcaStepActs *acts, const VncaConfig *cfg, size_t cell)
+{
+    NcaStepActs part = *acts;
+    for (int r = 0; r <= cfg->res_blocks; r++) part.x[r] += cell * cfg->hidden;
+    for (int r = 0; r < cfg->res_blocks; r++) part.a[r] += cell * cfg->hidden;
+    return part;
+}
+
+static const NcaGenome *genome_from(NcaGenome *part, const NcaGenome *genome, const VncaConfig *cfg,
+                                    int i, size_t cell)
+{
+    if (!genome) return NULL;
+    *part = (NcaGenome){.z = genome->z + (size_t)i * cfg->latent,
+                        .alive = genome->alive ? genome->alive + cell : NULL,
+                        .dz = genome->dz ? genome->dz + (size_t)i * cfg->latent : NULL};
+    return part;
+}
+
+void nca_step_forward(const VncaModel *m, const float *state_in, float *state_out, int n, int g,
+                      const NcaStepActs *acts, const NcaGenome *genome)
+{
+    const VncaConfig *cfg = &m->config;
+    const int per = chunk_images(n, g);
+    for (int i = 0; i < n; i += per) {
+        const size_t cell = (size_t)i * g * g, at = cell * cfg->latent;
+        const NcaStepActs part = acts_from(acts, cfg, cell);
+        NcaGenome genome_part;
+        step_forward(m, state_in + at, state_out + at, n - i < per ? n - i : per, g, &part,
+                     genome_from(&genome_part, genome, cfg, i, cell));
+    }
+}
+
+void nca_step_backward(const VncaModel *m, const VncaWeights *gw, const float *state_in,
+                       const float *dstate_out, float *dstate_in, int n, int g,
+                       const NcaStepActs *acts, const NcaStepGrads *grads, const NcaGenome *genome)
+{
+    const VncaConfig *cfg = &m->config;
+    const int per = chunk_images(n, g);
+    for (int i = 0; i < n; i += per) {
+        const size_t cell = (size_t)i * g * g, at = cell * cfg->latent;
+        const NcaStepActs part = acts_from(acts, cfg, cell);
+        NcaGenome genome_part;
+        step_backward(m, gw, state_in + at, dstate_out + at, dstate_in + at,
+                      n - i < per ? n - i : per, g, &part, grads,
+                      genome_from(&genome_part, genome, cfg, i, cell));
     }
 }

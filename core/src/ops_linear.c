@@ -8,8 +8,9 @@
 static void linear(float *out, const float *in, const float *w, const float *b, const float *skip,
                    int elu, int rows, int n_in, int n_out)
 {
-    gemm(&(GemmShape){.m = rows, .n = n_out, .k = n_in, .a = gemm_matrix(in, n_in), .b = gemm_transposed(w, n_in),
-                      .bias = b, .c = out, .ldc = n_out, .add = skip, .elu = elu});
+    gemm(&(GemmShape){.m = rows, .n = n_out, .k = n_in, .a = gemm_matrix(in, n_in),
+                      .b = gemm_transposed(w, n_in), .bias = b, .c = out, .ldc = n_out, .add = skip,
+                      .elu = elu});
 }
 
 void linear_forward(float *out, const float *in, const float *w, const float *b, int rows,
@@ -64,8 +65,9 @@ static void bias_grad(float *db, const float *dout, int rows, int n_out)
 static void input_grad(float *din, const float *dout, const float *w, const float *y, int accumulate,
                        int rows, int n_in, int n_out)
 {
-    gemm(&(GemmShape){.m = rows, .n = n_in, .k = n_out, .a = gemm_matrix(dout, n_out), .b = gemm_matrix(w, n_in),
-                      .c = din, .ldc = n_in, .accumulate = accumulate, .elu_out = y});
+    gemm(&(GemmShape){.m = rows, .n = n_in, .k = n_out, .a = gemm_matrix(dout, n_out),
+                      .b = gemm_matrix(w, n_in), .c = din, .ldc = n_in, .accumulate = accumulate,
+                      .elu_out = y});
 }
 
 void linear_backward_input(float *din, const float *dout, const float *w, int rows, int n_in,
