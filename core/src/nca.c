@@ -1,6 +1,5 @@
 /* The NCA update f: perception -> R residual blocks -> 1x1 conv, applied to
  * every cell at once, and its backward pass. */
-#include <string.h>
 
 #include "nca.h"
 #include "vnca/ops.h"
@@ -113,9 +112,9 @@ static void step_backward(const VncaModel *m, const VncaWeights *gw, const float
                             m->w.perceive_far_w, perceive_far_shape(cfg, n, g));
     } else {
         sobel_forward(acts->feat, state_in, n, g, c);
-        memset(grads->dfeat, 0, nca_feat_floats(cfg, n, g) * sizeof(float));
-        linear_backward(grads->dfeat, gw->perceive_w, gw->perceive_b, dx, acts->feat,
-                        m->w.perceive_w, cells, 3 * c, h);
+        linear_backward_input(grads->dfeat, dx, m->w.perceive_w, cells, 3 * c, h);
+        linear_backward(NULL, gw->perceive_w, gw->perceive_b, dx, acts->feat, m->w.perceive_w,
+                        cells, 3 * c, h);
         sobel_backward(dstate_in, grads->dfeat, n, g, c);
     }
 }
