@@ -143,6 +143,9 @@ static void test_products(void **state)
         {300, 64, 288, 0, 1, 1, 0, 0, 0, 0, 32, 0},
         {97, 33, 576, 0, 0, 0, 1, 1, 1, 0, 48, 0},
         {40, 20, 20 * 24, 0, 0, 1, 0, 0, 0, 0, 24, 0},
+        /* gathered, at most 16 columns (AVX-512's one-vector panel) */
+        {200, 16, 9 * 16, 0, 1, 1, 0, 0, 0, 0, 16, 0},
+        {50, 9, 96, 0, 0, 0, 1, 1, 1, 0, 32, 0},
         /* a gathered B (a weight gradient's taps): panels straddling runs */
         {64, 288, 3000, 1, 0, 0, 1, 0, 0, 0, 0, 32},
         {20, 9 * 12, 700, 1, 0, 0, 0, 0, 0, 0, 0, 12},

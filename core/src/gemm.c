@@ -35,6 +35,13 @@ static const GemmKernel kernels[CPU_ISA_COUNT] = {
 #endif
 };
 
+#if CPU_X86
+/* AVX-512 for products at most 16 columns wide (a small model's output
+ * layer, its perception's input gradient): a panel of one vector, where
+ * the two-vector panel would multiply zeros in half its lanes */
+static const GemmKernel avx512_narrow = {gemm_tile_avx512_narrow, 16, 12};
+#endif
+
 static CpuIsa chosen;
 static pthread_once_t chosen_once = PTHREAD_ONCE_INIT;
 
@@ -172,13 +179,11 @@ static void gemm_deep(const GemmShape *s, const GemmKernel *kern, const Tiling *
 void gemm(const GemmShape *s)
 {
     if (s->m <= 0 || s->n <= 0) return;
-    CpuIsa isa = gemm_isa();
-#if CPU_X86
-    /* a product no wider than an AVX2 panel would leave half of each AVX-512
-     * panel's multiply-adds on zeros (the same sums, the same bits) */
-    if (isa == CPU_ISA_AVX512 && s->n <= kernels[CPU_ISA_AVX2].panel) isa = CPU_ISA_AVX2;
-#endif
+    const CpuIsa isa = gemm_isa();
     const GemmKernel *kern = &kernels[isa];
+#if CPU_X86
+    if (isa == CPU_ISA_AVX512 && s->n <= avx512_narrow.panel) kern = &avx512_narrow;
+#endif
     const int threads = (long)s->m * s->n * s->k >= GEMM_PARALLEL_MACS ? team_size() : 1;
     const int deep = s->k > s->m;
     const Tiling t = tiling(s, kern, threads, deep ? 1 : TALL_TILES_PER_THREAD);

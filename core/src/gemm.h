@@ -81,7 +81,7 @@ int gemm_k_block(const GemmShape *s);
 void gemm_pack_panel(float *bp, int width, const GemmOperand *b, int p0, int kc, int j0, int nr);
 
 /* Rows [i0, i1) of C, columns [jp * NR, jp * NR + NR) (NR the set's panel
- * width, 2 vectors), the terms [p_begin, p_end) of its sums (p_begin a
+ * width, 2 vectors or one), the terms [p_begin, p_end) of its sums (p_begin a
  * multiple of gemm_k_block, the terms before it already in C). packed_b: all of
  * B as panels, panel jp's row p at (jp * k + p) * NR, zero past n; NULL:
  * the tile reads the rows of B it needs in place where they are contiguous
@@ -93,6 +93,10 @@ void gemm_tile_avx2(const GemmShape *s, const float *packed_b, int i0, int i1, i
                     int p_begin, int p_end);
 void gemm_tile_avx512(const GemmShape *s, const float *packed_b, int i0, int i1, int jp,
                       int p_begin, int p_end);
+/* AVX-512 with a panel of one vector (NR = 16), for products at most 16
+ * columns wide */
+void gemm_tile_avx512_narrow(const GemmShape *s, const float *packed_b, int i0, int i1, int jp,
+                             int p_begin, int p_end);
 #endif
 
 #endif

@@ -4,7 +4,8 @@
  * and a * b + c one fused multiply-add. Only gemm.c calls these, and only
  * the instruction set cpu_isa_choose picked.
  *
- * A register tile of MR rows x NR = 2 vectors of C stays in registers while
+ * A register tile of MR rows x NR = 2 vectors of C (1 in the narrow AVX-512
+ * build, -DGEMM_NARROW=1) stays in registers while
  * the product runs down k: each step loads two vectors of B's panel and
  * broadcasts one element of A per row (read through strides, or from a
  * gathered row's runs); then the tile is finished (bias,
@@ -18,7 +19,12 @@
 #include "elu.h"
 #include "gemm.h"
 
-#if GEMM_ISA_AVX512
+#if GEMM_ISA_AVX512 && GEMM_NARROW
+#define VW 16
+#define VECTORS 1 /* a panel of one vector: products at most 16 columns wide */
+#define MR 12     /* 12 accumulators: the row pointers of a gathered A fit in registers */
+#define KERNEL gemm_tile_avx512_narrow
+#elif GEMM_ISA_AVX512
 #define VW 16
 #define MR 12 /* 24 accumulators of the 32 zmm registers */
 #define KERNEL gemm_tile_avx512
@@ -31,7 +37,10 @@
 #define MR 6
 #define KERNEL gemm_tile_portable
 #endif
-#define NR (2 * VW)
+#ifndef VECTORS
+#define VECTORS 2
+#endif
+#define NR (VECTORS * VW)
 
 typedef float Vec __attribute__((vector_size(VW * sizeof(float))));
 
@@ -90,11 +99,11 @@ static inline __attribute__((always_inline)) void run_down_k(int rows, int k, co
                                                              Vec *lo, Vec *hi)
 {
     for (int p = 0; p < k; p++, bp += b_step) {
-        const Vec b0 = load(bp), b1 = load(bp + VW);
+        const Vec b0 = load(bp), b1 = VECTORS > 1 ? load(bp + VW) : (Vec){0};
         for (int r = 0; r < rows; r++) {
             const float ar = a[r * a_rows + p * a_cols];
             lo[r] += ar * b0;
-            hi[r] += ar * b1;
+            if (VECTORS > 1) hi[r] += ar * b1;
         }
     }
 }
@@ -106,11 +115,11 @@ static inline __attribute__((always_inline)) void run_down_runs(int rows, int k,
                                                                 Vec *lo, Vec *hi)
 {
     for (int p = 0; p < k; p++, bp += b_step) {
-        const Vec b0 = load(bp), b1 = load(bp + VW);
+        const Vec b0 = load(bp), b1 = VECTORS > 1 ? load(bp + VW) : (Vec){0};
         for (int r = 0; r < rows; r++) {
             const float ar = rowp[r][p];
             lo[r] += ar * b0;
-            hi[r] += ar * b1;
+            if (VECTORS > 1) hi[r] += ar * b1;
         }
     }
 }
@@ -139,6 +148,19 @@ static inline __attribute__((always_inline)) Vec each_lane(Vec v, int slope)
     return load(x);
 }
 
+/* One vector of a tile's row, its first n lanes C's: finished as f says
+ * (add and elu_out at the same place in their matrices) and stored. */
+static inline __attribute__((always_inline)) void finish_vector(Vec v, float *c, const float *add,
+                                                                const float *elu_out, int n,
+                                                                const TileFinish *f)
+{
+    if (f->accumulate) v += load_first(c, n);
+    if (add) v += load_first(add, n);
+    if (f->elu) v = each_lane(v, 0);
+    if (elu_out) v *= each_lane(load_first(elu_out, n), 1);
+    store_first(c, v, n);
+}
+
 /* c[mr x nr] = a[mr x k] . bp[k x NR], finished as f says; mr <= MR, nr <= NR;
  * a is the tile's first row and term (gathered: k whole runs); bp is B's
  * panel, a row every b_step floats (packed: NR, zero past nr) */
@@ -147,7 +169,7 @@ static void micro_tile(int mr, int nr, int k, const GemmOperand *a, const float 
 {
     Vec lo[MR], hi[MR];
     const Vec bias_lo = f->bias ? load(f->bias) : (Vec){0};
-    const Vec bias_hi = f->bias ? load(f->bias + VW) : (Vec){0};
+    const Vec bias_hi = f->bias && VECTORS > 1 ? load(f->bias + VW) : (Vec){0};
     for (int r = 0; r < MR; r++) {
         lo[r] = bias_lo;
         hi[r] = bias_hi;
@@ -166,25 +188,12 @@ static void micro_tile(int mr, int nr, int k, const GemmOperand *a, const float 
     }
     const int n_lo = nr < VW ? nr : VW, n_hi = nr - n_lo;
     for (int r = 0; r < mr; r++) {
-        float *row = c + r * ldc;
-        if (f->accumulate) {
-            lo[r] += load_first(row, n_lo);
-            hi[r] += load_first(row + VW, n_hi);
-        }
-        if (f->add) {
-            lo[r] += load_first(f->add + r * ldc, n_lo);
-            hi[r] += load_first(f->add + r * ldc + VW, n_hi);
-        }
-        if (f->elu) {
-            lo[r] = each_lane(lo[r], 0);
-            hi[r] = each_lane(hi[r], 0);
-        }
-        if (f->elu_out) {
-            lo[r] *= each_lane(load_first(f->elu_out + r * ldc, n_lo), 1);
-            hi[r] *= each_lane(load_first(f->elu_out + r * ldc + VW, n_hi), 1);
-        }
-        store_first(row, lo[r], n_lo);
-        store_first(row + VW, hi[r], n_hi);
+        const ptrdiff_t at = r * ldc;
+        finish_vector(lo[r], c + at, f->add ? f->add + at : NULL,
+                      f->elu_out ? f->elu_out + at : NULL, n_lo, f);
+        if (VECTORS > 1)
+            finish_vector(hi[r], c + at + VW, f->add ? f->add + at + VW : NULL,
+                          f->elu_out ? f->elu_out + at + VW : NULL, n_hi, f);
     }
 }
 
