@@ -241,6 +241,7 @@ typedef struct Run {
     VncaTrainer tr;
     Recipe recipe;
     double cpu_before, cpu_start;    /* the model's CPU seconds before this run; at its start */
+    double cpu_ranks;                /* this run's CPU seconds, all ranks', as of its last step */
     int lead;                        /* rank 0: it alone reports and writes the files */
     FILE *log;
 } Run;
@@ -397,11 +398,11 @@ static int open_files(Run *run)
     return 0;
 }
 
-/* this process's CPU seconds of training, the model's before this run and
- * this run's since it started (under MPI, rank 0's) */
+/* the CPU seconds of training: the model's before this run and this run's,
+ * every rank's, up to its last step */
 static double training_cpu_seconds(const Run *run)
 {
-    return run->cpu_before + cpu_seconds() - run->cpu_start;
+    return run->cpu_before + run->cpu_ranks;
 }
 
 /* -1, saying that the log cannot be written (errno says why) */
@@ -464,6 +465,12 @@ static int train_until_stopped(Run *run, const RunPlan *plan, Progress *p, int *
             fprintf(stderr, "\nvnca train: %s\n", err.msg);
             return -1;
         }
+        float cpu = (float)(cpu_seconds() - run->cpu_start); /* summed over the ranks */
+        if (parallel_sum(&cpu, 1, NULL)) {
+            fprintf(stderr, "\nvnca train: the ranks could not sum their CPU seconds\n");
+            return -1;
+        }
+        run->cpu_ranks = cpu;
         if (!isfinite(s.loss.loss)) { /* the summed loss: every rank stops here */
             if (run->lead)
                 fprintf(stderr, "\nvnca train: the loss became %g at step %ld; stopping without "
