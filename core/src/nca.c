@@ -123,9 +123,10 @@ static void step_backward(const VncaModel *m, const VncaWeights *gw, const float
  * stay in the L2 cache from one layer to the next, where the whole batch's
  * would stream through memory between them (the 1x1 layers of 64 units,
  * one core: 98-177 GFLOP/s over 32,768 cells, 135-183 over 2,048). Chunks
- * are whole images (the perception reads within an image), and start at
- * multiples of CHUNK_CELLS cells, so a weight gradient still sums its rows
- * in blocks of GEMM_KC. */
+ * are whole images (the perception reads within an image), as many as fill
+ * CHUNK_CELLS cells; on grids whose cells divide it (a side of a power of
+ * two) they start at its multiples, so that a weight gradient sums its rows
+ * in the same blocks of GEMM_KC as over the whole batch. */
 enum { CHUNK_CELLS = 2048 };
 
 static int chunk_images(int n, int g)
@@ -143,6 +144,7 @@ static NcaStepActs acts_from(const NcaStepActs *acts, const VncaConfig *cfg, siz
     return part;
 }
 
+/* images [i, ...)'s part of a step's genome, in *part; NULL without one */
 static const NcaGenome *genome_from(NcaGenome *part, const NcaGenome *genome, const VncaConfig *cfg,
                                     int i, size_t cell)
 {
