@@ -155,32 +155,43 @@ static const NcaGenome *genome_from(NcaGenome *part, const NcaGenome *genome, co
     return part;
 }
 
+/* images [first, first + count) of a step: their states at `at` floats,
+ * their activations and genome */
+typedef struct StepChunk {
+    int first, count;
+    size_t at;
+    NcaStepActs acts;
+    NcaGenome genome_part;
+    const NcaGenome *genome; /* &genome_part, or NULL without a genome */
+} StepChunk;
+
+/* The chunk after *c (all zeros: the first one); 0 when the n images are done. */
+static int next_chunk(StepChunk *c, const VncaConfig *cfg, int n, int g, const NcaStepActs *acts,
+                      const NcaGenome *genome)
+{
+    const int first = c->first + c->count, per = chunk_images(n, g);
+    if (first >= n) return 0;
+    const size_t cell = (size_t)first * g * g;
+    c->first = first;
+    c->count = n - first < per ? n - first : per;
+    c->at = cell * cfg->latent;
+    c->acts = acts_from(acts, cfg, cell);
+    c->genome = genome_from(&c->genome_part, genome, cfg, first, cell);
+    return 1;
+}
+
 void nca_step_forward(const VncaModel *m, const float *state_in, float *state_out, int n, int g,
                       const NcaStepActs *acts, const NcaGenome *genome)
 {
-    const VncaConfig *cfg = &m->config;
-    const int per = chunk_images(n, g);
-    for (int i = 0; i < n; i += per) {
-        const size_t cell = (size_t)i * g * g, at = cell * cfg->latent;
-        const NcaStepActs part = acts_from(acts, cfg, cell);
-        NcaGenome genome_part;
-        step_forward(m, state_in + at, state_out + at, n - i < per ? n - i : per, g, &part,
-                     genome_from(&genome_part, genome, cfg, i, cell));
-    }
+    for (StepChunk c = {0}; next_chunk(&c, &m->config, n, g, acts, genome);)
+        step_forward(m, state_in + c.at, state_out + c.at, c.count, g, &c.acts, c.genome);
 }
 
 void nca_step_backward(const VncaModel *m, const VncaWeights *gw, const float *state_in,
                        const float *dstate_out, float *dstate_in, int n, int g,
                        const NcaStepActs *acts, const NcaStepGrads *grads, const NcaGenome *genome)
 {
-    const VncaConfig *cfg = &m->config;
-    const int per = chunk_images(n, g);
-    for (int i = 0; i < n; i += per) {
-        const size_t cell = (size_t)i * g * g, at = cell * cfg->latent;
-        const NcaStepActs part = acts_from(acts, cfg, cell);
-        NcaGenome genome_part;
-        step_backward(m, gw, state_in + at, dstate_out + at, dstate_in + at,
-                      n - i < per ? n - i : per, g, &part, grads,
-                      genome_from(&genome_part, genome, cfg, i, cell));
-    }
+    for (StepChunk c = {0}; next_chunk(&c, &m->config, n, g, acts, genome);)
+        step_backward(m, gw, state_in + c.at, dstate_out + c.at, dstate_in + c.at, c.count, g,
+                      &c.acts, grads, c.genome);
 }
