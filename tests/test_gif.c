@@ -118,8 +118,20 @@ static void test_sample_gif(void **state)
                     grid[(size_t)(GAP + k / 3 * (size + GAP) + y) * w + GAP + k % 3 * (size + GAP) + x];
     assert_growth(&g, 6, 3, 3, probs);
     free(probs);
-    free(grid);
     gif_frames_free(&g);
+
+    /* with the GIF, the PNG comes from its growth: the digits of -o alone */
+    char plain[4096];
+    RUN(&r, "sample", "--model", model_path, "-n", "6", "--seed", "5", "-o", in_dir(plain, "plain.png"));
+    assert_int_equal(r.status, 0);
+    float *alone;
+    int w_alone, h_alone;
+    if (image_load_gray(plain, &alone, &w_alone, &h_alone, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(w_alone, w);
+    assert_int_equal(h_alone, h);
+    for (int i = 0; i < w * h; i++) assert_float_equal(alone[i], grid[i], 1.0 / 255);
+    free(alone);
+    free(grid);
 
     /* without -o: only the GIF, the same one */
     RUN(&r, "sample", "--model", model_path, "-n", "6", "--seed", "5", "--gif", in_dir(gif_path, "only.gif"),

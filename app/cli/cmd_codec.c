@@ -173,7 +173,7 @@ int cmd_decode(int argc, char **argv)
     size_t steps_shape[4] = {n, (size_t)frames, (size_t)size, (size_t)size};
     if ((out && vnca_npy_write(out, logits, 3, shape, &err)) ||
         (steps && vnca_npy_write(steps_path, steps, 4, steps_shape, &err)) ||
-        (gif.path && growth_gif_write(&gif, &m, z.data, n, &err)))
+        (gif.path && growth_gif_write(&gif, &m, z.data, n, NULL, &err)))
         report("decode", &err);
     else
         status = 0;

@@ -63,22 +63,20 @@ int cmd_sample(int argc, char **argv)
         goto done;
     }
     VncaRng rng;
-    if (out) {
-        vnca_rng_seed(&rng, (uint64_t)seed);
-        vnca_sample(&m, ws, (int)n, &rng, probs);
-        if (save_grid("sample", out, probs, (int)n, size, image_grid_columns((int)n))) goto done;
-    }
-    if (gif.path) {
+    vnca_rng_seed(&rng, (uint64_t)seed);
+    if (gif.path) { /* the growth, and the grown digits for the PNG from it */
         /* vnca_sample's latents: its batches draw an even count of normals
          * each, so one draw of them all from the same seed is the same */
-        vnca_rng_seed(&rng, (uint64_t)seed);
         vnca_rng_normal_fill(&rng, z, (size_t)n * zdim);
-        if (growth_gif_write(&gif, &m, z, (size_t)n, &err)) {
+        if (growth_gif_write(&gif, &m, z, (size_t)n, probs, &err)) {
             fprintf(stderr, "vnca sample: %s\n", err.msg);
             goto done;
         }
         printf("wrote %s (%d frames)\n", gif.path, vnca_total_steps(&m.config) + 1);
+    } else {
+        vnca_sample(&m, ws, (int)n, &rng, probs);
     }
+    if (out && save_grid("sample", out, probs, (int)n, size, image_grid_columns((int)n))) goto done;
     status = 0;
 done:
     free(z);

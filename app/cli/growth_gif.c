@@ -1,6 +1,7 @@
 #include "growth_gif.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "gif_writer.h"
 #include "grid.h"
@@ -20,7 +21,7 @@ int growth_gif_options(const CliCommand *cmd, GrowthGifOptions *o)
 }
 
 int growth_gif_write(const GrowthGifOptions *o, const VncaModel *m, const float *z, size_t n_images,
-                     VncaError *err)
+                     float *grown, VncaError *err)
 {
     /* each digit takes more than a pixel a side */
     if (n_images > GIF_MAX_SIDE)
@@ -55,6 +56,7 @@ int growth_gif_write(const GrowthGifOptions *o, const VncaModel *m, const float 
                 image_grid_place(pictures + t * frame_len, w, probs + i * pixels, i0 + i, size, cols,
                                  DIGIT_GRID_GAP);
         }
+        if (grown) memcpy(grown + (size_t)i0 * pixels, probs, g.n * pixels * sizeof(float));
     }
     rc = gif_write_gray(o->path, pictures, frames, w, h, o->scale, o->delay_cs, err);
 done:

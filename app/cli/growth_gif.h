@@ -26,8 +26,9 @@ int growth_gif_options(const CliCommand *cmd, GrowthGifOptions *o);
 /* Grows z [n, Z] with m and writes every step of it to o->path: the seed
  * (the first stage's grid, each cell a block), then one frame per update,
  * vnca_total_steps + 1 frames in all, the pixels' probabilities. The digits
- * are laid out as the PNG grids do, in image_grid_columns(n) columns. */
+ * are laid out as the PNG grids do, in image_grid_columns(n) columns. The
+ * grown digits' probabilities [n, S, S] go to `grown` too, unless NULL. */
 int growth_gif_write(const GrowthGifOptions *o, const VncaModel *m, const float *z, size_t n,
-                     VncaError *err);
+                     float *grown, VncaError *err);
 
 #endif
