@@ -172,6 +172,17 @@ static void test_decode_gif(void **state)
     read_gif("d.gif", &g);
     assert_animation(&g, N, 2, 4, 5); /* the defaults: scale 4, 5 cs */
     assert_growth(&g, N, 2, 4, probs);
+
+    /* with the logits too (one growth makes both): the same GIF */
+    char npy_path[4096];
+    RUN(&r, "decode", "--model", model_path, "--z", z_path, "-o", in_dir(npy_path, "d.npy"),
+        "--gif", in_dir(gif_path, "both.gif"));
+    assert_int_equal(r.status, 0);
+    GifFrames both;
+    read_gif("both.gif", &both);
+    assert_int_equal(both.n, g.n);
+    assert_memory_equal(both.gray, g.gray, (size_t)g.n * g.w * g.h);
+    gif_frames_free(&both);
     gif_frames_free(&g);
     vnca_workspace_free(ws);
     free(z);

@@ -136,6 +136,7 @@ int cmd_decode(int argc, char **argv)
     int status = 1;
     float *logits = NULL, *steps = NULL, *frame = NULL;
     VncaGrowth g = {0};
+    GrowthGif growth_frames = {0};
     if (vnca_npy_read(z_path, &z, &err)) {
         report("decode", &err);
         goto done;
@@ -145,6 +146,10 @@ int cmd_decode(int argc, char **argv)
         goto done;
     }
     const size_t n = z.shape[0];
+    if (gif.path && growth_gif_begin(&growth_frames, &gif, &m.config, n, &err)) {
+        report("decode", &err);
+        goto done;
+    }
     logits = malloc(n * pixels * sizeof(float));
     if (steps_path) steps = malloc(n * frames * pixels * sizeof(float));
     frame = malloc((n < BATCH ? n : BATCH) * pixels * sizeof(float));
@@ -161,11 +166,16 @@ int cmd_decode(int argc, char **argv)
         vnca_growth_seed(&g, z.data + i0 * zdim);
         for (int t = 0; t < frames; t++) {
             if (t > 0) vnca_growth_step(&g);
-            if (!steps) continue;
-            vnca_growth_channel_full(&g, 0, frame);
-            for (int i = 0; i < b; i++)
-                memcpy(steps + ((i0 + i) * frames + t) * pixels, frame + i * pixels,
-                       pixels * sizeof(float));
+            if (steps) {
+                vnca_growth_channel_full(&g, 0, frame);
+                for (int i = 0; i < b; i++)
+                    memcpy(steps + ((i0 + i) * frames + t) * pixels, frame + i * pixels,
+                           pixels * sizeof(float));
+            }
+            if (gif.path) {
+                vnca_growth_probs_full(&g, frame);
+                growth_gif_place(&growth_frames, t, (int)i0, frame, b);
+            }
         }
         vnca_growth_channel_full(&g, 0, logits + i0 * pixels);
     }
@@ -173,11 +183,12 @@ int cmd_decode(int argc, char **argv)
     size_t steps_shape[4] = {n, (size_t)frames, (size_t)size, (size_t)size};
     if ((out && vnca_npy_write(out, logits, 3, shape, &err)) ||
         (steps && vnca_npy_write(steps_path, steps, 4, steps_shape, &err)) ||
-        (gif.path && growth_gif_write(&gif, &m, z.data, n, NULL, &err)))
+        (gif.path && growth_gif_end(&growth_frames, &err)))
         report("decode", &err);
     else
         status = 0;
 done:
+    free(growth_frames.pictures);
     free(logits);
     free(steps);
     free(frame);

@@ -23,11 +23,27 @@ typedef struct GrowthGifOptions {
 /* Reads them from a parsed command; -1 after a message when malformed. */
 int growth_gif_options(const CliCommand *cmd, GrowthGifOptions *o);
 
-/* Grows z [n, Z] with m and writes every step of it to o->path: the seed
- * (the first stage's grid, each cell a block), then one frame per update,
- * vnca_total_steps + 1 frames in all, the pixels' probabilities. The digits
- * are laid out as the PNG grids do, in image_grid_columns(n) columns. The
- * grown digits' probabilities [n, S, S] go to `grown` too, unless NULL. */
+/* The frames of a growth GIF as they are grown: every step of n digits,
+ * the seed (the first stage's grid, each cell a block) and then one frame
+ * per update, vnca_total_steps + 1 frames in all, the pixels'
+ * probabilities, the digits laid out as the PNG grids do, in
+ * image_grid_columns(n) columns. */
+typedef struct GrowthGif {
+    const GrowthGifOptions *o;
+    int n, size, cols, frames, w, h;
+    float *pictures;      /* [frames, h, w] */
+} GrowthGif;
+
+/* For n digits of m's images; -1 after err when they cannot make a GIF. */
+int growth_gif_begin(GrowthGif *gif, const GrowthGifOptions *o, const VncaConfig *cfg, size_t n,
+                     VncaError *err);
+/* Frame t of digits [first, first + count), their probabilities [count, S, S]. */
+void growth_gif_place(GrowthGif *gif, int t, int first, const float *probs, int count);
+/* Writes the GIF to o->path and frees the frames (also after a failure). */
+int growth_gif_end(GrowthGif *gif, VncaError *err);
+
+/* A growth of z [n, Z] with m as a GIF at o->path; the grown digits'
+ * probabilities [n, S, S] go to `grown` too, unless NULL. */
 int growth_gif_write(const GrowthGifOptions *o, const VncaModel *m, const float *z, size_t n,
                      float *grown, VncaError *err);
 
