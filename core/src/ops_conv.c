@@ -13,8 +13,8 @@
  * (col2im).
  *
  * The weight, [c_out, c_in, k, k] in PyTorch's order, is rearranged to
- * [c_out, k, k, c_in] to match the rows (or, flipped for the input
- * gradient, to [k, k, c_out, c_in]), at the end of the scratch. */
+ * [c_out, k, k, c_in] to match the rows (or, for the input gradient, to
+ * [k, k, c_out, c_in] with its taps reversed), at the end of the scratch. */
 #include <string.h>
 
 #include "gemm.h"
@@ -152,9 +152,19 @@ static float *tap_major_weight(float *col, const float *w, Conv2dShape s)
     return wk;
 }
 
-/* wf[t, o, c] = w[o, c, t]: the weight of the input gradient's product
- * (its rows are the output gradient's taps, run t the output cell that
- * reads through tap t), at the end of the scratch */
+/* The input gradient of a stride-1 convolution is the output gradient
+ * convolved by the flipped kernel: this convolution, over the output
+ * gradient, whose taps (ky', kx') = (k - 1 - ky, k - 1 - kx) land each input
+ * cell on the output cells that read it. */
+static Conv2dShape flipped_shape(Conv2dShape s)
+{
+    return (Conv2dShape){.n = s.n, .h = conv2d_out_size(s, s.h), .w = conv2d_out_size(s, s.w),
+                         .c_in = s.c_out, .c_out = s.c_in, .k = s.k, .stride = 1,
+                         .pad = tap_spacing(s) * (s.k - 1) - s.pad, .dilation = s.dilation};
+}
+
+/* wf[t', o, c] = w[o, c, t], t' = k k - 1 - t: flipped_shape's weight, in
+ * its rows' order, at the end of the scratch */
 static float *flipped_weight(float *col, const float *w, Conv2dShape s)
 {
     const size_t taps = (size_t)s.k * s.k;
@@ -162,7 +172,7 @@ static float *flipped_weight(float *col, const float *w, Conv2dShape s)
     for (size_t t = 0; t < taps; t++)
         for (int o = 0; o < s.c_out; o++)
             for (int c = 0; c < s.c_in; c++)
-                wf[(t * s.c_out + o) * s.c_in + c] = w[((size_t)o * s.c_in + c) * taps + t];
+                wf[((taps - 1 - t) * s.c_out + o) * s.c_in + c] = w[((size_t)o * s.c_in + c) * taps + t];
     return wf;
 }
 
@@ -174,17 +184,13 @@ static const float *zero_run(float *col, size_t pointers, int len)
     return zeros;
 }
 
-/* The rows of the product, [rows, k k c_in]: gathered from `in` (the
- * table at the scratch's start) or copied there. */
-static GemmOperand tap_rows(float *col, const float *in, Conv2dShape s)
+/* The rows of the product, [rows, k k c_in], gathered from `in`: the
+ * table at the scratch's start, each tap a run of c_in floats of the input
+ * or of zeros */
+static GemmOperand gathered_rows(float *col, const float *in, Conv2dShape s)
 {
-    const int taps = s.k * s.k, row_len = taps * s.c_in;
-    if (!gathers_input(s)) {
-        im2col(col, in, s);
-        return gemm_matrix(col, row_len);
-    }
-    const int ho = conv2d_out_size(s, s.h), wo = conv2d_out_size(s, s.w), d = tap_spacing(s);
-    const int lines = s.n * ho;
+    const int taps = s.k * s.k, ho = conv2d_out_size(s, s.h), wo = conv2d_out_size(s, s.w);
+    const int d = tap_spacing(s), lines = s.n * ho;
     const float **table = (const float **)col;
     const float *zeros = zero_run(col, (size_t)lines * wo * taps, s.c_in);
     #pragma omp parallel for schedule(static) if ((long)lines * wo * taps >= 65536) \
@@ -205,31 +211,12 @@ static GemmOperand tap_rows(float *col, const float *in, Conv2dShape s)
     return gemm_gathered(table, taps, s.c_in);
 }
 
-/* The input gradient's rows, [n h w, k k c_out]: for each input cell and
- * tap, the output gradient of the cell that reads it through that tap
- * (stride 1: the output cell is the input's, shifted), or zeros. */
-static GemmOperand flipped_tap_rows(float *col, const float *dout, Conv2dShape s)
+/* the rows gathered where the input has channels enough, else copied */
+static GemmOperand tap_rows(float *col, const float *in, Conv2dShape s)
 {
-    const int taps = s.k * s.k, ho = conv2d_out_size(s, s.h), wo = conv2d_out_size(s, s.w);
-    const int d = tap_spacing(s), lines = s.n * s.h;
-    const float **table = (const float **)col;
-    const float *zeros = zero_run(col, (size_t)lines * s.w * taps, s.c_out);
-    #pragma omp parallel for schedule(static) if ((long)lines * s.w * taps >= 65536) \
-        num_threads(team_size())
-    for (int line = 0; line < lines; line++) {
-        const int n = line / s.h, iy = line % s.h;
-        const float **row = table + (size_t)line * s.w * taps;
-        for (int ix = 0; ix < s.w; ix++)
-            for (int ky = 0; ky < s.k; ky++) {
-                const int oy = iy + s.pad - ky * d;
-                for (int kx = 0; kx < s.k; kx++) {
-                    const int ox = ix + s.pad - kx * d;
-                    const int inside = oy >= 0 && oy < ho && ox >= 0 && ox < wo;
-                    *row++ = inside ? dout + (((size_t)n * ho + oy) * wo + ox) * s.c_out : zeros;
-                }
-            }
-    }
-    return gemm_gathered(table, taps, s.c_out);
+    if (gathers_input(s)) return gathered_rows(col, in, s);
+    im2col(col, in, s);
+    return gemm_matrix(col, (ptrdiff_t)s.k * s.k * s.c_in);
 }
 
 void conv2d_forward(float *out, float *col, const float *in, const float *w, const float *b,
@@ -257,11 +244,11 @@ void conv2d_backward(float *din, float *dw, float *db, float *col, const float *
                     dw[((size_t)o * s.c_in + c) * taps + t] += wk[((size_t)o * taps + t) * s.c_in + c];
     }
     if (!din) return;
-    if (gathers_gradient(s)) { /* din += flipped rows of dout . wf */
+    if (gathers_gradient(s)) { /* din += the flipped convolution of dout */
         const float *wf = flipped_weight(col, w, s);
         gemm(&(GemmShape){.m = s.n * s.h * s.w, .n = s.c_in, .k = (int)taps * s.c_out,
-                          .a = flipped_tap_rows(col, dout, s), .b = gemm_matrix(wf, s.c_in), .c = din,
-                          .ldc = s.c_in, .accumulate = 1});
+                          .a = gathered_rows(col, dout, flipped_shape(s)), .b = gemm_matrix(wf, s.c_in),
+                          .c = din, .ldc = s.c_in, .accumulate = 1});
         return;
     }
     /* dcol[rows, row_len] = dout[rows, c_out] . wk[c_out, row_len], into col */
