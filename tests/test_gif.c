@@ -219,6 +219,14 @@ static void test_gif_errors(void **state)
     RUN(&r, "sample", "--model", model_path);
     assert_int_equal(r.status, 2);
     assert_non_null(strstr(r.err, "--output"));
+
+    /* an instruction set the CPU cannot run is refused, as without --gif */
+    setenv("VNCA_ISA", "avx1024", 1);
+    RUN(&r, "sample", "--model", model_path, "-n", "2", "--gif", in_dir(missing, "isa.gif"));
+    unsetenv("VNCA_ISA");
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "VNCA_ISA=avx1024"));
+    assert_int_equal(access(missing, F_OK), -1);
 }
 
 /* A fresh model's cells do not change (its last layer starts at zero): this

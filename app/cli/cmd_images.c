@@ -54,12 +54,18 @@ int cmd_sample(int argc, char **argv)
     VncaError err;
     if (load_model_or_report("sample", model_path, &m)) return 1;
     const int size = m.config.image_size, zdim = m.config.latent;
-    VncaWorkspace *ws = vnca_workspace_new(&m.config, n < 32 ? (int)n : 32, VNCA_WS_INFER, &err);
+    /* with a GIF the digits come from its growth: latents, no workspace */
+    VncaWorkspace *ws =
+        gif.path ? NULL : vnca_workspace_new(&m.config, n < 32 ? (int)n : 32, VNCA_WS_INFER, &err);
     float *probs = malloc((size_t)n * size * size * sizeof(float));
     float *z = gif.path ? malloc((size_t)n * zdim * sizeof(float)) : NULL;
     int status = 1;
-    if (!ws || !probs || (gif.path && !z)) {
-        fprintf(stderr, "vnca sample: %s\n", ws ? "out of memory" : err.msg);
+    if (!gif.path && !ws) {
+        fprintf(stderr, "vnca sample: %s\n", err.msg);
+        goto done;
+    }
+    if (!probs || (gif.path && !z)) {
+        fprintf(stderr, "vnca sample: out of memory\n");
         goto done;
     }
     VncaRng rng;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu.h"
 #include "decoder.h"
 #include "vnca/ops.h"
 #include "workspace.h"
@@ -53,6 +54,8 @@ int growth_alloc(VncaGrowth *g, const VncaConfig *cfg, int n, DecoderTape *tape,
 
 int vnca_growth_init(VncaGrowth *g, const VncaModel *m, int n, VncaError *err)
 {
+    CpuIsa isa; /* a VNCA_ISA the layers' kernels cannot run is refused, as by vnca_workspace_new */
+    if (cpu_isa_choose(&isa, err)) return -1;
     if (n < 1) return vnca_fail(err, "cannot decode %d images", n);
     if (growth_alloc(g, &m->config, n, NULL, err)) return -1;
     g->model = m;

@@ -321,6 +321,8 @@ typedef struct VncaGrowth {
     struct DecoderTape *tape; /* private: where a training pass records each step */
 } VncaGrowth;
 
+/* Buffers for growing up to n images with m; -1 with err when they cannot be
+ * had, or when VNCA_ISA names an instruction set this CPU cannot run. */
 int vnca_growth_init(VncaGrowth *g, const VncaModel *m, int n, VncaError *err);
 void vnca_growth_free(VncaGrowth *g);
 /* Starts over: z [n, Z] copied into every cell of the first stage's grid. */
