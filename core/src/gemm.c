@@ -11,9 +11,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "gemm.h"
 #include "threads.h"
@@ -144,36 +141,40 @@ static float *pack_b(const GemmShape *s, const GemmKernel *kern, const Tiling *t
     return packed;
 }
 
-static void gemm_tall(const GemmShape *s, const GemmKernel *kern, const Tiling *t, int threads)
+/* tiles [first, end) of a tall product, each over the whole sum */
+static void tall_tiles(long first, long end, const GemmShape *s, const GemmKernel *kern,
+                       const Tiling *t, const float *packed)
 {
-    float *packed = pack_b(s, kern, t);
-    #pragma omp parallel for schedule(static) if (threads > 1) num_threads(threads)
-    for (int tile = 0; tile < t->tiles; tile++) {
+    for (int tile = (int)first; tile < end; tile++) {
         int i0, i1, jp;
         tile_bounds(s, t, tile, &i0, &i1, &jp);
         kern->tile(s, packed, i0, i1, jp, 0, s->k);
     }
+}
+
+static void gemm_tall(const GemmShape *s, const GemmKernel *kern, const Tiling *t, int threads)
+{
+    float *packed = pack_b(s, kern, t);
+    TEAM_RANGES(threads, t->tiles, tall_tiles, s, kern, t, packed);
     free(packed);
+}
+
+/* tiles [first, end) of a deep product, a block of the sum at a time */
+static void deep_tiles(long first, long end, const GemmShape *s, const GemmKernel *kern,
+                       const Tiling *t)
+{
+    const int kb = gemm_k_block(s);
+    for (int p0 = 0; p0 < s->k; p0 += kb)
+        for (int tile = (int)first; tile < end; tile++) {
+            int i0, i1, jp;
+            tile_bounds(s, t, tile, &i0, &i1, &jp);
+            kern->tile(s, NULL, i0, i1, jp, p0, s->k - p0 < kb ? s->k : p0 + kb);
+        }
 }
 
 static void gemm_deep(const GemmShape *s, const GemmKernel *kern, const Tiling *t, int threads)
 {
-    #pragma omp parallel if (threads > 1) num_threads(threads)
-    {
-        int first = 0, end = t->tiles;
-#ifdef _OPENMP
-        const int team = omp_get_num_threads(), id = omp_get_thread_num();
-        first = (int)((long)t->tiles * id / team);
-        end = (int)((long)t->tiles * (id + 1) / team);
-#endif
-        const int kb = gemm_k_block(s);
-        for (int p0 = 0; p0 < s->k; p0 += kb)
-            for (int tile = first; tile < end; tile++) {
-                int i0, i1, jp;
-                tile_bounds(s, t, tile, &i0, &i1, &jp);
-                kern->tile(s, NULL, i0, i1, jp, p0, s->k - p0 < kb ? s->k : p0 + kb);
-            }
-    }
+    TEAM_RANGES(threads, t->tiles, deep_tiles, s, kern, t);
 }
 
 void gemm(const GemmShape *s)
@@ -184,7 +185,7 @@ void gemm(const GemmShape *s)
 #if CPU_X86
     if (isa == CPU_ISA_AVX512 && s->n <= avx512_narrow.panel) kern = &avx512_narrow;
 #endif
-    const int threads = (long)s->m * s->n * s->k >= GEMM_PARALLEL_MACS ? team_size() : 1;
+    const int threads = loop_team((long)s->m * s->n * s->k, GEMM_PARALLEL_MACS);
     const int deep = s->k > s->m;
     const Tiling t = tiling(s, kern, threads, deep ? 1 : TALL_TILES_PER_THREAD);
     if (deep) gemm_deep(s, kern, &t, t.tiles > 1 ? threads : 1);

@@ -7,13 +7,12 @@
 #include "vnca/ops.h"
 #include "vnca/vnca.h"
 
-void divide_forward(float *out, const float *in, int n, int g, int c)
+/* rows [first, end) of the divided grid, each row of n x 2g */
+RANGE_INLINE void divide_rows(long first, long end, float *out, const float *in, int g, int c)
 {
     const int g2 = 2 * g;
-    #pragma omp parallel for schedule(static) if ((long)n * g2 * g2 * c >= 65536) \
-        num_threads(team_size())
-    for (int row = 0; row < n * g2; row++) {
-        const int img = row / g2, y = row % g2;
+    for (long row = first; row < end; row++) {
+        const long img = row / g2, y = row % g2;
         const float *src_row = in + ((size_t)img * g + y / 2) * g * c;
         float *dst = out + (size_t)row * g2 * c;
         for (int x = 0; x < g2; x++) memcpy(dst + (size_t)x * c, src_row + (size_t)(x / 2) * c,
@@ -21,14 +20,17 @@ void divide_forward(float *out, const float *in, int n, int g, int c)
     }
 }
 
-SIMD_CLONES
-void divide_backward(float *din, const float *dout, int n, int g, int c)
+void divide_forward(float *out, const float *in, int n, int g, int c)
+{
+    PARALLEL_RANGES((long)n * 2 * g, 4L * n * g * g * c, 65536, divide_rows, out, in, g, c);
+}
+
+/* rows [first, end) of the undivided grid, each row of n x g */
+RANGE_INLINE void undivide_rows(long first, long end, float *din, const float *dout, int g, int c)
 {
     const int g2 = 2 * g;
-    #pragma omp parallel for schedule(static) if ((long)n * g2 * g2 * c >= 65536) \
-        num_threads(team_size())
-    for (int row = 0; row < n * g; row++) {
-        const int img = row / g, y = row % g;
+    for (long row = first; row < end; row++) {
+        const long img = row / g, y = row % g;
         float *dst_row = din + (size_t)row * g * c;
         for (int dy = 0; dy < 2; dy++) {
             const float *src = dout + ((size_t)img * g2 + 2 * y + dy) * g2 * c;
@@ -39,6 +41,12 @@ void divide_backward(float *din, const float *dout, int n, int g, int c)
             }
         }
     }
+}
+
+SIMD_CLONES
+void divide_backward(float *din, const float *dout, int n, int g, int c)
+{
+    PARALLEL_RANGES((long)n * g, 4L * n * g * g * c, 65536, undivide_rows, din, dout, g, c);
 }
 
 const float sobel_kernel_x[3][3] = {
@@ -101,18 +109,21 @@ static inline void sobel_cell(float *out, Around a, int c)
     }
 }
 
+/* rows [first, end) of the grid, each row of n x g */
+RANGE_INLINE void sobel_rows(long first, long end, float *out, const float *in, int g, int c)
+{
+    for (long row = first; row < end; row++) {
+        const int y = (int)(row % g);
+        const float *image = in + (size_t)(row / g) * g * g * c;
+        for (int x = 0; x < g; x++)
+            sobel_cell(out + ((size_t)row * g + x) * 3 * c, around(image, c, g, x, y), c);
+    }
+}
+
 SIMD_CLONES
 void sobel_forward(float *out, const float *in, int n, int g, int c)
 {
-    #pragma omp parallel for schedule(static) if ((long)n * g * g * c >= 16384) \
-        num_threads(team_size())
-    for (int row = 0; row < n * g; row++) {
-        const int img = row / g, y = row % g;
-        const float *image = in + (size_t)img * g * g * c;
-        for (int x = 0; x < g; x++) {
-            sobel_cell(out + ((size_t)row * g + x) * 3 * c, around(image, c, g, x, y), c);
-        }
-    }
+    PARALLEL_RANGES((long)n * g, (long)n * g * g * c, 16384, sobel_rows, out, in, g, c);
 }
 
 /* din += the state's gradient and both gradients' adjoints, dx and dy the
@@ -126,17 +137,21 @@ static inline void sobel_cell_adjoint(float *din, const float *d_state, Around d
     for (int ch = 0; ch < c; ch++) din[ch] += d_state[ch] - sobel_x(dx, ch) - sobel_y(dy, ch);
 }
 
+/* rows [first, end) of the grid, each row of n x g */
+RANGE_INLINE void sobel_adjoint_rows(long first, long end, float *din, const float *dout, int g,
+                                     int c)
+{
+    for (long row = first; row < end; row++) {
+        const int y = (int)(row % g);
+        const float *image = dout + (size_t)(row / g) * g * g * 3 * c;
+        for (int x = 0; x < g; x++)
+            sobel_cell_adjoint(din + ((size_t)row * g + x) * c, dout + ((size_t)row * g + x) * 3 * c,
+                               around(image + c, 3 * c, g, x, y), around(image + 2 * c, 3 * c, g, x, y), c);
+    }
+}
+
 SIMD_CLONES
 void sobel_backward(float *din, const float *dout, int n, int g, int c)
 {
-    #pragma omp parallel for schedule(static) if ((long)n * g * g * c >= 16384) \
-        num_threads(team_size())
-    for (int row = 0; row < n * g; row++) {
-        const int img = row / g, y = row % g;
-        const float *image = dout + (size_t)img * g * g * 3 * c;
-        for (int x = 0; x < g; x++) {
-            sobel_cell_adjoint(din + ((size_t)row * g + x) * c, dout + ((size_t)row * g + x) * 3 * c,
-                               around(image + c, 3 * c, g, x, y), around(image + 2 * c, 3 * c, g, x, y), c);
-        }
-    }
+    PARALLEL_RANGES((long)n * g, (long)n * g * g * c, 16384, sobel_adjoint_rows, din, dout, g, c);
 }

@@ -77,15 +77,12 @@ static int valid_taps(Conv2dShape s, int ox, int *lo, int *hi)
     return ix0;
 }
 
-/* in [n, h, w, c_in] -> col [rows, k*k*c_in], each row in tap order (ky, kx, c) */
-static void im2col(float *col, const float *in, Conv2dShape s)
+/* rows [first, end) of im2col */
+RANGE_INLINE void im2col_rows(long first, long end, float *col, const float *in, Conv2dShape s)
 {
     const int ho = conv2d_out_size(s, s.h), wo = conv2d_out_size(s, s.w), d = tap_spacing(s);
     const size_t tap_row = (size_t)s.k * s.c_in, row_len = tap_row * s.k;
-    const long rows = (long)s.n * ho * wo;
-    #pragma omp parallel for schedule(static) if (rows * (long)row_len >= 65536) \
-        num_threads(team_size())
-    for (long r = 0; r < rows; r++) {
+    for (long r = first; r < end; r++) {
         const int n = (int)(r / (ho * wo)), oy = (int)(r / wo % ho), ox = (int)(r % wo);
         int lo, hi;
         const int ix0 = valid_taps(s, ox, &lo, &hi);
@@ -110,16 +107,19 @@ static void im2col(float *col, const float *in, Conv2dShape s)
     }
 }
 
-/* the adjoint of im2col: din[...] += the col entries that read it */
-static void col2im_add(float *din, const float *col, Conv2dShape s)
+/* in [n, h, w, c_in] -> col [rows, k*k*c_in], each row in tap order (ky, kx, c) */
+static void im2col(float *col, const float *in, Conv2dShape s)
+{
+    const long rows = conv2d_rows(s), row_len = (long)s.k * s.k * s.c_in;
+    PARALLEL_RANGES(rows, rows * row_len, 65536, im2col_rows, col, in, s);
+}
+
+/* images [first, end) of col2im_add */
+RANGE_INLINE void col2im_images(long first, long end, float *din, const float *col, Conv2dShape s)
 {
     const int ho = conv2d_out_size(s, s.h), wo = conv2d_out_size(s, s.w), d = tap_spacing(s);
     const size_t tap_row = (size_t)s.k * s.c_in, row_len = tap_row * s.k;
-    /* Receptive fields overlap within an image, never across images: one
-     * image per thread keeps the scatter race-free. */
-    #pragma omp parallel for schedule(static) if ((long)s.n * ho * wo * (long)row_len >= 65536) \
-        num_threads(team_size())
-    for (int n = 0; n < s.n; n++)
+    for (long n = first; n < end; n++)
         for (int oy = 0; oy < ho; oy++)
             for (int ox = 0; ox < wo; ox++) {
                 int lo, hi;
@@ -137,6 +137,14 @@ static void col2im_add(float *din, const float *col, Conv2dShape s)
                     }
                 }
             }
+}
+
+/* the adjoint of im2col: din[...] += the col entries that read it.
+ * Receptive fields overlap within an image, never across images: whole
+ * images a thread keep the scatter race-free. */
+static void col2im_add(float *din, const float *col, Conv2dShape s)
+{
+    PARALLEL_RANGES(s.n, (long)conv2d_rows(s) * s.k * s.k * s.c_in, 65536, col2im_images, din, col, s);
 }
 
 /* wk[o, t, c] = w[o, c, t]: the weight in the rows' order (t = ky k + kx), at
@@ -184,19 +192,14 @@ static const float *zero_run(float *col, size_t pointers, int len)
     return zeros;
 }
 
-/* The rows of the product, [rows, k k c_in], gathered from `in`: the
- * table at the scratch's start, each tap a run of c_in floats of the input
- * or of zeros */
-static GemmOperand gathered_rows(float *col, const float *in, Conv2dShape s)
+/* the table's lines [first, end) of output cells (an image row each) */
+RANGE_INLINE void table_lines(long first, long end, const float **table, const float *zeros,
+                              const float *in, Conv2dShape s)
 {
     const int taps = s.k * s.k, ho = conv2d_out_size(s, s.h), wo = conv2d_out_size(s, s.w);
-    const int d = tap_spacing(s), lines = s.n * ho;
-    const float **table = (const float **)col;
-    const float *zeros = zero_run(col, (size_t)lines * wo * taps, s.c_in);
-    #pragma omp parallel for schedule(static) if ((long)lines * wo * taps >= 65536) \
-        num_threads(team_size())
-    for (int line = 0; line < lines; line++) {
-        const int n = line / ho, oy = line % ho;
+    const int d = tap_spacing(s);
+    for (long line = first; line < end; line++) {
+        const int n = (int)(line / ho), oy = (int)(line % ho);
         const float **row = table + (size_t)line * wo * taps;
         for (int ox = 0; ox < wo; ox++)
             for (int ky = 0; ky < s.k; ky++) {
@@ -208,6 +211,18 @@ static GemmOperand gathered_rows(float *col, const float *in, Conv2dShape s)
                 }
             }
     }
+}
+
+/* The rows of the product, [rows, k k c_in], gathered from `in`: the
+ * table at the scratch's start, each tap a run of c_in floats of the input
+ * or of zeros */
+static GemmOperand gathered_rows(float *col, const float *in, Conv2dShape s)
+{
+    const int taps = s.k * s.k, lines = s.n * conv2d_out_size(s, s.h);
+    const long pointers = (long)conv2d_rows(s) * taps;
+    const float **table = (const float **)col;
+    const float *zeros = zero_run(col, (size_t)pointers, s.c_in);
+    PARALLEL_RANGES(lines, pointers, 65536, table_lines, table, zeros, in, s);
     return gemm_gathered(table, taps, s.c_in);
 }
 

@@ -14,6 +14,25 @@ static int tap_alive(const float *alive, int g, int y, int x, int ky, int kx)
     return !alive || alive[sy * g + sx] != 0.0f;
 }
 
+/* rows [first, end) of the grid (n x g): each cell adds its living taps' projections */
+RANGE_INLINE void add_living_taps(long first, long end, float *out, const float *proj,
+                                  const float *alive, int g, int h)
+{
+    for (long row = first; row < end; row++) {
+        const long i = row / g;
+        const int y = (int)(row % g);
+        const float *alive_i = alive ? alive + (size_t)i * g * g : NULL;
+        for (int x = 0; x < g; x++) {
+            float *o = out + ((size_t)row * g + x) * h;
+            for (int tap = 0; tap < 9; tap++) {
+                if (!tap_alive(alive_i, g, y, x, tap / 3, tap % 3)) continue;
+                const float *p = proj + ((size_t)i * 9 + tap) * h;
+                for (int k = 0; k < h; k++) o[k] += p[k];
+            }
+        }
+    }
+}
+
 void genome_conv_forward(float *out, float *proj, const float *z, const float *alive,
                          const float *w, int n, int g, int c, int h)
 {
@@ -26,20 +45,7 @@ void genome_conv_forward(float *out, float *proj, const float *z, const float *a
                 for (int ch = 0; ch < c; ch++) s += wo[(size_t)ch * 9] * z[(size_t)i * c + ch];
                 proj[((size_t)i * 9 + tap) * h + o] = s;
             }
-    #pragma omp parallel for schedule(static) if ((long)n * g * g * h >= 65536) \
-        num_threads(team_size())
-    for (int row = 0; row < n * g; row++) {
-        const int i = row / g, y = row % g;
-        const float *alive_i = alive ? alive + (size_t)i * g * g : NULL;
-        for (int x = 0; x < g; x++) {
-            float *o = out + ((size_t)row * g + x) * h;
-            for (int tap = 0; tap < 9; tap++) {
-                if (!tap_alive(alive_i, g, y, x, tap / 3, tap % 3)) continue;
-                const float *p = proj + ((size_t)i * 9 + tap) * h;
-                for (int k = 0; k < h; k++) o[k] += p[k];
-            }
-        }
-    }
+    PARALLEL_RANGES((long)n * g, (long)n * g * g * h, 65536, add_living_taps, out, proj, alive, g, h);
 }
 
 void genome_conv_backward(float *dz, float *dw, float *dproj, const float *dout, const float *z,

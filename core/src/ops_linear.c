@@ -45,20 +45,25 @@ static inline __attribute__((always_inline)) void sum_rows(float *acc, const flo
         for (int o = 0; o < width; o++) acc[o] += col[(size_t)r * stride + o];
 }
 
-SIMD_CLONES
-static void bias_grad(float *db, const float *dout, int rows, int n_out)
+/* blocks [first, end) of BIAS_BLOCK outputs */
+RANGE_INLINE void bias_grad_blocks(long first, long end, float *db, const float *dout, int rows,
+                                   int n_out)
 {
-    const int blocks = (n_out + BIAS_BLOCK - 1) / BIAS_BLOCK;
-    #pragma omp parallel for schedule(static) if ((long)rows * n_out >= 65536) \
-        num_threads(team_size())
-    for (int blk = 0; blk < blocks; blk++) {
-        const int o0 = blk * BIAS_BLOCK, width = n_out - o0 < BIAS_BLOCK ? n_out - o0 : BIAS_BLOCK;
+    for (long blk = first; blk < end; blk++) {
+        const int o0 = (int)blk * BIAS_BLOCK, width = n_out - o0 < BIAS_BLOCK ? n_out - o0 : BIAS_BLOCK;
         float acc[BIAS_BLOCK] = {0};
         /* a full block's constant width makes each row one vector add */
         if (width == BIAS_BLOCK) sum_rows(acc, dout + o0, rows, n_out, BIAS_BLOCK);
         else sum_rows(acc, dout + o0, rows, n_out, width);
         for (int o = 0; o < width; o++) db[o0 + o] += acc[o];
     }
+}
+
+SIMD_CLONES
+static void bias_grad(float *db, const float *dout, int rows, int n_out)
+{
+    PARALLEL_RANGES((n_out + BIAS_BLOCK - 1) / BIAS_BLOCK, (long)rows * n_out, 65536,
+                    bias_grad_blocks, db, dout, rows, n_out);
 }
 
 /* din[rows, n_in] (+)= dout[rows, n_out] . w[n_out, n_in] (* elu'(y)) */

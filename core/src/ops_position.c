@@ -65,6 +65,20 @@ static void axis_backward(float *dw, const AxisFeatures axis, const float *dalon
         }
 }
 
+/* cells [first, end) of the batch: each living one adds its column's and row's features */
+RANGE_INLINE void add_place(long first, long end, float *out, const float *columns,
+                            const float *rows, const float *alive, int g, int h)
+{
+    const size_t cells = (size_t)g * g;
+    for (long cell = first; cell < end; cell++) {
+        if (!holds_genome(alive, (size_t)cell)) continue;
+        const size_t at = (size_t)cell % cells;
+        const float *column = columns + at % g * h, *row = rows + at / g * h;
+        float *o = out + (size_t)cell * h;
+        for (int k = 0; k < h; k++) o[k] += column[k] + row[k];
+    }
+}
+
 void position_forward(float *out, float *scratch, const float *alive, const float *w, int n,
                       int g, int h)
 {
@@ -73,16 +87,7 @@ void position_forward(float *out, float *scratch, const float *alive, const floa
     float *columns = scratch, *rows = scratch + (size_t)g * h;
     axis_forward(columns, axis, w, g, h, 0);
     axis_forward(rows, axis, w, g, h, 2);
-    const size_t cells = (size_t)g * g;
-    #pragma omp parallel for schedule(static) if ((long)n * cells * h >= 65536) \
-        num_threads(team_size())
-    for (long cell = 0; cell < (long)(n * cells); cell++) {
-        if (!holds_genome(alive, (size_t)cell)) continue;
-        const size_t at = (size_t)cell % cells;
-        const float *column = columns + at % g * h, *row = rows + at / g * h;
-        float *o = out + (size_t)cell * h;
-        for (int k = 0; k < h; k++) o[k] += column[k] + row[k];
-    }
+    PARALLEL_RANGES((long)n * g * g, (long)n * g * g * h, 65536, add_place, out, columns, rows, alive, g, h);
 }
 
 void position_backward(float *dw, float *scratch, const float *dout, const float *alive, int n,

@@ -10,7 +10,6 @@
 #include "vnca/vnca.h"
 
 #ifdef _OPENMP
-#include <omp.h>
 
 /* runnable tasks on the machine (the first number of /proc/loadavg's
  * fourth field), or -1 where /proc cannot say */
@@ -88,6 +87,8 @@ int team_size(void)
     return team < bound ? team : bound;
 }
 
+int loop_team(long work, long min) { return work >= min ? team_size() : 1; }
+
 int core_count(void) { return omp_get_num_procs(); }
 
 int vnca_threads(void) { return omp_get_max_threads(); }
@@ -95,6 +96,7 @@ int vnca_threads(void) { return omp_get_max_threads(); }
 void vnca_set_threads(int n) { omp_set_num_threads(n < 1 ? 1 : n); }
 #else
 int team_size(void) { return 1; }
+int loop_team(long work, long min) { (void)work; (void)min; return 1; }
 int core_count(void) { return 1; }
 int vnca_threads(void) { return 1; }
 void vnca_set_threads(int n) { (void)n; }
