@@ -149,7 +149,7 @@ static void conv_case_free(ConvCase *c)
     free(c->in); free(c->w); free(c->b); free(c->out); free(c->r); free(c->col);
 }
 
-/* out[n, oy, ox, o] = b[o] + sum_{c,ky,kx} w[o, c, ky, kx] * in[n, iy, ix, c],
+/* out[n, oy, ox, o] = b[o] + sum_{c,ky,kx} w[o, ky, kx, c] * in[n, iy, ix, c],
  * iy = oy stride - pad + ky dilation (and ix alike) */
 static double direct_conv(const ConvCase *c, int n, int oy, int ox, int o)
 {
@@ -161,7 +161,7 @@ static double direct_conv(const ConvCase *c, int n, int oy, int ox, int o)
             for (int kx = 0; kx < s.k; kx++) {
                 int iy = oy * s.stride - s.pad + ky * d, ix = ox * s.stride - s.pad + kx * d;
                 if (iy < 0 || iy >= s.h || ix < 0 || ix >= s.w) continue;
-                sum += (double)c->w[((o * s.c_in + ch) * s.k + ky) * s.k + kx] *
+                sum += (double)c->w[((o * s.k + ky) * s.k + kx) * s.c_in + ch] *
                        c->in[(((size_t)n * s.h + iy) * s.w + ix) * s.c_in + ch];
             }
     return sum;

@@ -125,20 +125,31 @@ int vnca_trainer_save(const VncaTrainer *tr, const char *path, VncaError *err)
         [STEP] = tr->step, [ADAM_STEP] = tr->adam.step, [SEEN] = tr->images_seen,
         [EPOCH] = tr->epoch, [POSITION] = tr->position, [DATA_SIZE] = tr->data->n,
         [SECONDS] = tr->train_seconds, [POOL_FILLED] = tr->pool.filled};
+    /* the moments and the average in the file's order, as the weights */
+    const VncaLayout *L = &tr->model->layout;
+    float *in_file_order = malloc(3 * n * sizeof(float));
+    if (!in_file_order) return vnca_fail(err, "%s: out of memory", path);
+    vnca_params_to_file(L, in_file_order, tr->adam.m);
+    vnca_params_to_file(L, in_file_order + n, tr->adam.v);
     VncaStTensor extra[8] = {
-        {.name = PREFIX "adam.m", .ndim = 1, .shape = {(int64_t)n}, .numel = n, .data = tr->adam.m},
-        {.name = PREFIX "adam.v", .ndim = 1, .shape = {(int64_t)n}, .numel = n, .data = tr->adam.v},
+        {.name = PREFIX "adam.m", .ndim = 1, .shape = {(int64_t)n}, .numel = n, .data = in_file_order},
+        {.name = PREFIX "adam.v", .ndim = 1, .shape = {(int64_t)n}, .numel = n, .data = in_file_order + n},
     };
     int n_extra = 2;
-    if (tr->average)
+    if (tr->average) {
+        vnca_params_to_file(L, in_file_order + 2 * n, tr->average);
         extra[n_extra++] = (VncaStTensor){.name = PREFIX "average", .ndim = 1, .shape = {(int64_t)n},
-                                          .numel = n, .data = tr->average};
+                                          .numel = n, .data = in_file_order + 2 * n};
+    }
     float *targets = NULL;
     if (trainer_persistent(tr)) {
         const int64_t size = tr->pool.size, s = cfg->image_size;
         /* data indices are exact in float up to 2^24 */
         targets = malloc((size_t)size * sizeof(float));
-        if (!targets) return vnca_fail(err, "%s: out of memory", path);
+        if (!targets) {
+            free(in_file_order);
+            return vnca_fail(err, "%s: out of memory", path);
+        }
         for (int64_t i = 0; i < size; i++) targets[i] = (float)tr->pool.target[i];
         extra[n_extra++] = (VncaStTensor){.name = PREFIX "pool.states", .ndim = 4,
                                           .shape = {size, s, s, cfg->latent},
@@ -168,6 +179,7 @@ int vnca_trainer_save(const VncaTrainer *tr, const char *path, VncaError *err)
                     : model_save_with(tr->model, path, extra, n_extra, &meta, err);
     vnca_meta_free(&meta);
     free(targets);
+    free(in_file_order);
     return rc;
 }
 
@@ -305,10 +317,11 @@ int vnca_trainer_resume(VncaTrainer *tr, const char *path, VncaError *err)
     }
     if (trainer_persistent(tr) && restore_pool(tr, &file, (int)v[POOL_FILLED], path, err)) goto done;
     memcpy(tr->model->params, loaded.params, n * sizeof(float));
-    if (tr->average) /* a run that starts averaging here starts at the weights */
-        memcpy(tr->average, average ? average->data : loaded.params, n * sizeof(float));
-    memcpy(tr->adam.m, m, n * sizeof(float));
-    memcpy(tr->adam.v, vv, n * sizeof(float));
+    /* a run that starts averaging here starts at the weights */
+    if (tr->average && average) vnca_params_from_file(&loaded.layout, tr->average, average->data);
+    else if (tr->average) memcpy(tr->average, loaded.params, n * sizeof(float));
+    vnca_params_from_file(&loaded.layout, tr->adam.m, m);
+    vnca_params_from_file(&loaded.layout, tr->adam.v, vv);
     tr->adam.step = (long)v[ADAM_STEP];
     tr->opt.seed = made.seed;
     tr->step = (long)v[STEP];

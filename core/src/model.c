@@ -90,6 +90,33 @@ const VncaTensorSpec *vnca_layout_find(const VncaLayout *layout, const char *nam
     return NULL;
 }
 
+size_t vnca_tensor_memory_index(const VncaTensorSpec *t, size_t file_index)
+{
+    const size_t taps = t->ndim == 4 ? (size_t)(t->shape[2] * t->shape[3]) : 1;
+    if (taps == 1) return file_index;
+    const size_t ins = (size_t)t->shape[1], o = file_index / (ins * taps);
+    const size_t c = file_index / taps % ins, k = file_index % taps;
+    return (o * taps + k) * ins + c;
+}
+
+void vnca_params_from_file(const VncaLayout *layout, float *dst, const float *src)
+{
+    for (int i = 0; i < layout->n; i++) {
+        const VncaTensorSpec *t = &layout->t[i];
+        for (size_t j = 0; j < t->numel; j++)
+            dst[t->offset + vnca_tensor_memory_index(t, j)] = src[t->offset + j];
+    }
+}
+
+void vnca_params_to_file(const VncaLayout *layout, float *dst, const float *src)
+{
+    for (int i = 0; i < layout->n; i++) {
+        const VncaTensorSpec *t = &layout->t[i];
+        for (size_t j = 0; j < t->numel; j++)
+            dst[t->offset + j] = src[t->offset + vnca_tensor_memory_index(t, j)];
+    }
+}
+
 typedef struct BindCtx {
     float *cursor;
 } BindCtx;
@@ -131,14 +158,16 @@ void vnca_model_init(VncaModel *m, uint64_t seed)
     const VncaLayout *L = &m->layout;
     /* PyTorch's default for conv and linear: weight and bias both
      * U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in * kh * kw. A bias has the
-     * fan_in of the weight just before it in the layout. */
+     * fan_in of the weight just before it in the layout. Drawn in the
+     * file's order: a seed makes one model file, whatever order memory
+     * keeps. */
     float bound = 0.0f;
     for (int i = 0; i < L->n; i++) {
         const VncaTensorSpec *t = &L->t[i];
         float *p = m->params + t->offset;
         if (t->ndim > 1) bound = 1.0f / sqrtf((float)(t->numel / (size_t)t->shape[0]));
         for (size_t j = 0; j < t->numel; j++)
-            p[j] = bound * (2.0f * vnca_rng_uniform(&rng) - 1.0f);
+            p[vnca_tensor_memory_index(t, j)] = bound * (2.0f * vnca_rng_uniform(&rng) - 1.0f);
     }
     size_t out_numel = (size_t)m->config.latent * m->config.hidden;
     memset(m->w.out_w, 0, out_numel * sizeof(float));

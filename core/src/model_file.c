@@ -164,12 +164,15 @@ int model_save_with(const VncaModel *m, const char *path, const VncaStTensor *ex
     if (!m->params) return vnca_fail(err, "%s: the model has no parameters to save", path);
     if (n_extra < 0 || n_extra > VNCA_MAX_TENSORS)
         return vnca_fail(err, "%s: %d extra tensors", path, n_extra);
+    float *in_file_order = malloc(L->n_params * sizeof(float));
+    if (!in_file_order) return vnca_fail(err, "%s: out of memory", path);
+    vnca_params_to_file(L, in_file_order, m->params);
     VncaStTensor tensors[2 * VNCA_MAX_TENSORS];
     for (int i = 0; i < L->n; i++) {
         const VncaTensorSpec *spec = &L->t[i];
         /* the writer only reads the name; VncaStTensor is shared with the reader */
         tensors[i] = (VncaStTensor){.name = (char *)spec->name, .ndim = spec->ndim,
-                                    .numel = spec->numel, .data = m->params + spec->offset};
+                                    .numel = spec->numel, .data = in_file_order + spec->offset};
         memcpy(tensors[i].shape, spec->shape, sizeof spec->shape);
     }
     for (int i = 0; i < n_extra; i++) tensors[L->n + i] = extra[i];
@@ -180,6 +183,7 @@ int model_save_with(const VncaModel *m, const char *path, const VncaStTensor *ex
     int rc = failed ? vnca_fail(err, "%s: out of memory", path)
                     : vnca_st_write(path, tensors, L->n + n_extra, &meta, err);
     vnca_meta_free(&meta);
+    free(in_file_order);
     return rc;
 }
 
@@ -273,7 +277,9 @@ static int model_from_file(VncaModel *m, const VncaStFile *f, const char *extra_
     if (vnca_model_alloc(m, &cfg, &why)) return vnca_fail(err, "%s: %s", path, why.msg);
     for (int i = 0; i < layout.n; i++) {
         const VncaTensorSpec *spec = &layout.t[i];
-        memcpy(m->params + spec->offset, vnca_st_find(f, spec->name)->data, spec->numel * sizeof(float));
+        const float *data = vnca_st_find(f, spec->name)->data;
+        for (size_t j = 0; j < spec->numel; j++)
+            m->params[spec->offset + vnca_tensor_memory_index(spec, j)] = data[j];
     }
     return 0;
 }

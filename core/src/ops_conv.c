@@ -12,9 +12,11 @@
  * one copy of the input), and the input gradient scattered back from them
  * (col2im).
  *
- * The weight, [c_out, c_in, k, k] in PyTorch's order, is rearranged to
- * [c_out, k, k, c_in] to match the rows (or, for the input gradient, to
- * [k, k, c_out, c_in] with its taps reversed), at the end of the scratch. */
+ * The weight is [c_out, k, k, c_in], in the rows' order (the model keeps
+ * its conv weights so: vnca_params_from_file); the input gradient's
+ * flipped kernel, [k, k, c_out, c_in] with its taps reversed, is written at
+ * the end of the scratch, and so is the weight gradient before it is
+ * added. */
 #include <string.h>
 
 #include "gemm.h"
@@ -147,19 +149,6 @@ static void col2im_add(float *din, const float *col, Conv2dShape s)
     PARALLEL_RANGES(s.n, (long)conv2d_rows(s) * s.k * s.k * s.c_in, 65536, col2im_images, din, col, s);
 }
 
-/* wk[o, t, c] = w[o, c, t]: the weight in the rows' order (t = ky k + kx), at
- * the end of the scratch */
-static float *tap_major_weight(float *col, const float *w, Conv2dShape s)
-{
-    const size_t taps = (size_t)s.k * s.k;
-    float *wk = col + rows_area(s);
-    for (int o = 0; o < s.c_out; o++)
-        for (int c = 0; c < s.c_in; c++)
-            for (size_t t = 0; t < taps; t++)
-                wk[((size_t)o * taps + t) * s.c_in + c] = w[((size_t)o * s.c_in + c) * taps + t];
-    return wk;
-}
-
 /* The input gradient of a stride-1 convolution is the output gradient
  * convolved by the flipped kernel: this convolution, over the output
  * gradient, whose taps (ky', kx') = (k - 1 - ky, k - 1 - kx) land each input
@@ -171,16 +160,16 @@ static Conv2dShape flipped_shape(Conv2dShape s)
                          .pad = tap_spacing(s) * (s.k - 1) - s.pad, .dilation = s.dilation};
 }
 
-/* wf[t', o, c] = w[o, c, t], t' = k k - 1 - t: flipped_shape's weight, in
+/* wf[t', o, c] = w[o, t, c], t' = k k - 1 - t: flipped_shape's weight, in
  * its rows' order, at the end of the scratch */
 static float *flipped_weight(float *col, const float *w, Conv2dShape s)
 {
     const size_t taps = (size_t)s.k * s.k;
     float *wf = col + rows_area(s);
-    for (size_t t = 0; t < taps; t++)
-        for (int o = 0; o < s.c_out; o++)
-            for (int c = 0; c < s.c_in; c++)
-                wf[((taps - 1 - t) * s.c_out + o) * s.c_in + c] = w[((size_t)o * s.c_in + c) * taps + t];
+    for (int o = 0; o < s.c_out; o++)
+        for (size_t t = 0; t < taps; t++)
+            memcpy(wf + ((taps - 1 - t) * s.c_out + o) * s.c_in, w + ((size_t)o * taps + t) * s.c_in,
+                   (size_t)s.c_in * sizeof(float));
     return wf;
 }
 
@@ -238,9 +227,8 @@ void conv2d_forward(float *out, float *col, const float *in, const float *w, con
                     Conv2dShape s)
 {
     const int row_len = s.c_in * s.k * s.k;
-    const float *wk = tap_major_weight(col, w, s);
     gemm(&(GemmShape){.m = conv2d_rows(s), .n = s.c_out, .k = row_len, .a = tap_rows(col, in, s),
-                      .b = gemm_transposed(wk, row_len), .bias = b, .c = out, .ldc = s.c_out});
+                      .b = gemm_transposed(w, row_len), .bias = b, .c = out, .ldc = s.c_out});
 }
 
 void conv2d_backward(float *din, float *dw, float *db, float *col, const float *dout,
@@ -249,14 +237,12 @@ void conv2d_backward(float *din, float *dw, float *db, float *col, const float *
     const int rows = conv2d_rows(s), row_len = s.c_in * s.k * s.k;
     const size_t taps = (size_t)s.k * s.k;
     if (db) linear_backward(NULL, NULL, db, dout, NULL, NULL, rows, row_len, s.c_out);
-    if (dw) { /* dwk[c_out, row_len] = dout^T . rows, then into PyTorch's order */
-        float *wk = col + rows_area(s);
+    if (dw) { /* dw[c_out, row_len] += dout^T . rows, summed apart first (then
+               * its rounding does not depend on what dw held) */
+        float *sum = col + rows_area(s);
         gemm(&(GemmShape){.m = s.c_out, .n = row_len, .k = rows, .a = gemm_transposed(dout, s.c_out),
-                          .b = tap_rows(col, in, s), .c = wk, .ldc = row_len});
-        for (int o = 0; o < s.c_out; o++)
-            for (int c = 0; c < s.c_in; c++)
-                for (size_t t = 0; t < taps; t++)
-                    dw[((size_t)o * s.c_in + c) * taps + t] += wk[((size_t)o * taps + t) * s.c_in + c];
+                          .b = tap_rows(col, in, s), .c = sum, .ldc = row_len});
+        residual_forward(dw, dw, sum, (size_t)s.c_out * row_len);
     }
     if (!din) return;
     if (gathers_gradient(s)) { /* din += the flipped convolution of dout */
@@ -266,9 +252,8 @@ void conv2d_backward(float *din, float *dw, float *db, float *col, const float *
                           .c = din, .ldc = s.c_in, .accumulate = 1});
         return;
     }
-    /* dcol[rows, row_len] = dout[rows, c_out] . wk[c_out, row_len], into col */
-    const float *wk = tap_major_weight(col, w, s);
+    /* dcol[rows, row_len] = dout[rows, c_out] . w[c_out, row_len], into col */
     gemm(&(GemmShape){.m = rows, .n = row_len, .k = s.c_out, .a = gemm_matrix(dout, s.c_out),
-                      .b = gemm_matrix(wk, row_len), .c = col, .ldc = row_len});
+                      .b = gemm_matrix(w, row_len), .c = col, .ldc = row_len});
     col2im_add(din, col, s);
 }

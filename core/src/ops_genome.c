@@ -40,9 +40,9 @@ void genome_conv_forward(float *out, float *proj, const float *z, const float *a
     for (int i = 0; i < n; i++)
         for (int tap = 0; tap < 9; tap++)
             for (int o = 0; o < h; o++) {
-                const float *wo = w + (size_t)o * c * 9 + tap;
+                const float *wo = w + ((size_t)o * 9 + tap) * c;
                 float s = 0.0f;
-                for (int ch = 0; ch < c; ch++) s += wo[(size_t)ch * 9] * z[(size_t)i * c + ch];
+                for (int ch = 0; ch < c; ch++) s += wo[ch] * z[(size_t)i * c + ch];
                 proj[((size_t)i * 9 + tap) * h + o] = s;
             }
     PARALLEL_RANGES((long)n * g, (long)n * g * g * h, 65536, add_living_taps, out, proj, alive, g, h);
@@ -69,7 +69,7 @@ void genome_conv_backward(float *dz, float *dw, float *dproj, const float *dout,
             for (int o = 0; o < h; o++) {
                 const float dp = dproj[((size_t)i * 9 + tap) * h + o];
                 for (int ch = 0; ch < c; ch++) {
-                    const size_t wi = ((size_t)o * c + ch) * 9 + tap;
+                    const size_t wi = ((size_t)o * 9 + tap) * c + ch;
                     if (dw) dw[wi] += dp * z[(size_t)i * c + ch];
                     if (dz) dz[(size_t)i * c + ch] += dp * w[wi];
                 }

@@ -57,14 +57,14 @@ int vnca_model_to_conv3(VncaModel *dst, const VncaModel *src, VncaError *err)
     const int c = cfg.latent, h = cfg.hidden;
     for (int o = 0; o < h; o++) {
         const float *sobel_w = src->w.perceive_w + (size_t)o * 3 * c;
-        for (int ch = 0; ch < c; ch++) {
-            float *taps = dst->w.perceive_w + ((size_t)o * c + ch) * 9;
-            for (int dy = 0; dy < 3; dy++)
-                for (int dx = 0; dx < 3; dx++)
-                    taps[dy * 3 + dx] = sobel_w[c + ch] * sobel_kernel_x[dy][dx] +
-                                        sobel_w[2 * c + ch] * sobel_kernel_y[dy][dx] +
-                                        (dy == 1 && dx == 1 ? sobel_w[ch] : 0.0f);
-        }
+        for (int dy = 0; dy < 3; dy++)
+            for (int dx = 0; dx < 3; dx++) {
+                float *tap = dst->w.perceive_w + ((size_t)o * 9 + dy * 3 + dx) * c;
+                for (int ch = 0; ch < c; ch++)
+                    tap[ch] = sobel_w[c + ch] * sobel_kernel_x[dy][dx] +
+                              sobel_w[2 * c + ch] * sobel_kernel_y[dy][dx] +
+                              (dy == 1 && dx == 1 ? sobel_w[ch] : 0.0f);
+            }
     }
     return 0;
 }
@@ -82,9 +82,9 @@ int vnca_model_widen(VncaModel *dst, const VncaModel *src, int latent, uint64_t 
     cfg.latent = latent;
     if (alloc_like(dst, src, &cfg, err)) return -1;
     vnca_model_init(dst, seed);
-    /* Every weight is [outputs, inputs] (a conv's inputs flattened, channel
-     * first, so new channels are new columns at the end). The old rows keep
-     * their weights. New channels are new rows of the output layer, zero as a fresh model's, so nothing
+    /* Every weight is [outputs, taps, inputs] in memory (one tap but for a
+     * k x k conv's), so new channels are new columns at the end of each
+     * tap's. The old rows keep their weights. New channels are new rows of the output layer, zero as a fresh model's, so nothing
      * writes them: they hold their seed, the new latent dimensions, which
      * the encoder's new rows (zero) make the prior's N(0, 1). At those
      * latents' mean the channels stay zero, so the model decodes exactly as
@@ -94,21 +94,23 @@ int vnca_model_widen(VncaModel *dst, const VncaModel *src, int latent, uint64_t 
     const float new_channel_reads = 0.1f; /* of a fresh model's weights */
     for (int i = 0; i < src->layout.n; i++) {
         const VncaTensorSpec *from = &src->layout.t[i], *to = &dst->layout.t[i];
-        const size_t rows = (size_t)from->shape[0], cols = from->numel / rows;
-        const size_t to_rows = (size_t)to->shape[0], to_cols = to->numel / to_rows;
+        const size_t taps = from->ndim == 4 ? (size_t)(from->shape[2] * from->shape[3]) : 1;
+        const size_t rows = (size_t)from->shape[0], cols = from->numel / rows / taps;
+        const size_t to_rows = (size_t)to->shape[0], to_cols = to->numel / to_rows / taps;
         float *base = dst->params + to->offset;
         const int is_fc = base == dst->w.fc_w || base == dst->w.fc_b;
         if (is_fc) /* [mean; log-sigma]: the new latents' rows in both halves */
             memset(base, 0, to->numel * sizeof(float));
-        for (size_t r = 0; r < rows; r++) {
-            const size_t to_r = is_fc && r >= rows / 2 ? r + (to_rows - rows) / 2 : r;
-            float *row = base + to_r * to_cols;
-            memcpy(row, src->params + from->offset + r * cols, cols * sizeof(float));
-            if (base == dst->w.perceive_w) /* its new columns read the new channels */
-                for (size_t col = cols; col < to_cols; col++) row[col] *= new_channel_reads;
-            else
-                memset(row + cols, 0, (to_cols - cols) * sizeof(float));
-        }
+        for (size_t r = 0; r < rows; r++)
+            for (size_t t = 0; t < taps; t++) {
+                const size_t to_r = is_fc && r >= rows / 2 ? r + (to_rows - rows) / 2 : r;
+                float *row = base + (to_r * taps + t) * to_cols;
+                memcpy(row, src->params + from->offset + (r * taps + t) * cols, cols * sizeof(float));
+                if (base == dst->w.perceive_w) /* its new columns read the new channels */
+                    for (size_t col = cols; col < to_cols; col++) row[col] *= new_channel_reads;
+                else
+                    memset(row + cols, 0, (to_cols - cols) * sizeof(float));
+            }
     }
     return 0;
 }

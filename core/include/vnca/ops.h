@@ -55,10 +55,11 @@ typedef struct Conv2dShape {
 /* the output's side along an input side of `size` cells */
 int conv2d_out_size(Conv2dShape s, int size);
 /* floats needed for the `col` scratch: the im2col rows,
- * n * h_out * w_out * k * k * c_in, then the weight in their order */
+ * n * h_out * w_out * k * k * c_in (or a table of their taps), then a
+ * weight's worth */
 size_t conv2d_col_size(Conv2dShape s);
 
-/* in [n, h, w, c_in], w [c_out, c_in, k, k], b [c_out] (or NULL) -> out [n, ho, wo, c_out];
+/* in [n, h, w, c_in], w [c_out, k, k, c_in], b [c_out] (or NULL) -> out [n, ho, wo, c_out];
  * taps outside the input read zeros. col: scratch of conv2d_col_size(s) floats. */
 void conv2d_forward(float *out, float *col, const float *in, const float *w,
                     const float *b, Conv2dShape s);
@@ -92,12 +93,12 @@ void zero_square(float *cells, int g, int c, int x0, int y0, int side);
 
 /* ---- a genome: every living cell's z, read by a 3x3 conv ---------------- */
 
-/* out [n, g, g, h] += the zero-padded 3x3 conv, weight w [h, c, 3, 3], of
+/* out [n, g, g, h] += the zero-padded 3x3 conv, weight w [h, 3, 3, c], of
  * cells that hold z [n, c] where alive [n, g, g] is nonzero (every cell when
  * alive is NULL) and zero elsewhere. proj: scratch of n * 9 * h floats. */
 void genome_conv_forward(float *out, float *proj, const float *z, const float *alive,
                          const float *w, int n, int g, int c, int h);
-/* dout [n, g, g, h] -> dz [n, c], dw [h, c, 3, 3]. dproj: scratch as proj. */
+/* dout [n, g, g, h] -> dz [n, c], dw [h, 3, 3, c]. dproj: scratch as proj. */
 void genome_conv_backward(float *dz, float *dw, float *dproj, const float *dout, const float *z,
                           const float *alive, const float *w, int n, int g, int c, int h);
 /* out [n, g, g] = 1 where a cell or one of its 8 neighbours is alive, else 0:

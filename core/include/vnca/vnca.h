@@ -133,7 +133,10 @@ double vnca_decoder_macs(const VncaConfig *cfg);
  * ===================================================================== */
 
 /* Views of every parameter tensor inside one flat buffer (parameters, or
- * gradients, or Adam moments: the same layout binds all of them). */
+ * gradients, or Adam moments: the same layout binds all of them). The
+ * shapes are the files' (PyTorch's); in memory a k x k conv weight (k > 1)
+ * is [c_out, k, k, c_in], its input channels innermost as the cells' are
+ * (vnca_params_from_file). */
 typedef struct VncaWeights {
     float *enc_w[VNCA_MAX_ENC_CONVS], *enc_b[VNCA_MAX_ENC_CONVS]; /* [co, ci, 5, 5] */
     float *fc_w, *fc_b;                                  /* [2Z, 4 * C_last], [2Z] */
@@ -168,6 +171,16 @@ void vnca_layout(const VncaConfig *cfg, VncaLayout *layout);
 const VncaTensorSpec *vnca_layout_find(const VncaLayout *layout, const char *name);
 /* Points every field of *w into `base` (a buffer of layout.n_params floats). */
 void vnca_weights_bind(const VncaConfig *cfg, float *base, VncaWeights *w);
+/* A flat buffer of parameters (or their gradients, or moments) between a
+ * file's order and memory's: a k x k conv weight (k > 1) is [c_out, c_in,
+ * k, k] in a file, PyTorch's order, and [c_out, k, k, c_in] in memory, so
+ * that a convolution's product reads it as it lies; other tensors are alike
+ * in both. dst and src are layout->n_params floats each, apart. */
+void vnca_params_from_file(const VncaLayout *layout, float *dst, const float *src);
+void vnca_params_to_file(const VncaLayout *layout, float *dst, const float *src);
+/* where element `file_index` of tensor t (its index in the file's order)
+ * lies in memory, from the tensor's start */
+size_t vnca_tensor_memory_index(const VncaTensorSpec *t, size_t file_index);
 
 typedef struct VncaModel {
     VncaConfig config;
