@@ -25,7 +25,7 @@ int loop_team(long work, long min);
  * one once in this thread, starting no OpenMP team. libgomp starts and ends
  * even a team of one (a loop nested in a training shard's, or with one core
  * free) by system calls (futex): thousands a training step of a small
- * model, an eighth of its time. PARALLEL_RANGES(n, work, min, range,
+ * model, about a tenth of its time. PARALLEL_RANGES(n, work, min, range,
  * args...) is TEAM_RANGES on loop_team(work, min) threads. A range must not
  * depend on how [0, n) is split: each element computed by one thread alike. */
 #ifdef _OPENMP
