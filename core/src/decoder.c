@@ -308,11 +308,9 @@ void decoder_backward(const VncaModel *m, VncaWorkspace *ws, const VncaWeights *
                 for (size_t i = 0; i < (size_t)n * g * g * c; i++) dcur[i] += dgrown[i];
         }
         for (; g > tape->grid[t]; g /= 2) { /* the divisions after step t */
-            memset(dspare, 0, (size_t)n * (g / 2) * (g / 2) * c * sizeof(float));
             divide_backward(dspare, dcur, n, g / 2, c);
             swap(&dcur, &dspare);
         }
-        memset(dspare, 0, (size_t)n * g * g * c * sizeof(float));
         const NcaGenome genome = {.z = z, .alive = tape->alive[t], .dz = dz};
         nca_step_backward(m, gw, tape->step_in[t], dcur, dspare, n, g, &tape->acts[t],
                           &ws->step_grads, &genome);
@@ -323,7 +321,6 @@ void decoder_backward(const VncaModel *m, VncaWorkspace *ws, const VncaWeights *
     if (tape->grown_steps == 0 && dgrown) /* a schedule of no steps, and extra ones */
         for (size_t i = 0; i < (size_t)n * g * g * c; i++) dcur[i] += dgrown[i];
     for (; g > cfg->stage_grid[0]; g /= 2) { /* the divisions before the first step */
-        memset(dspare, 0, (size_t)n * (g / 2) * (g / 2) * c * sizeof(float));
         divide_backward(dspare, dcur, n, g / 2, c);
         swap(&dcur, &dspare);
     }

@@ -42,8 +42,9 @@ typedef struct NcaStepGrads {
     float *dfeat;          /* nca_feat_floats (sobel only; conv3x3 reuses feat) */
 } NcaStepGrads;
 
-/* Given dstate_out, the gradient w.r.t. state_out, accumulates the gradient
- * w.r.t. state_in into dstate_in and the parameter gradients into gw.
+/* Given dstate_out, the gradient w.r.t. state_out, writes the gradient
+ * w.r.t. state_in into dstate_in and accumulates the parameter gradients
+ * into gw.
  * acts are the step's stored activations except feat, which is recomputed
  * (acts->feat is used as scratch). */
 void nca_step_backward(const VncaModel *m, const VncaWeights *gw, const float *state_in,

@@ -32,13 +32,11 @@ RANGE_INLINE void undivide_rows(long first, long end, float *din, const float *d
     for (long row = first; row < end; row++) {
         const long img = row / g, y = row % g;
         float *dst_row = din + (size_t)row * g * c;
-        for (int dy = 0; dy < 2; dy++) {
-            const float *src = dout + ((size_t)img * g2 + 2 * y + dy) * g2 * c;
-            for (int x = 0; x < g; x++) {
-                float *dst = dst_row + (size_t)x * c;
-                const float *a = src + (size_t)(2 * x) * c, *b = a + c;
-                for (int ch = 0; ch < c; ch++) dst[ch] += a[ch] + b[ch];
-            }
+        const float *top = dout + ((size_t)img * g2 + 2 * y) * g2 * c, *bottom = top + (size_t)g2 * c;
+        for (int x = 0; x < g; x++) {
+            float *dst = dst_row + (size_t)x * c;
+            const float *a = top + (size_t)(2 * x) * c, *b = bottom + (size_t)(2 * x) * c;
+            for (int ch = 0; ch < c; ch++) dst[ch] = (a[ch] + a[c + ch]) + (b[ch] + b[c + ch]);
         }
     }
 }

@@ -45,8 +45,8 @@ void residual_forward(float *out, const float *a, const float *b, size_t n)
 RANGE_INLINE void fork_range(long first, long end, float *da, float *db, const float *dout)
 {
     for (long i = first; i < end; i++) {
-        if (da) da[i] += dout[i];
-        if (db) db[i] += dout[i];
+        if (da) da[i] = dout[i];
+        if (db) db[i] = dout[i];
     }
 }
 

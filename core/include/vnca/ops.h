@@ -77,14 +77,15 @@ void elu_backward(float *din, const float *dout, const float *out, size_t n);
 
 /* out = a + b (out may alias a or b) */
 void residual_forward(float *out, const float *a, const float *b, size_t n);
-/* da += dout, db += dout */
+/* da = dout, db = dout (either may be NULL): the first gradient they
+ * receive, written */
 void residual_backward(float *da, float *db, const float *dout, size_t n);
 
 /* ---- cells ----------------------------------------------------------------- */
 
 /* Cell division: nearest 2x. in [n, g, g, c] -> out [n, 2g, 2g, c] */
 void divide_forward(float *out, const float *in, int n, int g, int c);
-/* din [n, g, g, c] += sum of each 2x2 block of dout [n, 2g, 2g, c] */
+/* din [n, g, g, c] = sum of each 2x2 block of dout [n, 2g, 2g, c] (written) */
 void divide_backward(float *din, const float *dout, int n, int g, int c);
 
 /* Damage: zeroes the side x side square of cells whose top left cell is at
