@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "image_io.h"
 #include "run_command.h"
 #include "vnca/npy.h"
 #include "vnca/vnca.h"
@@ -402,6 +403,31 @@ static void test_plot_axes(void **state)
     assert_non_null(strstr(r.err, "expected images, hours or cpu-hours"));
 }
 
+/* Evaluations at a few budgets plot as marked points, one point alone
+ * too: each CSV a series, its y column and the axis's label chosen */
+static void test_plot_points(void **state)
+{
+    (void)state;
+    char one[4096], two[4096], png[4096];
+    write_text(path_in_dir(one, sizeof one, "pilot.csv"), "cpu_seconds,nll\n3600,92.0\n");
+    write_text(path_in_dir(two, sizeof two, "long.csv"), "cpu_seconds,nll\n0,80.0\n7200,80.0\n");
+    path_in_dir(png, sizeof png, "budget.png");
+    CommandResult r;
+    RUN(&r, "plot", one, two, "--x", "cpu-hours", "--y", "nll", "--smooth", "1", "--y-min", "78",
+        "--y-max", "94", "--y-label", "NLL (nats)", "-o", png);
+    if (r.status != 0) fail_msg("vnca plot exited %d:\n%s", r.status, r.err);
+    float *gray = NULL;
+    int w, h;
+    VncaError err;
+    if (image_load_gray(png, &gray, &w, &h, &err)) fail_msg("%s", err.msg);
+    /* the plot area spans x 90 .. w - 20 over 0 .. 2 hours and y h - 60 .. 50
+     * over 78 .. 94 nats: the lone point (1 hour, 92 nats) lies here */
+    const int x = 90 + (w - 20 - 90) / 2, y = (h - 60) - (int)lround((92.0 - 78) / 16 * (h - 60 - 50));
+    print_message("pixel at the lone point: %.2f\n", gray[y * w + x]);
+    assert_true(gray[y * w + x] < 0.8f);
+    free(gray);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -417,6 +443,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_bench_of_a_model_file),
         cmocka_unit_test(test_bench_help_and_isa),
         cmocka_unit_test(test_plot_axes),
+        cmocka_unit_test(test_plot_points),
         cmocka_unit_test(test_errors_are_reported),
         cmocka_unit_test(test_non_finite_inputs_are_refused),
     };

@@ -50,6 +50,7 @@ int cmd_plot(int argc, char **argv)
         {"y-min", 0, "V", "lower end of the y axis", 0},
         {"y-max", 0, "V", "upper end of the y axis", 0},
         {"title", 0, "TEXT", "title", 0},
+        {"y-label", 0, "TEXT", "the y axis's label (default: COLUMN (nats, training batches))", 0},
         {0},
     };
     const char *more[MAX_RUNS];
@@ -97,8 +98,9 @@ int cmd_plot(int argc, char **argv)
         smooth_trailing(c->y, c->n, (int)smooth);
         series[i] = (PlotSeries){runs[i].label, c->x, c->y, c->n};
     }
-    char y_label[64];
-    snprintf(y_label, sizeof y_label, "%s (nats, training batches)", y);
+    char y_label[160];
+    if (cli_value(&cmd, "y-label")) snprintf(y_label, sizeof y_label, "%s", cli_value(&cmd, "y-label"));
+    else snprintf(y_label, sizeof y_label, "%s (nats, training batches)", y);
     PlotSpec spec = {.title = cli_value(&cmd, "title"),
                      .x_label = axis->label,
                      .y_label = y_label, .width = 960, .height = 600,

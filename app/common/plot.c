@@ -109,6 +109,17 @@ float *plot_lines(const PlotSpec *spec, const PlotSeries *series, int n_series)
             y_min = fmin(y_min, y);
             y_max = fmax(y_max, y);
         }
+    /* marked points keep clear of the frame: the fitted ranges widen a little */
+    int marked = 0;
+    for (int s = 0; s < n_series; s++) marked |= series[s].n <= PLOT_MARKED;
+    if (marked && x_min <= x_max) {
+        const double pad = x_max > x_min ? 0.04 * (x_max - x_min) : fmax(0.5, fabs(x_min) * 0.1);
+        x_min -= pad;
+        x_max += pad;
+        const double y_pad = y_max > y_min ? 0.04 * (y_max - y_min) : fmax(0.5, fabs(y_min) * 0.1);
+        y_min -= y_pad;
+        y_max += y_pad;
+    }
     if (spec->y_min != 0 || spec->y_max != 0) {
         y_min = spec->y_min;
         y_max = spec->y_max;
@@ -166,6 +177,7 @@ float *plot_lines(const PlotSpec *spec, const PlotSeries *series, int n_series)
             y = fmin(fmax(y, y_min), y_max);
             int qx = PX(spec->log_x ? log10(x) : x), qy = PY(y);
             if (have) line(&c, px, py, qx, qy, color);
+            if (series[s].n <= PLOT_MARKED) fill_rect(&c, qx - 3, qy - 3, qx + 4, qy + 4, color);
             px = qx;
             py = qy;
             have = 1;

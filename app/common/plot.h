@@ -3,6 +3,10 @@
 #ifndef VNCA_APP_PLOT_H
 #define VNCA_APP_PLOT_H
 
+/* A series of at most PLOT_MARKED points (an evaluation at a few budgets,
+ * or one) is also marked at each point, so that a single point shows. */
+#define PLOT_MARKED 16
+
 typedef struct PlotSeries {
     const char *label;
     const double *x, *y;
