@@ -332,7 +332,8 @@ static void test_residual(void **state)
     VncaRng rng;
     vnca_rng_seed(&rng, 4);
     float *a = randoms(&rng, 10, -1, 1), *b = randoms(&rng, 10, -1, 1), *out = zeros(10);
-    float *dout = randoms(&rng, 10, -1, 1), *da = zeros(10), *db = zeros(10);
+    /* da and db hold stale values: the gradient is written over them */
+    float *dout = randoms(&rng, 10, -1, 1), *da = randoms(&rng, 10, -1, 1), *db = randoms(&rng, 10, -1, 1);
     residual_forward(out, a, b, 10);
     residual_backward(da, db, dout, 10);
     for (int i = 0; i < 10; i++) {
@@ -351,7 +352,8 @@ static void test_divide(void **state)
     CellShape s = {2, 3, 4};
     size_t in_len = 2 * 3 * 3 * 4, out_len = 4 * in_len;
     float *in = randoms(&rng, in_len, -1, 1), *r = randoms(&rng, out_len, -1, 1);
-    float *out = zeros(out_len), *din = zeros(in_len);
+    /* din holds stale values: the gradient is written over them */
+    float *out = zeros(out_len), *din = randoms(&rng, in_len, -1, 1);
     divide_forward(out, in, s.n, s.g, s.c);
     /* every child cell is a copy of its parent */
     for (int n = 0; n < 2; n++)

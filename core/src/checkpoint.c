@@ -127,7 +127,7 @@ int vnca_trainer_save(const VncaTrainer *tr, const char *path, VncaError *err)
         [SECONDS] = tr->train_seconds, [POOL_FILLED] = tr->pool.filled};
     /* the moments and the average in the file's order, as the weights */
     const VncaLayout *L = &tr->model->layout;
-    float *in_file_order = malloc(3 * n * sizeof(float));
+    float *in_file_order = malloc((tr->average ? 3 : 2) * n * sizeof(float));
     if (!in_file_order) return vnca_fail(err, "%s: out of memory", path);
     vnca_params_to_file(L, in_file_order, tr->adam.m);
     vnca_params_to_file(L, in_file_order + n, tr->adam.v);

@@ -90,9 +90,14 @@ const VncaTensorSpec *vnca_layout_find(const VncaLayout *layout, const char *nam
     return NULL;
 }
 
+size_t vnca_tensor_taps(const VncaTensorSpec *t)
+{
+    return t->ndim == 4 ? (size_t)(t->shape[2] * t->shape[3]) : 1;
+}
+
 size_t vnca_tensor_memory_index(const VncaTensorSpec *t, size_t file_index)
 {
-    const size_t taps = t->ndim == 4 ? (size_t)(t->shape[2] * t->shape[3]) : 1;
+    const size_t taps = vnca_tensor_taps(t);
     if (taps == 1) return file_index;
     const size_t ins = (size_t)t->shape[1], o = file_index / (ins * taps);
     const size_t c = file_index / taps % ins, k = file_index % taps;

@@ -94,7 +94,7 @@ int vnca_model_widen(VncaModel *dst, const VncaModel *src, int latent, uint64_t 
     const float new_channel_reads = 0.1f; /* of a fresh model's weights */
     for (int i = 0; i < src->layout.n; i++) {
         const VncaTensorSpec *from = &src->layout.t[i], *to = &dst->layout.t[i];
-        const size_t taps = from->ndim == 4 ? (size_t)(from->shape[2] * from->shape[3]) : 1;
+        const size_t taps = vnca_tensor_taps(from);
         const size_t rows = (size_t)from->shape[0], cols = from->numel / rows / taps;
         const size_t to_rows = (size_t)to->shape[0], to_cols = to->numel / to_rows / taps;
         float *base = dst->params + to->offset;

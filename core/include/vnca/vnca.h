@@ -181,6 +181,8 @@ void vnca_params_to_file(const VncaLayout *layout, float *dst, const float *src)
 /* where element `file_index` of tensor t (its index in the file's order)
  * lies in memory, from the tensor's start */
 size_t vnca_tensor_memory_index(const VncaTensorSpec *t, size_t file_index);
+/* the taps of tensor t: k k for a k x k conv weight, else 1 */
+size_t vnca_tensor_taps(const VncaTensorSpec *t);
 
 typedef struct VncaModel {
     VncaConfig config;
