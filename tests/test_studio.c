@@ -45,7 +45,8 @@ static void write_text(const char *path, const char *text)
 }
 
 /* Runs the studio on a script (text with %1$s standing for the temporary
- * folder) with the given model, in software rendering under xvfb-run. */
+ * folder) with the given model, in software rendering under xvfb-run, its
+ * --stats on stdout. */
 static void run_studio(CommandResult *r, const char *model, const char *script_text)
 {
     char script_path[4096], script[8192];
@@ -53,7 +54,7 @@ static void run_studio(CommandResult *r, const char *model, const char *script_t
     write_text(in_dir(script_path, "script.txt"), script);
     char *argv[] = {xvfb_run, "-a", "-s", "-screen 0 1024x700x24", (char *)studio_exe,
                     "--model", (char *)model, "--software", "--seed", "7", "--speed", "0",
-                    "--size", "900x600", "--script", script_path, NULL};
+                    "--size", "900x600", "--stats", "--script", script_path, NULL};
     run_command(r, dir, argv);
     if (r->status != 0) fprintf(stderr, "vnca-studio exited %d; stderr:\n%s\n", r->status, r->err);
 }
@@ -555,6 +556,22 @@ static void test_failures_are_reported(void **state)
     assert_non_null(strstr(r.err, "no-such-folder/growth.gif"));
 }
 
+/* A still picture costs no frames: the window draws when something on view
+ * changes, and leaves the cores to the automaton. A growth done, 1.5 s of
+ * waiting would be 90 frames at 60 a second. */
+static void test_still_window_draws_nothing(void **state)
+{
+    (void)state;
+    CommandResult r;
+    run_studio(&r, ink_model, "wait-idle\nwait 1500\nquit\n");
+    assert_int_equal(r.status, 0);
+    const char *stats = strstr(r.out, "vnca-studio: ");
+    long frames = -1;
+    assert_non_null(stats);
+    assert_int_equal(sscanf(stats, "vnca-studio: %ld frames", &frames), 1);
+    assert_in_range(frames, 1, 45);
+}
+
 /* A script that is wrong fails before the window opens, naming its line. */
 static void test_bad_script_is_refused(void **state)
 {
@@ -635,6 +652,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_growth_gif),
         cmocka_unit_test(test_corrupt_model_error_screen),
         cmocka_unit_test(test_failures_are_reported),
+        cmocka_unit_test(test_still_window_draws_nothing),
         cmocka_unit_test(test_bad_script_is_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

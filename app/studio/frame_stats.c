@@ -1,4 +1,4 @@
-/* Frame rate bookkeeping for --stats. */
+/* Frame and regrow timing for --stats. */
 #include "frame_stats.h"
 
 void frame_stats_start(FrameStats *st, double now_ms)
@@ -6,18 +6,13 @@ void frame_stats_start(FrameStats *st, double now_ms)
     *st = (FrameStats){.start_ms = now_ms, .last_ms = now_ms};
 }
 
-void frame_stats_add(FrameStats *st, double now_ms, int growing)
+void frame_stats_add(FrameStats *st, double now_ms, double changed_ms)
 {
-    const double interval = now_ms - st->last_ms;
+    /* the first frame waits for the window, fonts and model to start: not a change */
+    const double wait = st->frames++ > 0 ? now_ms - changed_ms : 0.0;
     st->last_ms = now_ms;
-    st->frames++;
-    /* an interval counts when growth ran through it, not when it began after a wait */
-    const int counts = growing && st->was_growing;
-    st->was_growing = growing;
-    if (!counts) return;
-    st->growing_frames++;
-    st->growing_ms += interval;
-    if (interval > st->longest_growing_ms) st->longest_growing_ms = interval;
+    st->wait_ms_sum += wait;
+    if (wait > st->wait_ms_max) st->wait_ms_max = wait;
 }
 
 void frame_stats_regrow(FrameStats *st, double now_ms, uint64_t job, int on_view)
@@ -47,11 +42,9 @@ void frame_stats_print(const FrameStats *st, FILE *out)
     const double seconds = (st->last_ms - st->start_ms) / 1000.0;
     fprintf(out, "vnca-studio: %ld frames in %.1f s (%.1f per second)", st->frames, seconds,
             seconds > 0 ? st->frames / seconds : 0.0);
-    if (st->growing_frames > 0)
-        fprintf(out, "; while growing: %ld frames in %.1f s (%.1f per second), the longest %.1f ms",
-                st->growing_frames, st->growing_ms / 1000.0,
-                st->growing_ms > 0 ? 1000.0 * st->growing_frames / st->growing_ms : 0.0,
-                st->longest_growing_ms);
+    if (st->frames > 0)
+        fprintf(out, "; a change shown after %.1f ms on average (the longest %.1f ms)", st->wait_ms_sum / st->frames,
+                st->wait_ms_max);
     fputc('\n', out);
     if (st->regrows > 0)
         fprintf(out, "vnca-studio: %ld regrows shown after %.0f ms on average (the longest %.0f ms)",

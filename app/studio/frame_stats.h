@@ -1,6 +1,6 @@
-/* frame_stats.h: how smoothly the window draws (--stats), overall and while
- * the automaton grows, the time the worker thread competes for the CPU; and
- * how long a regrow takes to show, sampled and then refined. */
+/* frame_stats.h: for --stats, how promptly the window shows a change (an
+ * input, a step of the automaton), the worker thread competing for the CPU;
+ * and how long a regrow takes to show, sampled and then refined. */
 #include <stdint.h>
 
 #ifndef VNCA_STUDIO_FRAME_STATS_H
@@ -11,10 +11,7 @@
 typedef struct FrameStats {
     double start_ms, last_ms;
     long frames;
-    long growing_frames;
-    double growing_ms;       /* time spent in frames drawn while growing */
-    double longest_growing_ms;
-    int was_growing;         /* at the previous frame */
+    double wait_ms_sum, wait_ms_max; /* from a change to its frame on screen */
 
     uint64_t regrow_job;     /* the regrow being timed (0: none yet) */
     double regrow_asked_ms;
@@ -24,8 +21,8 @@ typedef struct FrameStats {
 } FrameStats;
 
 void frame_stats_start(FrameStats *st, double now_ms);
-/* a frame was presented at now_ms; growing: the automaton was advancing */
-void frame_stats_add(FrameStats *st, double now_ms, int growing);
+/* a frame was presented at now_ms, showing a change first seen at changed_ms */
+void frame_stats_add(FrameStats *st, double now_ms, double changed_ms);
 /* Once per loop, after the studio took in the worker's news: the latest
  * regrow's job (a new one starts its clock) and what of it is on view (0:
  * nothing yet, 1: the sampled regrowth, 2: the refined one). */

@@ -482,6 +482,7 @@ Tool studio_tool(const Studio *s, int right_button)
 
 void studio_handle(Studio *s, const Intent *in)
 {
+    s->changed |= in->kind != INTENT_NONE;
     switch (in->kind) {
     case INTENT_NONE: break;
     case INTENT_STROKE_BEGIN: stroke_begin(s, in); break;

@@ -187,21 +187,27 @@ static int run(const Options *o, SDL_Window *window, Screen *sc, Script *script)
     Layout layout;
     FrameStats stats;
     frame_stats_start(&stats, now_ms());
-    double next_frame = now_ms();
-    int dirty = 1, status = 0;
+    /* A frame is drawn when something on view changed, at most one each
+     * FRAME_MS: a growth stepping 10 times a second costs 10 frames, and
+     * the automaton keeps the CPU the window does not need. */
+    double next_frame = now_ms(), changed_at = now_ms();
+    int status = 0, pending = 1;
     unsigned titled = 0;
+    s.changed = 1;
     while (!s.quit) {
         update_layout(&layout, window, sc, &s);
-        const int active = studio_growing(&s) || s.stroking || script || s.live.busy[0];
         const double wait = next_frame - now_ms();
+        int timeout = IDLE_WAIT_MS;
+        if (s.changed) timeout = wait > 0 ? (int)wait + 1 : 0;
+        else if (script) timeout = (int)FRAME_MS; /* its waits read the clock */
         SDL_Event ev;
-        if (SDL_WaitEventTimeout(&ev, active || dirty ? (wait > 0 ? (int)wait : 0) : IDLE_WAIT_MS)) {
+        if (SDL_WaitEventTimeout(&ev, timeout)) {
             do {
                 Intent intents[MAX_EVENT_INTENTS];
                 const int n = input_event(&ev, &layout, &s, intents);
                 for (int i = 0; i < n; i++) studio_handle(&s, &intents[i]);
                 if (ev.type == SDL_DROPFILE || ev.type == SDL_DROPTEXT) SDL_free(ev.drop.file);
-                dirty = 1;
+                s.changed = 1; /* a window's own events (exposed, resized) too */
             } while (SDL_PollEvent(&ev));
         }
         studio_update(&s);
@@ -219,14 +225,18 @@ static int run(const Options *o, SDL_Window *window, Screen *sc, Script *script)
             SDL_SetWindowTitle(window, title);
         }
         const double now = now_ms();
-        if (now < next_frame && !s.quit) continue;
+        if (s.changed && !pending) {
+            pending = 1;
+            changed_at = now;
+        }
+        if (!s.changed || (now < next_frame && !s.quit)) continue;
         update_layout(&layout, window, sc, &s);
         screen_draw(sc, &layout, &s);
         if (s.screenshot_path[0]) take_screenshot(sc, &layout, &s);
         SDL_RenderPresent(sc->renderer);
-        frame_stats_add(&stats, now_ms(), studio_growing(&s));
+        frame_stats_add(&stats, now_ms(), changed_at);
         next_frame = now + FRAME_MS;
-        dirty = 0;
+        s.changed = pending = 0;
     }
     if (o->stats) frame_stats_print(&stats, stdout);
     /* gone from the screen at once, though a step or an inpainting in

@@ -104,6 +104,7 @@ const WorkerAlternatives *studio_alternatives(const Studio *s)
 void studio_update(Studio *s)
 {
     if (!worker_poll(s->worker, &s->live)) return;
+    s->changed = 1;
     if (s->live.message_seq != s->message_seq) {
         /* the worker has written its errors to stderr already */
         s->message_seq = s->live.message_seq;
@@ -125,4 +126,3 @@ int studio_idle(Studio *s)
     return !s->stroking && !s->screenshot_path[0] && worker_idle(s->worker, s->live.seq);
 }
 
-int studio_growing(const Studio *s) { return s->live.animating; }

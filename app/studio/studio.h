@@ -111,6 +111,7 @@ typedef struct Studio {
 
     const char *save_dir;
     char screenshot_path[PATH_MAX_LEN]; /* pending: taken after the next frame is drawn */
+    int changed;               /* something on view may differ from the last frame drawn */
     int quit;
 } Studio;
 
@@ -131,11 +132,12 @@ Tool studio_tool(const Studio *s, int right_button);
  * posterior samples of the drawing or picture last grown (until it is
  * edited). */
 const WorkerAlternatives *studio_alternatives(const Studio *s);
-/* Takes in what the worker published; call once per frame. */
+/* Takes in what the worker published; call once per turn of the event loop.
+ * Like studio_handle, sets changed when the picture or the panel may have
+ * changed; the loop clears it when it draws. */
 void studio_update(Studio *s);
 /* Nothing is going on that would change the picture by itself. */
 int studio_idle(Studio *s);
-int studio_growing(const Studio *s);
 
 /* The status line (and stderr for errors). */
 void studio_report(Studio *s, int is_error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -683,12 +683,6 @@ static void job_free(Job *job)
 static int worker_main(void *arg)
 {
     Worker *w = arg;
-    /* The window's thread draws while the model works (the growth runs on
-     * during a refinement): on a core of its own, or the model's threads
-     * wait on each other at every step. On 2 cores this took a regrow's
-     * refinement from 3.5 s to 0.8 s. */
-    const int cores = SDL_GetCPUCount();
-    if (cores > 1 && vnca_threads() > cores - 1) vnca_set_threads(cores - 1);
     SDL_LockMutex(w->lock);
     while (!w->quit) {
         Job *job = w->head;

@@ -93,11 +93,9 @@ int core_count(void) { return omp_get_num_procs(); }
 
 int vnca_threads(void) { return omp_get_max_threads(); }
 
-void vnca_set_threads(int n) { omp_set_num_threads(n < 1 ? 1 : n); }
 #else
 int team_size(void) { return 1; }
 int loop_team(long work, long min) { (void)work; (void)min; return 1; }
 int core_count(void) { return 1; }
 int vnca_threads(void) { return 1; }
-void vnca_set_threads(int n) { (void)n; }
 #endif

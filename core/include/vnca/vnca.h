@@ -255,13 +255,10 @@ void vnca_workspace_free(VncaWorkspace *ws);
 /* Bytes the workspace holds (to report memory use). */
 size_t vnca_workspace_bytes(const VncaWorkspace *ws);
 
-/* The most OpenMP threads that the calling thread's model work is shared
- * among (OMP_NUM_THREADS, else one a core), and a new most for the calling
- * thread only (n < 1 counts as 1): an app whose own thread needs a core (a
- * window drawing) leaves it one. Unless OMP_NUM_THREADS is set, the work
- * takes fewer while other processes keep cores busy. */
+/* The most OpenMP threads that model work is shared among (OMP_NUM_THREADS,
+ * else one a core). Unless OMP_NUM_THREADS is set, the work takes fewer
+ * while other processes keep cores busy. */
 int vnca_threads(void);
-void vnca_set_threads(int n);
 
 /* x [n, S, S] in [0, 1] -> mu, logsig [n, Z]. n <= cap. */
 void vnca_encode(const VncaModel *m, VncaWorkspace *ws, const float *x, int n,
