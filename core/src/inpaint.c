@@ -16,7 +16,7 @@
 void vnca_inpaint_defaults(VncaInpaintOptions *opt)
 {
     *opt = (VncaInpaintOptions){.samples = 64, .widen = 2.0f, .prior_share = 0.25f,
-                                .refine_steps = 0, .refine_lr = 0.05f, .seed = 1};
+                                .refine_steps = 0, .refine_lr = 0.2f, .seed = 1};
 }
 
 void vnca_inpaint_free(VncaInpaintResult *r)

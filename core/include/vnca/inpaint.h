@@ -22,7 +22,7 @@ typedef struct VncaInpaintOptions {
     float widen;          /* sigma factor of the widened encoder proposal (default 2) */
     float prior_share;    /* fraction of proposals drawn from the prior (default 0.25) */
     int refine_steps;     /* gradient-ascent steps on the kept pixels' likelihood (default 0) */
-    float refine_lr;      /* step size of the refinement (Adam, default 0.05) */
+    float refine_lr;      /* step size of the refinement (Adam, default 0.2) */
     uint64_t seed;
     /* Optional (default NULL): asked between batches of decodes and between
      * refinement steps; returning nonzero abandons the inpainting, which then
