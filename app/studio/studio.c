@@ -125,4 +125,3 @@ int studio_idle(Studio *s)
 {
     return !s->stroking && !s->screenshot_path[0] && worker_idle(s->worker, s->live.seq);
 }
-

@@ -92,7 +92,6 @@ int loop_team(long work, long min) { return work >= min ? team_size() : 1; }
 int core_count(void) { return omp_get_num_procs(); }
 
 int vnca_threads(void) { return omp_get_max_threads(); }
-
 #else
 int team_size(void) { return 1; }
 int loop_team(long work, long min) { (void)work; (void)min; return 1; }
