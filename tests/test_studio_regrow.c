@@ -7,8 +7,8 @@
  *
  * argv[1]: the shipped model, argv[2]: the MNIST folder (skipped without
  * either), argv[3]: how many digits a mask (fewer in the sanitizer build,
- * where a regrow of the shipped model takes ten times as long). Prints how long the first (sampled) and the refined regrowth take
- * to show. */
+ * where each regrow is several times slower). Prints how long the first
+ * (sampled) and the refined regrowth take to show. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
