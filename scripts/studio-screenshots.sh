@@ -21,26 +21,19 @@ studio() {
         "$studio" --software --size 760x480 --seed 5 "$@" --script "$script"
 }
 
-# a digit growing (paused half way), the grown digit defaced, regrowing
-# (paused half way), regrown, the hidden channels, the help, another of the
-# strip's alternatives
+# N single steps of the paused automaton, as script lines
+steps() {
+    i=0
+    while [ "$i" -lt "$1" ]; do echo "key ."; i=$((i + 1)); done
+}
+
+# a digit growing (paused 20 steps in: the 16x16 stage of the default's 30
+# steps), the grown digit defaced, regrowing (paused likewise), regrown, the
+# hidden channels, the help, another of the strip's alternatives
 cat >"$script" <<EOF
 key p
 wait-idle
-key .
-key .
-key .
-key .
-key .
-key .
-key .
-key .
-key .
-key .
-key .
-key .
-key .
-key .
+$(steps 20)
 wait-idle
 screenshot $out/growing.png
 key p
@@ -55,20 +48,7 @@ screenshot $out/erased.png
 key p
 key space
 wait-idle
-key .
-key .
-key .
-key .
-key .
-key .
-key .
-key .
-key .
-key .
-key .
-key .
-key .
-key .
+$(steps 20)
 wait-idle
 screenshot $out/regrowing.png
 key p
