@@ -27,13 +27,13 @@ steps() {
     while [ "$i" -lt "$1" ]; do echo "key ."; i=$((i + 1)); done
 }
 
-# a digit growing (paused 20 steps in: the 16x16 stage of the default's 30
-# steps), the grown digit defaced, regrowing (paused likewise), regrown, the
-# hidden channels, the help, another of the strip's alternatives
+# a digit growing (paused 26 steps in: the default's 32x32 stage, 4 steps
+# before its end), the grown digit defaced, regrowing (paused likewise),
+# regrown, the hidden channels, the help, another of the strip's alternatives
 cat >"$script" <<EOF
 key p
 wait-idle
-$(steps 20)
+$(steps 26)
 wait-idle
 screenshot $out/growing.png
 key p
@@ -48,7 +48,7 @@ screenshot $out/erased.png
 key p
 key space
 wait-idle
-$(steps 20)
+$(steps 26)
 wait-idle
 screenshot $out/regrowing.png
 key p
