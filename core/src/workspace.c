@@ -102,8 +102,16 @@ static int train_shard_count(int cap)
     return shards < cap ? shards : cap;
 }
 
+/* How a workspace splits its work: a training batch among `shards`
+ * workspaces (this one the first), and whether it decodes at all (a
+ * training batch's other shards only run the ELBO). */
+typedef struct Split {
+    int shards;
+    int decodes;
+} Split;
+
 static VncaWorkspace *workspace_make(const VncaConfig *cfg, int cap, VncaWorkspaceKind kind,
-                                     int extra_cap, int shards, VncaError *err);
+                                     int extra_cap, Split split, VncaError *err);
 
 /* the shards after the first, and their gradients' room */
 static int add_train_shards(VncaWorkspace *ws, VncaError *err)
@@ -111,7 +119,8 @@ static int add_train_shards(VncaWorkspace *ws, VncaError *err)
     VncaLayout layout;
     vnca_layout(&ws->cfg, &layout);
     for (int k = 1; k < ws->train_shards; k++) {
-        ws->train_shard[k - 1] = workspace_make(&ws->cfg, ws->cap, VNCA_WS_TRAIN, 0, 1, err);
+        const Split shard = {.shards = 1, .decodes = 0};
+        ws->train_shard[k - 1] = workspace_make(&ws->cfg, ws->cap, VNCA_WS_TRAIN, 0, shard, err);
         if (!ws->train_shard[k - 1]) return -1;
         ws->bytes += ws->train_shard[k - 1]->bytes;
     }
@@ -120,6 +129,24 @@ static int add_train_shards(VncaWorkspace *ws, VncaError *err)
     if (!ws->shard_grads)
         return vnca_fail(err, "out of memory for %d shards' gradients", ws->train_shards);
     ws->bytes += (size_t)ws->train_shards * layout.n_params * sizeof(float);
+    return 0;
+}
+
+/* the growths that decode, decode_cap images at a time in decode_shards */
+static int add_decoding(VncaWorkspace *ws, int cap, VncaError *err)
+{
+    /* a training workspace decodes only now and then (samples, checks): a
+     * few images at a time are enough there */
+    ws->decode_cap = ws->kind == VNCA_WS_TRAIN && cap > 4 ? 4 : cap;
+    ws->decode_shards = vnca_threads() < ws->decode_cap ? vnca_threads() : ws->decode_cap;
+    if (ws->decode_shards > VNCA_MAX_DECODE_SHARDS) ws->decode_shards = VNCA_MAX_DECODE_SHARDS;
+    if (growth_alloc(&ws->growth, &ws->cfg, ws->decode_cap, NULL, err)) return -1;
+    ws->bytes += growth_bytes(&ws->growth, &ws->cfg);
+    const int shard_cap = (ws->decode_cap + ws->decode_shards - 1) / ws->decode_shards;
+    for (int k = 1; k < ws->decode_shards; k++) {
+        if (growth_alloc(&ws->shard_growth[k - 1], &ws->cfg, shard_cap, NULL, err)) return -1;
+        ws->bytes += growth_bytes(&ws->shard_growth[k - 1], &ws->cfg);
+    }
     return 0;
 }
 
@@ -132,7 +159,7 @@ VncaWorkspace *vnca_workspace_new(const VncaConfig *cfg, int cap, VncaWorkspaceK
 }
 
 static VncaWorkspace *workspace_make(const VncaConfig *cfg, int cap, VncaWorkspaceKind kind,
-                                     int extra_cap, int shards, VncaError *err)
+                                     int extra_cap, Split split, VncaError *err)
 {
     CpuIsa isa; /* a VNCA_ISA the layers' kernels cannot run is refused here */
     if (vnca_config_check(cfg, err) || cpu_isa_choose(&isa, err)) return NULL;
@@ -153,7 +180,7 @@ static VncaWorkspace *workspace_make(const VncaConfig *cfg, int cap, VncaWorkspa
     }
     ws->cfg = *cfg;
     /* a sharded training batch: this workspace and each shard hold a shard's rows */
-    ws->train_shards = shards;
+    ws->train_shards = split.shards;
     ws->cap = (cap + ws->train_shards - 1) / ws->train_shards;
     ws->kind = kind;
     ws->extra_cap = extra_cap;
@@ -169,41 +196,26 @@ static VncaWorkspace *workspace_make(const VncaConfig *cfg, int cap, VncaWorkspa
     }
     Carver real = {ws->arena, 0};
     carve_all(ws, &real);
-    /* a training workspace decodes only now and then (samples, checks): a
-     * few images at a time are enough there */
-    ws->decode_cap = kind == VNCA_WS_TRAIN && cap > 4 ? 4 : cap;
-    ws->decode_shards = vnca_threads() < ws->decode_cap ? vnca_threads() : ws->decode_cap;
-    if (ws->decode_shards > VNCA_MAX_DECODE_SHARDS) ws->decode_shards = VNCA_MAX_DECODE_SHARDS;
-    if (growth_alloc(&ws->growth, cfg, ws->decode_cap, NULL, err) ||
-        (kind == VNCA_WS_TRAIN && growth_alloc(&ws->train, cfg, cap, &ws->tape, err))) {
+    if ((kind == VNCA_WS_TRAIN && growth_alloc(&ws->train, cfg, ws->cap, &ws->tape, err)) ||
+        (split.decodes && add_decoding(ws, cap, err)) || add_train_shards(ws, err)) {
         vnca_workspace_free(ws);
         return NULL;
     }
-    ws->bytes += growth_bytes(&ws->growth, cfg) + (kind == VNCA_WS_TRAIN ? growth_bytes(&ws->train, cfg) : 0);
-    if (add_train_shards(ws, err)) {
-        vnca_workspace_free(ws);
-        return NULL;
-    }
-    const int shard_cap = (ws->decode_cap + ws->decode_shards - 1) / ws->decode_shards;
-    for (int k = 1; k < ws->decode_shards; k++) {
-        if (growth_alloc(&ws->shard_growth[k - 1], cfg, shard_cap, NULL, err)) {
-            vnca_workspace_free(ws);
-            return NULL;
-        }
-        ws->bytes += growth_bytes(&ws->shard_growth[k - 1], cfg);
-    }
+    if (kind == VNCA_WS_TRAIN) ws->bytes += growth_bytes(&ws->train, cfg);
     return ws;
 }
 
 VncaWorkspace *workspace_new(const VncaConfig *cfg, int cap, VncaWorkspaceKind kind, int extra_cap,
                              VncaError *err)
 {
-    return workspace_make(cfg, cap, kind, extra_cap, 1, err);
+    const Split whole = {.shards = 1, .decodes = 1};
+    return workspace_make(cfg, cap, kind, extra_cap, whole, err);
 }
 
 VncaWorkspace *workspace_new_sharded(const VncaConfig *cfg, int cap, VncaError *err)
 {
-    return workspace_make(cfg, cap, VNCA_WS_TRAIN, 0, cap > 0 ? train_shard_count(cap) : 1, err);
+    const Split sharded = {.shards = cap > 0 ? train_shard_count(cap) : 1, .decodes = 1};
+    return workspace_make(cfg, cap, VNCA_WS_TRAIN, 0, sharded, err);
 }
 
 void vnca_workspace_free(VncaWorkspace *ws)

@@ -22,7 +22,7 @@ struct VncaWorkspace {
     float *mu, *logsig, *eps, *z;    /* [cap, Z] */
     float *col;                      /* im2col scratch, the largest any layer needs */
     VncaGrowth growth;               /* decoding, decode_cap images at a time */
-    int decode_cap;
+    int decode_cap;                  /* 0 in a training batch's other shards */
     /* A batch decodes in shards, one a thread, each growing its images alone
      * (a layer of a few images is too small to split among threads): shard 0
      * in `growth`, shard k in shard_growth[k - 1], its states then copied
