@@ -192,15 +192,18 @@ static void test_killed_training_resumes_exactly(void **state)
     in_dir(ref, "unbroken.st");
     in_dir(out, "killed.st");
     CommandResult r;
+    const double start = now_seconds();
     finish_command(&r, dir, start_training(ref, 0));
     if (r.status != 0) fail_msg("vnca train exited %d:\n%s", r.status, r.err);
+    /* random kills fall within an unbroken run's time, most of them mid-run */
+    const double run_seconds = now_seconds() - start;
 
     long step = -1;
     int kills = 0;
     for (int round = 0; round < ROUNDS; round++) {
         const Moment moment = (Moment)(round % 3);
         const int k = 1 + (int)vnca_rng_below(&rng, 4);
-        const double delay = 3.0 * vnca_rng_uniform(&rng);
+        const double delay = run_seconds * vnca_rng_uniform(&rng);
         const int killed = train_and_kill(out, moment, k, delay);
         const long now = check_files(out);
         printf("round %d: %s -> checkpoint at step %ld\n", round,
