@@ -9,17 +9,25 @@
 #include "commands.h"
 #include "vnca/data.h"
 
+/* which of the test set's digits n spread ones are: "every digit", "every 10-th digit" */
+static const char *spread_name(char *buf, size_t size, int total, int n)
+{
+    if (total / n == 1) snprintf(buf, size, "every digit");
+    else snprintf(buf, size, "every %d-th digit", total / n);
+    return buf;
+}
+
 /* eval.iwae<K>_n<N> = "LL +- SE nats ..., ELBO E, seed S" in the model's metadata,
  * LL the IWAE bound on log p(x) (the paper's sign: higher is better) */
-static int record(VncaModel *m, const char *path, int k, int n, int seed, double nll, double se,
-                  double elbo)
+static int record(VncaModel *m, const char *path, int k, int n, const char *spread, int seed,
+                  double nll, double se, double elbo)
 {
     char key[64], value[160];
     VncaError err;
     snprintf(key, sizeof key, "eval.iwae%d_n%d", k, n);
     snprintf(value, sizeof value,
-             "%.2f +- %.2f nats (IWAE log p(x), static test set, every %d-th digit), ELBO %.2f, seed %d",
-             -nll, se, 10000 / n, elbo, seed);
+             "%.2f +- %.2f nats (IWAE log p(x), static test set, %s), ELBO %.2f, seed %d", -nll,
+             se, spread, elbo, seed);
     if (vnca_meta_set(&m->meta, key, value)) {
         fprintf(stderr, "vnca eval: out of memory\n");
         return -1;
@@ -91,15 +99,17 @@ int cmd_eval(int argc, char **argv)
     const double mean = sum / n;
     const double se = n > 1 ? sqrt(fmax(sum_sq / n - mean * mean, 0) / (n - 1)) : 0;
     printf("model        %s\n", model_path);
-    printf("test digits  %d of %d (every %d-th), IWAE with K = %ld, seed %ld\n", n, test.n,
-           test.n / n, k, seed);
+    char spread[32];
+    spread_name(spread, sizeof spread, test.n, n);
+    printf("test digits  %d of %d (%s), IWAE with K = %ld, seed %ld\n", n, test.n, spread, k, seed);
     printf("log p(x)     >= %.2f +- %.2f nats (IWAE bound, standard error; NLL %.2f)\n", -mean, se,
            mean);
     printf("ELBO         %.2f nats\n", elbo_sum / n);
     printf("bits/dim     %.4f (over the 784 pixels of a digit)\n", mean / (784 * log(2.0)));
     printf("seconds      %.0f\n", difftime(time(NULL), start));
     status = 0;
-    if (cli_value(&cmd, "record") && record(&m, model_path, (int)k, n, (int)seed, mean, se, elbo_sum / n))
+    if (cli_value(&cmd, "record") &&
+        record(&m, model_path, (int)k, n, spread, (int)seed, mean, se, elbo_sum / n))
         status = 1;
 done:
     vnca_workspace_free(ws);
