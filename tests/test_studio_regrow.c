@@ -3,7 +3,7 @@
  * Its refined regrowth is the command line's (`vnca eval-inpaint --refine
  * 20`, which calls vnca_inpaint) on the same test digits and masks; its
  * strip holds the most probable latents; picking one grows that latent; a
- * stroke stops the refinement.
+ * stroke stops the refinement. The status line says when a model has loaded.
  *
  * argv[1]: the shipped model, argv[2]: the MNIST folder (skipped without
  * either), argv[3]: how many digits a mask (fewer in the sanitizer build,
@@ -235,6 +235,25 @@ static void test_stroke_stops_the_refinement(void **state)
     free(unknown);
 }
 
+/* The status line says a model is loading, then that it has; a report made
+ * meanwhile (here: Clear's) is not replaced when the load ends. */
+static void test_status_follows_a_load(void **state)
+{
+    (void)state;
+    handle((Intent){.kind = INTENT_LOAD_MODEL, .path = model_path});
+    assert_non_null(strstr(studio.status, "loading the model"));
+    wait_idle();
+    assert_true(studio.live.model.loaded);
+    assert_non_null(strstr(studio.status, "loaded"));
+
+    handle((Intent){.kind = INTENT_LOAD_MODEL, .path = model_path});
+    handle((Intent){.kind = INTENT_CLEAR_DAMAGE});
+    const unsigned generation = studio.live.model.generation;
+    wait_idle();
+    assert_int_equal(studio.live.model.generation, generation + 1);
+    assert_non_null(strstr(studio.status, "no damage to clear"));
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -244,7 +263,8 @@ static int setup(void **state)
     pixels = test_set.size * test_set.size;
     if (!(ws = vnca_workspace_new(&model.config, 32, VNCA_WS_INFER, &err))) return -1;
     const WorkerPace fast = {.steps_per_s = 0};
-    if (studio_open(&studio, model_path, "", NULL, 7, &fast, ".", SDL_RegisterEvents(1))) return -1;
+    if (studio_open(&studio, 7, &fast, ".", SDL_RegisterEvents(1))) return -1;
+    studio_handle(&studio, &(Intent){.kind = INTENT_LOAD_MODEL, .path = model_path});
     wait_idle();
     return studio.live.model.loaded && studio.show == SHOW_DIGIT ? 0 : -1;
 }
@@ -275,6 +295,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_regrow_is_the_cli_inpainting),
         cmocka_unit_test(test_pick_grows_that_alternative),
         cmocka_unit_test(test_stroke_stops_the_refinement),
+        cmocka_unit_test(test_status_follows_a_load),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -358,6 +358,7 @@ static void load_model(Studio *s, const char *path)
     worker_load_model(s->worker, path);
     start_growth(s, worker_grow_prior(s->worker));
     studio_report(s, 0, "loading the model %s", path);
+    s->status_awaits_model = 1;
 }
 
 static void open_picture(Studio *s, const char *path)

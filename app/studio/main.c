@@ -175,10 +175,16 @@ static int run(const Options *o, SDL_Window *window, Screen *sc, Script *script)
     const uint32_t wake_event = SDL_RegisterEvents(1);
     const WorkerPace pace = {.paused = 0, .steps_per_s = o->speed, .heal = 0};
     Studio s;
-    if (wake_event == (uint32_t)-1 ||
-        studio_open(&s, model, missing, o->picture, o->seed, &pace, o->save_dir, wake_event)) {
+    if (wake_event == (uint32_t)-1 || studio_open(&s, o->seed, &pace, o->save_dir, wake_event)) {
         fprintf(stderr, "vnca-studio: cannot start the automaton's thread: %s\n", SDL_GetError());
         return 1;
+    }
+    /* the command line, like the events, acts through intents */
+    if (!model) {
+        studio_no_model(&s, missing);
+    } else {
+        studio_handle(&s, &(Intent){.kind = INTENT_LOAD_MODEL, .path = model});
+        if (o->picture) studio_handle(&s, &(Intent){.kind = INTENT_OPEN_PICTURE, .path = o->picture});
     }
     char not_found[2048];
     if (resource_find("models", HEAL_MODEL_NAME, s.heal_model, sizeof s.heal_model, not_found,

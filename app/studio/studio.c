@@ -14,31 +14,25 @@ void studio_report(Studio *s, int is_error, const char *fmt, ...)
     vsnprintf(s->status, sizeof s->status, fmt, ap);
     va_end(ap);
     s->status_is_error = is_error;
+    s->status_awaits_model = 0;
     if (is_error) fprintf(stderr, "vnca-studio: %s\n", s->status);
 }
 
-int studio_open(Studio *s, const char *model_path, const char *missing_model,
-                const char *picture_path, uint64_t seed, const WorkerPace *pace,
-                const char *save_dir, uint32_t wake_event)
+int studio_open(Studio *s, uint64_t seed, const WorkerPace *pace, const char *save_dir,
+                uint32_t wake_event)
 {
     memset(s, 0, sizeof *s);
     s->brush_radius = 2.5f;
     s->pace = *pace;
     s->save_dir = save_dir;
     s->worker = worker_start(seed, wake_event, pace);
-    if (!s->worker) return -1;
-    if (!model_path) {
-        snprintf(s->model_error, sizeof s->model_error, "%s", missing_model);
-        fprintf(stderr, "vnca-studio: %s\n", missing_model);
-        return 0;
-    }
-    Intent load = {.kind = INTENT_LOAD_MODEL, .path = model_path};
-    studio_handle(s, &load);
-    if (picture_path) {
-        Intent open = {.kind = INTENT_OPEN_PICTURE, .path = picture_path};
-        studio_handle(s, &open);
-    }
-    return 0;
+    return s->worker ? 0 : -1;
+}
+
+void studio_no_model(Studio *s, const char *reason)
+{
+    snprintf(s->model_error, sizeof s->model_error, "%s", reason);
+    fprintf(stderr, "vnca-studio: %s\n", reason);
 }
 
 void studio_close(Studio *s)
@@ -84,6 +78,7 @@ static void model_changed(Studio *s)
         return;
     }
     s->model_error[0] = '\0';
+    if (s->status_awaits_model) studio_report(s, 0, "model %s loaded", m->name);
     history_clear(&s->history);
     if (s->canvas.size != m->config.image_size && resize(s, m->config.image_size)) {
         snprintf(s->model_error, sizeof s->model_error, "out of memory for %dx%d images",
@@ -110,6 +105,7 @@ void studio_update(Studio *s)
         s->message_seq = s->live.message_seq;
         snprintf(s->status, sizeof s->status, "%s", s->live.message);
         s->status_is_error = s->live.message_is_error;
+        s->status_awaits_model = 0;
     }
     if (s->live.model.generation != s->model_generation) model_changed(s);
     const WorkerFrame *f = &s->live.frame;

@@ -1,8 +1,8 @@
 /* studio.h: the state of vnca-studio, and the intents that change it.
  *
- * Every input (mouse, keyboard, dropped files, the panel's buttons, and the
- * --script runner) becomes an Intent, and studio_handle is the one function
- * that acts on intents. Drawing (render.c) only reads this state. */
+ * Every input (the command line's model and picture, mouse, keyboard,
+ * dropped files, the panel's buttons, and the --script runner) becomes an
+ * Intent, and studio_handle is the one function that acts on intents. Drawing (render.c) only reads this state. */
 #ifndef VNCA_STUDIO_STUDIO_H
 #define VNCA_STUDIO_STUDIO_H
 
@@ -108,6 +108,7 @@ typedef struct Studio {
     WorkerPace pace;
     char status[1024];         /* the last thing that happened, for the panel */
     int status_is_error;
+    int status_awaits_model;   /* it says a model is loading: replaced when it has */
 
     const char *save_dir;
     char screenshot_path[PATH_MAX_LEN]; /* pending: taken after the next frame is drawn */
@@ -115,13 +116,13 @@ typedef struct Studio {
     int quit;
 } Studio;
 
-/* Starts the worker and loads the model (model_path, or NULL with the
- * reason in missing_model); then grows a digit: the picture's when
- * picture_path is given, else one from the prior. -1 when the worker cannot
- * start. */
-int studio_open(Studio *s, const char *model_path, const char *missing_model,
-                const char *picture_path, uint64_t seed, const WorkerPace *pace,
-                const char *save_dir, uint32_t wake_event);
+/* Starts the worker, with no model yet: an INTENT_LOAD_MODEL loads one (and
+ * grows a digit from the prior), or studio_no_model says why there is none.
+ * -1 when the worker cannot start. */
+int studio_open(Studio *s, uint64_t seed, const WorkerPace *pace, const char *save_dir,
+                uint32_t wake_event);
+/* There is no model to load: the studio shows the reason instead of a digit. */
+void studio_no_model(Studio *s, const char *reason);
 void studio_close(Studio *s);
 
 void studio_handle(Studio *s, const Intent *in);
