@@ -244,7 +244,9 @@ static void test_status_follows_a_load(void **state)
     assert_non_null(strstr(studio.status, "loading the model"));
     wait_idle();
     assert_true(studio.live.model.loaded);
-    assert_non_null(strstr(studio.status, "loaded"));
+    char loaded[512];
+    snprintf(loaded, sizeof loaded, "model %s loaded", studio.live.model.name);
+    assert_string_equal(studio.status, loaded);
 
     handle((Intent){.kind = INTENT_LOAD_MODEL, .path = model_path});
     handle((Intent){.kind = INTENT_CLEAR_DAMAGE});
@@ -264,7 +266,7 @@ static int setup(void **state)
     if (!(ws = vnca_workspace_new(&model.config, 32, VNCA_WS_INFER, &err))) return -1;
     const WorkerPace fast = {.steps_per_s = 0};
     if (studio_open(&studio, 7, &fast, ".", SDL_RegisterEvents(1))) return -1;
-    studio_handle(&studio, &(Intent){.kind = INTENT_LOAD_MODEL, .path = model_path});
+    handle((Intent){.kind = INTENT_LOAD_MODEL, .path = model_path});
     wait_idle();
     return studio.live.model.loaded && studio.show == SHOW_DIGIT ? 0 : -1;
 }

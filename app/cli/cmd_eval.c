@@ -10,11 +10,10 @@
 #include "vnca/data.h"
 
 /* which of the test set's digits n spread ones are: "every digit", "every 10-th digit" */
-static const char *spread_name(char *buf, size_t size, int total, int n)
+static void spread_name(char *buf, size_t size, int total, int n)
 {
     if (total / n == 1) snprintf(buf, size, "every digit");
     else snprintf(buf, size, "every %d-th digit", total / n);
-    return buf;
 }
 
 /* eval.iwae<K>_n<N> = "LL +- SE nats ..., ELBO E, seed S" in the model's metadata,

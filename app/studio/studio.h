@@ -2,7 +2,8 @@
  *
  * Every input (the command line's model and picture, mouse, keyboard,
  * dropped files, the panel's buttons, and the --script runner) becomes an
- * Intent, and studio_handle is the one function that acts on intents. Drawing (render.c) only reads this state. */
+ * Intent, and studio_handle is the one function that acts on intents.
+ * Drawing (render.c) only reads this state. */
 #ifndef VNCA_STUDIO_STUDIO_H
 #define VNCA_STUDIO_STUDIO_H
 
